@@ -1,0 +1,22 @@
+// dfw fmt [FILE]: parse and print back (a validation pass; an untouched dump comes back unchanged).
+import { parseDump, printDump } from '../../dump.js';
+import { defineCommand } from '../command.js';
+import { readInput, writeOutput } from '../io.js';
+import { formatOption, type FormatArg } from './format-option.js';
+
+export const fmtCommand = defineCommand({
+  command: 'fmt [file]',
+  describe: 'Parse a dump and print it back (exit 2 with the line and column of the first error)',
+  builder: (y) =>
+    y
+      .positional('file', { type: 'string', describe: 'dump to read (default or "-": stdin)' })
+      .option('format', formatOption)
+      .option('o', { alias: 'output', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
+      .example('iptables-save | $0 fmt > /dev/null', 'check that a dump is valid restore input')
+      .example('$0 fmt rules.v4 -o rules.v4', 'validate in place (the file is replaced only on success)'),
+  handler: (args: { file?: string; format?: FormatArg; o?: string }) => {
+    const input = readInput(args.file);
+    writeOutput(printDump(parseDump(input.text, { file: input.file, format: args.format })), args.o);
+    return 0;
+  },
+});

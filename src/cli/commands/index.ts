@@ -1,0 +1,7 @@
+// Every CLI command, in the order `dfw --help` lists them. Add one import and one entry per command.
+import type { CommandModule } from 'yargs';
+import { fmtCommand } from './fmt.js';
+import { parseCommand } from './parse.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<object, any>[] = [parseCommand, fmtCommand];

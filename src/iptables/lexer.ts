@@ -1,0 +1,211 @@
+// Tokens of one iptables-save / iptables-restore line.
+//
+// The moo lexer below defines the words exactly as iptables-restore splits them
+// (FORMAT.md 2.2, xshared.c add_param_to_argv()):
+//   - blanks (space, tab) separate words; runs collapse;
+//   - a double quote may open in the middle of a word and continues that word;
+//   - inside quotes, a backslash makes the next character literal and is dropped;
+//   - a closing quote always ends the word (`"abc"def` is two words);
+//   - outside quotes a backslash is an ordinary character; single quotes are not quotes.
+// An unterminated quote is an error here, although iptables-restore silently swallows
+// the rest of the line (and its newline) into one argument.
+import moo from 'moo';
+
+/** A word: unquoted run, optionally followed by one quoted part that ends it; or a quoted part alone. */
+const WORD = /[^ \t"\n]+(?:"(?:[^"\\\n]|\\[^\n])*")?|"(?:[^"\\\n]|\\[^\n])*"/;
+
+export const mooLexer = moo.states({
+  // The first token of a line decides what kind of line it is.
+  start: {
+    comment: /#[^\n]*/,
+    table: { match: /\*[^ \t\n]*/, next: 'decl' },
+    colon: { match: ':', next: 'decl' },
+    counters: { match: /\[[0-9]+:[0-9]+\]/, next: 'args' },
+    badcounters: { match: /\[[^\n]*/, next: 'args' },
+    // Leading blanks: iptables-restore still reads the line as a command (and `  COMMIT` or
+    // `  # x` as a bad one), so they lead into the argument state.
+    blank: { match: /[ \t]+/, next: 'args' },
+    word: { match: WORD, next: 'args' },
+    badquote: /"[^\n]*|[^ \t"\n]+"[^\n]*/,
+  },
+  // `*table` and `:CHAIN POLICY [p:b]` lines: iptables-restore splits them with strtok on
+  // blanks, without any quoting, so a chain named `q"x` is one word here.
+  decl: {
+    blank: /[ \t]+/,
+    counters: /\[[0-9]+:[0-9]+\]/,
+    word: /[^ \t\n]+/,
+  },
+  args: {
+    blank: /[ \t]+/,
+    word: WORD,
+    badquote: /"[^\n]*|[^ \t"\n]+"[^\n]*/,
+  },
+});
+
+/** Token types the grammar sees. Words are classified by their spelling and context. */
+export type TokenType =
+  | 'comment'
+  | 'table'
+  | 'colon'
+  | 'counters'
+  | 'commit'
+  | 'word'
+  | 'bang'
+  | 'opt'
+  | 'match'
+  | 'jump'
+  | 'goto'
+  | 'append'
+  | 'insert'
+  | 'del'
+  | 'replace'
+  | 'check'
+  | 'newchain'
+  | 'delchain'
+  | 'flush'
+  | 'zero'
+  | 'policy'
+  | 'rename';
+
+export interface Token {
+  type: TokenType;
+  /** The word as iptables reads it (quotes removed, escapes applied). */
+  value: string;
+  /** The exact source text of the word. */
+  text: string;
+  /** 0-based character offset in the line. */
+  offset: number;
+  /** Position in the line's token list (the grammar records positions, not values). */
+  index: number;
+  /** True when the source text used quotes (a quoted word is never an option). */
+  quoted: boolean;
+}
+
+/** Spellings that select a grammar rule; every other `-x` / `--xyz` word is a plain option. */
+const FLAG_TYPES: Record<string, TokenType> = {
+  '-A': 'append', '--append': 'append',
+  '-I': 'insert', '--insert': 'insert',
+  '-D': 'del', '--delete': 'del',
+  '-R': 'replace', '--replace': 'replace',
+  '-C': 'check', '--check': 'check',
+  '-N': 'newchain', '--new-chain': 'newchain',
+  '-X': 'delchain', '--delete-chain': 'delchain',
+  '-F': 'flush', '--flush': 'flush',
+  '-Z': 'zero', '--zero': 'zero',
+  '-P': 'policy', '--policy': 'policy',
+  '-E': 'rename', '--rename-chain': 'rename',
+  '-m': 'match', '--match': 'match',
+  '-j': 'jump', '--jump': 'jump',
+  '-g': 'goto', '--goto': 'goto',
+};
+
+/**
+ * Options whose single argument is free text: getopt takes the next word whatever it looks
+ * like, so `--comment --looks-like-option` or `--comment !` is a value, not an option
+ * (FORMAT.md E8, E9).
+ */
+export const FREE_TEXT_OPTIONS = new Set([
+  '--comment',
+  '--log-prefix',
+  '--nflog-prefix',
+  '--ulog-prefix',
+  '--helper',
+  '--path',
+  '--nfacct-name',
+  '--string',
+  '--hex-string',
+  '--label',
+  '--name',
+  '--hashlimit-name',
+  '--selctx',
+]);
+
+/** Removes the quotes and applies the backslash escapes of iptables-restore (inside quotes only). */
+export function unquote(text: string): string {
+  if (!text.includes('"')) return text;
+  let out = '';
+  let inQuote = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inQuote) {
+      if (c === '\\' && i + 1 < text.length) {
+        out += text[++i]!;
+      } else if (c === '"') {
+        inQuote = false;
+      } else {
+        out += c;
+      }
+    } else if (c === '"') {
+      inQuote = true;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+const OPTION_RE = /^--?[A-Za-z0-9]/;
+
+/** Type of an argument word, given the previous token (for free-text option values). */
+export function classify(value: string, quoted: boolean, prev: Token | undefined): TokenType {
+  if (quoted) return 'word';
+  if (prev !== undefined && prev.type === 'opt' && FREE_TEXT_OPTIONS.has(prev.value)) return 'word';
+  if (value === '!') return 'bang';
+  if (!OPTION_RE.test(value)) return 'word';
+  return FLAG_TYPES[value] ?? 'opt';
+}
+
+/** A lexing failure: the offset in the line and what went wrong. */
+export class LexError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly offset: number,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * Splits one line (without its line end) into grammar tokens using the moo lexer.
+ * This is the reference tokenizer; `tokenizeFast` must agree with it on every line.
+ */
+export function tokenize(line: string): Token[] {
+  mooLexer.reset(line);
+  const out: Token[] = [];
+  let first = true;
+  for (let t = mooLexer.next(); t !== undefined; t = mooLexer.next()) {
+    switch (t.type) {
+      case 'blank':
+        break;
+      case 'badquote':
+        throw new LexError('unterminated quote: iptables-restore would swallow the rest of the line into one argument', t.offset + t.text.indexOf('"'));
+      case 'badcounters':
+        throw new LexError('bad counters prefix: expected [PACKETS:BYTES] with decimal numbers', t.offset);
+      case 'comment':
+      case 'table':
+      case 'colon':
+      case 'counters':
+        out.push({ type: t.type, value: t.text, text: t.text, offset: t.offset, index: out.length, quoted: false });
+        break;
+      case 'word': {
+        const quoted = t.text.includes('"');
+        const value = quoted ? unquote(t.text) : t.text;
+        let type: TokenType;
+        if (mooLexer_state() === 'decl') type = 'word';
+        else if (first && t.text === 'COMMIT') type = 'commit';
+        else type = classify(value, quoted, out[out.length - 1]);
+        out.push({ type, value, text: t.text, offset: t.offset, index: out.length, quoted });
+        break;
+      }
+      default:
+        throw new LexError(`unexpected ${t.type}`, t.offset);
+    }
+    first = false;
+  }
+  return out;
+}
+
+// moo does not expose the current state in its types; words in `decl` lines are never options.
+function mooLexer_state(): string {
+  return (mooLexer as unknown as { state: string }).state;
+}

@@ -1,0 +1,131 @@
+// Prints an iptables AST: parsed lines as their source text, nodes built in code in the
+// canonical form iptables-save prints (FORMAT.md 3.1 order, section 4 quoting).
+import { DfwError } from '../errors.js';
+import type { ChainDecl, Command, Counters, IptablesDump, Option, Rule, RuleSpec, Statement, Table, TopLevel } from './ast.js';
+import { MAX_ARGS, MAX_LINE_BYTES } from './parse.js';
+import { quoteValue } from './quote.js';
+
+/** The rule's own options in the order iptables-save prints them, by every spelling. */
+const RULE_OPTION_ORDER: Record<string, [number, string]> = {
+  '-s': [0, '-s'], '--source': [0, '-s'], '--src': [0, '-s'],
+  '-d': [1, '-d'], '--destination': [1, '-d'], '--dst': [1, '-d'],
+  '-i': [2, '-i'], '--in-interface': [2, '-i'],
+  '-o': [3, '-o'], '--out-interface': [3, '-o'],
+  '-p': [4, '-p'], '--protocol': [4, '-p'],
+  '-f': [5, '-f'], '--fragment': [5, '-f'],
+};
+
+function printOption(section: string, o: Option, flag = o.flag): string {
+  let s = o.negated ? `! ${flag}` : flag;
+  for (const v of o.values) s += ` ${quoteValue(section, flag, v)}`;
+  return s;
+}
+
+/** The rule-spec part of a line (everything after `-A CHAIN`), canonical. */
+export function printSpec(spec: RuleSpec): string {
+  const parts: string[] = [];
+  const own = spec.options
+    .map((o, i) => ({ o, i, order: RULE_OPTION_ORDER[o.flag] }))
+    .sort((a, b) => (a.order?.[0] ?? 9) - (b.order?.[0] ?? 9) || a.i - b.i);
+  for (const { o, order } of own) {
+    if (order === undefined) throw new DfwError(`${o.flag} is not an option of the rule itself: put it under its -m match or -j target`);
+    parts.push(printOption('', o, order[1]));
+  }
+  for (const m of spec.matches) {
+    parts.push(`-m ${quoteValue('', '-m', m.name)}`);
+    for (const o of m.options) parts.push(printOption(m.name, o));
+  }
+  const t = spec.target;
+  if (t !== undefined) {
+    parts.push(`${t.kind === 'goto' ? '-g' : '-j'} ${quoteValue('', '-j', t.name)}`);
+    if (t.kind === 'goto' && t.options.length > 0) throw new DfwError('-g CHAIN takes no options');
+    for (const o of t.options) parts.push(printOption(t.name, o));
+  }
+  return parts.join(' ');
+}
+
+function countersPrefix(c: Counters | undefined): string {
+  return c === undefined ? '' : `[${c.packets}:${c.bytes}] `;
+}
+
+/** Checks the limits of iptables-restore on a line dfw writes (FORMAT.md 2.3). */
+function checkLine(line: string): string {
+  const bytes = Buffer.byteLength(line, 'utf8');
+  if (bytes > MAX_LINE_BYTES) throw new DfwError(`a generated line is ${bytes} bytes: iptables-restore reads at most ${MAX_LINE_BYTES}`);
+  return line;
+}
+
+export function printRule(r: Rule): string {
+  if (r.raw !== undefined) return r.raw;
+  const spec = printSpec(r.spec);
+  const line = `${countersPrefix(r.counters)}-A ${quoteValue('', '-A', r.chain)}${spec ? ` ${spec}` : ''}`;
+  if (countArgs(r) > MAX_ARGS) throw new DfwError(`a generated rule has more than ${MAX_ARGS} arguments: iptables-restore cannot read it`);
+  return checkLine(line);
+}
+
+/** Words iptables-restore will see on the line (`-A CHAIN`, flags, `!`, values). */
+function countArgs(r: Rule): number {
+  const words = (os: Option[]): number => os.reduce((a, o) => a + 1 + (o.negated ? 1 : 0) + o.values.length, 0);
+  let n = 2 + words(r.spec.options);
+  for (const m of r.spec.matches) n += 2 + words(m.options);
+  if (r.spec.target) n += 2 + words(r.spec.target.options);
+  return n;
+}
+
+export function printChainDecl(c: ChainDecl): string {
+  if (c.raw !== undefined) return c.raw;
+  if (/[\s]/.test(c.name) || c.name === '') throw new DfwError(`chain name ${JSON.stringify(c.name)} is empty or holds a blank`);
+  const k = c.counters ?? { packets: '0', bytes: '0' };
+  return `:${c.name} ${c.policy} [${k.packets}:${k.bytes}]`;
+}
+
+const COMMAND_FLAGS: Record<Command['op'], string> = {
+  insert: '-I', check: '-C', delete: '-D', replace: '-R', newchain: '-N', delchain: '-X', flush: '-F', zero: '-Z', policy: '-P', rename: '-E',
+};
+
+export function printCommand(c: Command): string {
+  if (c.raw !== undefined) return c.raw;
+  const parts = [COMMAND_FLAGS[c.op]];
+  if (c.chain !== undefined) parts.push(quoteValue('', parts[0]!, c.chain));
+  for (const a of c.args) parts.push(quoteValue('', parts[0]!, a));
+  if (c.spec) {
+    const s = printSpec(c.spec);
+    if (s) parts.push(s);
+  }
+  return checkLine(countersPrefix(c.counters) + parts.join(' '));
+}
+
+export function printStatement(s: Statement): string {
+  switch (s.kind) {
+    case 'comment':
+      if (s.raw === undefined && /[\r\n]/.test(s.text)) throw new DfwError('a comment line cannot hold a line break');
+      return s.raw ?? s.text;
+    case 'blank':
+      return '';
+    case 'chain':
+      return printChainDecl(s);
+    case 'rule':
+      return printRule(s);
+    case 'command':
+      return printCommand(s);
+  }
+}
+
+function printTable(t: Table, out: string[]): void {
+  out.push(t.raw ?? `*${t.name}`);
+  for (const s of t.body) out.push(printStatement(s));
+  out.push(t.commit?.raw ?? 'COMMIT');
+}
+
+function printTop(item: TopLevel, out: string[]): void {
+  if (item.kind === 'table') printTable(item, out);
+  else out.push(printStatement(item));
+}
+
+/** The whole dump as text: `print(parse(x)) === x` for every dump parse accepts. */
+export function printIptables(dump: IptablesDump): string {
+  const out: string[] = [];
+  for (const item of dump.items) printTop(item, out);
+  if (out.length === 0) return '';
+  return out.join('\n') + (dump.finalNewline ? '\n' : '');
+}

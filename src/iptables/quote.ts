@@ -1,0 +1,67 @@
+// How iptables-save writes option values (FORMAT.md section 4), and the checks that keep a
+// value built in code from turning into a different argument list in iptables-restore.
+import { DfwError } from '../errors.js';
+
+const SAFE = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * xtables_save_string(): unquoted when non-empty and made of [A-Za-z0-9_-] only; otherwise
+ * in double quotes with `"`, `\` and `'` escaped (libxtables/xtables.c).
+ */
+export function saveString(value: string): string {
+  if (SAFE.test(value)) return value;
+  return `"${value.replace(/["\\']/g, (c) => `\\${c}`)}"`;
+}
+
+/** libxt_string print_string(): always quoted, only `"` and `\` escaped. */
+export function alwaysQuoted(value: string): string {
+  return `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
+
+/** Options whose value iptables-save prints through xtables_save_string(), by section. */
+const SAVE_STRING: Record<string, readonly string[]> = {
+  comment: ['--comment'],
+  LOG: ['--log-prefix'],
+  NFLOG: ['--nflog-prefix'],
+  ULOG: ['--ulog-prefix'],
+  helper: ['--helper'],
+  cgroup: ['--path'],
+  nfacct: ['--nfacct-name'],
+};
+
+/** Options that are always printed in quotes. */
+const ALWAYS_QUOTED: Record<string, readonly string[]> = {
+  string: ['--string', '--hex-string'],
+  connlabel: ['--label'],
+  u32: ['--u32'],
+};
+
+/** Byte limits that iptables would otherwise enforce by silently cutting the value (FORMAT.md 2.3). */
+const MAX_BYTES: Record<string, number> = {
+  '--comment': 255,
+  '--log-prefix': 29,
+  '--nflog-prefix': 63,
+  '--string': 128,
+};
+
+/** Characters that can never be in a value: they would end the line or the argument list. */
+const FORBIDDEN = /[\n\r\0]/;
+
+/** One value of option `flag` in section `section` (a match or target name, or '' for the rule's own options). */
+export function quoteValue(section: string, flag: string, value: string): string {
+  if (FORBIDDEN.test(value)) {
+    throw new DfwError(`${flag} value ${JSON.stringify(value)} contains a line break or NUL: iptables-restore would read it as several lines`);
+  }
+  const max = MAX_BYTES[flag];
+  if (max !== undefined && Buffer.byteLength(value, 'utf8') > max) {
+    throw new DfwError(`${flag} value is ${Buffer.byteLength(value, 'utf8')} bytes: at most ${max} (iptables would silently cut it)`);
+  }
+  if (SAVE_STRING[section]?.includes(flag)) return saveString(value);
+  if (ALWAYS_QUOTED[section]?.includes(flag)) return alwaysQuoted(value);
+  if (value === '' || /[\s"]/.test(value)) {
+    // iptables-save prints these raw, so a real dump with them cannot be restored
+    // (FORMAT.md 4.3); dfw refuses to write one.
+    throw new DfwError(`${flag} value ${JSON.stringify(value)} is empty or holds a blank or a quote: iptables prints it raw and iptables-restore would split it`);
+  }
+  return value;
+}
