@@ -1,7 +1,10 @@
 // Every CLI command, in the order `dfw --help` lists them. Add one import and one entry per command.
 import type { CommandModule } from 'yargs';
+import { diffCommand } from './diff.js';
 import { fmtCommand } from './fmt.js';
 import { parseCommand } from './parse.js';
+import { stripCommand } from './strip.js';
+import { transformCommand } from './transform.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<object, any>[] = [parseCommand, fmtCommand];
+export const commands: CommandModule<object, any>[] = [transformCommand, stripCommand, diffCommand, parseCommand, fmtCommand];

@@ -1,0 +1,76 @@
+// dfw transform [FILE] --policy P: the main job.
+import { publishedPorts, overlaps } from '../../docker/published.js';
+import { unifiedDiff } from '../../diff.js';
+import { DfwError } from '../../errors.js';
+import { detectFamily } from '../../iptables/family.js';
+import { parseIptables } from '../../iptables/parse.js';
+import { printIptables } from '../../iptables/print.js';
+import type { IptablesDump } from '../../iptables/ast.js';
+import type { Family, Policy } from '../../policy/types.js';
+import { transformDump } from '../../transform/inject.js';
+import { noflushText } from '../../transform/noflush.js';
+import { defineCommand } from '../command.js';
+import { readInput, warn } from '../io.js';
+import { readPolicy } from '../policy-input.js';
+import { emitResult, outputOptions, type OutputArgs } from './output-options.js';
+
+interface Args extends OutputArgs {
+  file?: string;
+  policy: string;
+  mode: 'full' | 'noflush';
+  family?: number;
+  createChain?: boolean;
+}
+
+export const transformCommand = defineCommand({
+  command: 'transform [file]',
+  describe: "Put the policy's rules at the top of Docker's chain (DOCKER-USER or DOCKER)",
+  builder: (y) =>
+    outputOptions(
+      y
+        .positional('file', { type: 'string', describe: 'iptables-save or ip6tables-save dump (default or "-": stdin)' })
+        .option('policy', { alias: 'p', type: 'string', demandOption: true, describe: 'policy file (YAML or JSON)' })
+        .option('mode', { choices: ['full', 'noflush'] as const, default: 'full' as const, describe: 'full: the whole dump for iptables-restore; noflush: only the chain, for iptables-restore --noflush' })
+        .option('family', { choices: [4, 6], type: 'number', describe: 'address family (default: from the dump)' })
+        .option('create-chain', { type: 'boolean', default: false, describe: 'declare the chain and the jump from FORWARD when the dump has none' }),
+    )
+      .example('iptables-save | $0 transform --policy dfw.yaml | iptables-restore', 'apply a policy')
+      .example('iptables-save | $0 transform -p dfw.yaml --mode noflush | iptables-restore --noflush', 'touch only DOCKER-USER')
+      .example('$0 transform rules.v4 -p dfw.yaml --check', 'exit 1 (diff on stderr) when rules.v4 is not up to date')
+      .example('ip6tables-save | $0 transform -p dfw.yaml --diff', 'show what would change'),
+  handler: (args: Args) => {
+    const policy = readPolicy(args.policy);
+    const input = readInput(args.file);
+    const dump = parseIptables(input.text, { file: input.file });
+    const family = familyOf(args.family, dump, input.file);
+    const result = transformDump(dump, policy, { family, createChain: args.createChain });
+    checkPublished(dump, policy, input.file);
+    const full = printIptables(result.dump);
+    const output = args.mode === 'full' ? full : noflushText(result, policy);
+    return emitResult(args, input, full, output, 'dfw transform');
+  },
+});
+
+function familyOf(flag: number | undefined, dump: IptablesDump, file: string): Family {
+  const found = detectFamily(dump);
+  if (flag === 4 || flag === 6) {
+    if (found !== undefined && found !== flag) throw new DfwError(`${file}: --family ${flag} given, but the dump is an IPv${found} dump`);
+    return flag;
+  }
+  return found ?? 4;
+}
+
+/** A typo in a port would silently open nothing: say so (exit code unchanged). */
+function checkPublished(dump: IptablesDump, policy: Policy, file: string): void {
+  if (!dump.items.some((i) => i.kind === 'table' && i.name === 'nat')) return;
+  const published = publishedPorts(dump);
+  const list = published.map((p) => `${p.proto}/${p.hostPort}`).join(', ') || 'none';
+  for (const a of policy.allow) {
+    for (const p of a.port ?? []) {
+      if (!published.some((x) => x.proto === a.proto && overlaps(x.hostPort, p))) {
+        const text = p.from === p.to ? `${p.from}` : `${p.from}:${p.to}`;
+        warn(`${file}: allow rule ${a.name}: ${a.proto} port ${text} is not published by any DNAT rule in the nat table (published: ${list})`);
+      }
+    }
+  }
+}

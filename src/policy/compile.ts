@@ -1,0 +1,113 @@
+// Compiles a policy into the rules dfw manages, for one address family, in the exact form
+// iptables-save prints them, so that a host where they are loaded saves back the same text.
+import { DfwError } from '../errors.js';
+import type { Rule } from '../iptables/ast.js';
+import { jump, match, opt, rule } from '../iptables/build.js';
+import type { Family, PortRange, Policy, Source } from './types.js';
+
+export interface CompileOptions {
+  /** Family of every set that may be referenced: the policy's own and those of an ipset dump. */
+  setFamilies?: ReadonlyMap<string, Family>;
+}
+
+/** The comment every managed rule carries: `dfw:<policy>:<rule>`. */
+export function managedTag(policy: string, ruleName: string): string {
+  return `dfw:${policy}:${ruleName}`;
+}
+
+/** The prefix that marks the rules of one policy (or of any policy, without a name). */
+export function managedPrefix(policy?: string): string {
+  return policy === undefined ? 'dfw:' : `dfw:${policy}:`;
+}
+
+/** Families of the sets declared in the policy itself. */
+export function policySetFamilies(policy: Policy): Map<string, Family> {
+  return new Map(policy.ipsets.map((s) => [s.name, s.family === 'inet6' ? 6 : 4] as const));
+}
+
+const portText = (p: PortRange): string => (p.from === p.to ? `${p.from}` : `${p.from}:${p.to}`);
+
+/**
+ * The managed rules of `policy` for `family`, in order: established, each `allow` entry,
+ * `sources`, then the default drop or reject. Each matches traffic coming in on the
+ * external interfaces.
+ */
+export function compilePolicy(policy: Policy, family: Family, options: CompileOptions = {}): Rule[] {
+  const sets = new Map(policySetFamilies(policy));
+  for (const [k, v] of options.setFamilies ?? []) if (!sets.has(k)) sets.set(k, v);
+
+  // In DOCKER-USER, "let through" must not be terminal: RETURN hands the packet back to
+  // Docker's own chains (isolation, unpublished-port drops). The DOCKER chain is Docker's
+  // final accept step, where the original guide used ACCEPT (DOCKER.md pitfall 3).
+  const pass = policy.chain === 'DOCKER-USER' ? 'RETURN' : 'ACCEPT';
+  const chain = policy.chain;
+  const out: Rule[] = [];
+  const tag = (name: string) => match('comment', opt('--comment', managedTag(policy.name, name)));
+
+  /** `-s` or `-m set` for one source; undefined when the source is of the other family. */
+  const sourceMatch = (s: Source, where: string) => {
+    if (s.kind === 'any') return { options: [], matches: [] };
+    if (s.kind === 'cidr') return s.family === family ? { options: [opt('-s', s.cidr)], matches: [] } : undefined;
+    const f = sets.get(s.name);
+    if (f === undefined) {
+      throw new DfwError(`${where}: set ${s.name} is not declared under ipsets: and not in the given ipset dump (iptables-restore would fail: "Set ${s.name} doesn't exist")`);
+    }
+    return f === family ? { options: [], matches: [match('set', opt('--match-set', s.name, 'src'))] } : undefined;
+  };
+
+  for (const iface of policy.external) {
+    const inIface = opt('-i', iface);
+    if (policy.established) {
+      // Replies to the containers' own outgoing connections come back on the external
+      // interface: let them through before any drop (DOCKER.md pitfall 2).
+      out.push(rule(chain, { options: [inIface], matches: [tag('established'), match('conntrack', opt('--ctstate', 'RELATED,ESTABLISHED'))], target: jump(pass) }));
+    }
+  }
+
+  policy.allow.forEach((a, ai) => {
+    const dests = a.to === undefined || a.to.length === 0 ? [undefined] : a.to;
+    for (const iface of policy.external) {
+      for (const from of a.from) {
+        const src = sourceMatch(from, `allow[${ai}].from`);
+        if (src === undefined) continue;
+        for (const to of dests) {
+          if (to !== undefined && to.family !== family) continue;
+          const base = [...src.options, ...(to ? [opt('-d', to.cidr)] : []), opt('-i', iface), opt('-p', a.proto)];
+          // Published host ports: FORWARD sees the packet after DNAT, so the port the
+          // client asked for is only in conntrack's original tuple (DOCKER.md pitfall 1).
+          for (const p of a.port ?? []) {
+            out.push(rule(chain, {
+              options: base,
+              matches: [tag(a.name), ...src.matches, match('conntrack', opt('--ctorigdstport', portText(p)), opt('--ctdir', 'ORIGINAL'))],
+              target: jump(pass),
+            }));
+          }
+          for (const p of a.containerPort ?? []) {
+            out.push(rule(chain, {
+              options: base,
+              matches: [tag(a.name), ...src.matches, match(a.proto, opt('--dport', portText(p)))],
+              target: jump(pass),
+            }));
+          }
+        }
+      }
+    }
+  });
+
+  for (const iface of policy.external) {
+    for (const s of policy.sources) {
+      const src = sourceMatch(s, 'sources');
+      if (src === undefined) continue;
+      out.push(rule(chain, { options: [...src.options, opt('-i', iface)], matches: [tag('sources'), ...src.matches], target: jump(pass) }));
+    }
+  }
+
+  for (const iface of policy.external) {
+    const verdict =
+      policy.default === 'drop'
+        ? jump('DROP')
+        : jump('REJECT', opt('--reject-with', family === 6 ? 'icmp6-port-unreachable' : 'icmp-port-unreachable'));
+    out.push(rule(chain, { options: [opt('-i', iface)], matches: [tag('default')], target: verdict }));
+  }
+  return out;
+}
