@@ -73,15 +73,26 @@ class ParsedRule implements Rule {
   get spec(): RuleSpec {
     if (this.#spec === undefined) {
       const toks = tokenize(this.raw);
-      const shape = sharedCache.get(toks);
+      const shape = this.shapeOf(toks);
       if (shape.kind !== 'rule' || shape.spec === null) throw new Error(`internal: line ${this.line} is no longer a rule`);
       this.#spec = specFrom(shape.spec, toks);
     }
     return this.#spec;
   }
 
+  protected shapeOf(toks: Token[]): LineShape {
+    return sharedCache.get(toks);
+  }
+
   toJSON(): object {
     return { kind: this.kind, chain: this.chain, ...(this.counters ? { counters: this.counters } : {}), spec: this.spec, raw: this.raw, line: this.line };
+  }
+}
+
+/** The plain path: a fresh nearley parse for the details too. */
+class PlainParsedRule extends ParsedRule {
+  protected override shapeOf(toks: Token[]): LineShape {
+    return parseShape(toks);
   }
 }
 
@@ -159,7 +170,7 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
       case 'command': {
         if (!table) fail('command outside a table: expected a *table line first', lineNo, raw, toks[0]!.offset);
         checkRuleTokens(toks, shape.counters >= 0, raw, lineNo, fail);
-        table!.body.push(statement(shape, toks, raw, lineNo, fail));
+        table!.body.push(statement(shape, toks, raw, lineNo, fail, useCache));
         break;
       }
     }
@@ -238,11 +249,11 @@ function checkRuleTokens(toks: Token[], hasCounters: boolean, raw: string, lineN
   }
 }
 
-function statement(shape: Extract<LineShape, { kind: 'rule' | 'command' }>, toks: Token[], raw: string, lineNo: number, fail: Fail): Statement {
+function statement(shape: Extract<LineShape, { kind: 'rule' | 'command' }>, toks: Token[], raw: string, lineNo: number, fail: Fail, cached: boolean): Statement {
   const chainTok = shape.chain >= 0 ? toks[shape.chain] : undefined;
   if (chainTok) checkChainName(chainTok.value, raw, lineNo, chainTok.offset, fail);
   const counters = shape.counters >= 0 ? countersFrom(toks[shape.counters]!.value) : undefined;
-  if (shape.kind === 'rule') return new ParsedRule(raw, lineNo, chainTok!.value, counters);
+  if (shape.kind === 'rule') return new (cached ? ParsedRule : PlainParsedRule)(raw, lineNo, chainTok!.value, counters);
   const opTok = toks[shape.op]!;
   const cmd: Command = {
     kind: 'command',
@@ -274,6 +285,6 @@ function explainShapeError(e: ShapeError, toks: Token[], inTable: boolean): stri
   }
   const expected = e.expected.map((t) => DESCRIBE[t]);
   const foundText = found ? `\`${found.value}\`` : 'end of line';
-  if (expected.length === 0) return `unexpected ${foundText}: expected end of line`;
+  if (expected.length === 0) return `expected end of line, found ${foundText}`;
   return `expected ${expected.join(' or ')}, found ${foundText}`;
 }

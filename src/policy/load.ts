@@ -107,16 +107,12 @@ interface SourceAt {
 }
 
 class Loader {
-  private readonly lines: LineCounter;
-
   constructor(
     private readonly text: string,
     private readonly file: string,
-    lines: LineCounter,
+    private readonly lines: LineCounter,
     private readonly doc: Document,
-  ) {
-    this.lines = lines;
-  }
+  ) {}
 
   fail(where: YamlNode | number, path: Path, reason: string): never {
     const offset = typeof where === 'number' ? where : (where.range?.[0] ?? 0);

@@ -90,14 +90,30 @@ export class Netns {
   }
 }
 
-/** Deletes every namespace with our prefix (used by the global setup and teardown). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Deletes namespaces with our prefix whose creating process is gone (used by the global
+ * setup and teardown); namespaces of test runs still going are left alone.
+ */
 export function deleteStrayNamespaces(): string[] {
   const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   if (r.status !== 0) return [];
   const names = r.stdout
     .split('\n')
     .map((l) => l.split(' ')[0] ?? '')
-    .filter((n) => n.startsWith(NETNS_PREFIX));
+    .filter((n) => n.startsWith(NETNS_PREFIX))
+    .filter((n) => {
+      const pid = Number(n.slice(NETNS_PREFIX.length).split('-')[0]);
+      return !Number.isInteger(pid) || pid <= 0 || !alive(pid);
+    });
   for (const n of names) spawnSync('ip', ['netns', 'del', n], { stdio: 'ignore' });
   return names;
 }
