@@ -15,7 +15,8 @@ export interface Input {
 
 /** Reads FILE, or stdin when FILE is undefined or `-`; refuses binary and non-UTF-8 input. */
 export function readInput(path: string | undefined): Input {
-  const fromStdin = path === undefined || path === '-';
+  // yargs hands a positional `-` over as '' (it reads `-` as an empty option name).
+  const fromStdin = path === undefined || path === '-' || path === '';
   const file = fromStdin ? '<stdin>' : path;
   let buf: Buffer;
   try {
@@ -78,7 +79,7 @@ function firstInvalidUtf8(buf: Buffer): number {
  * temporary file is removed and an existing file is left as it was.
  */
 export function writeOutput(text: string, path: string | undefined): void {
-  if (path === undefined || path === '-') {
+  if (path === undefined || path === '-' || path === '') {
     process.stdout.write(text);
     return;
   }

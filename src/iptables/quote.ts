@@ -34,6 +34,7 @@ const ALWAYS_QUOTED: Record<string, readonly string[]> = {
   string: ['--string', '--hex-string'],
   connlabel: ['--label'],
   u32: ['--u32'],
+  bpf: ['--bytecode'],
 };
 
 /** Byte limits that iptables would otherwise enforce by silently cutting the value (FORMAT.md 2.3). */
