@@ -1,7 +1,7 @@
 // Either kind of dump dfw reads, recognised by its content.
 import type { IptablesDump } from './iptables/ast.js';
 import { parseIptables } from './iptables/parse.js';
-import { printIptables } from './iptables/print.js';
+import { printIptables, printIptablesChunks } from './iptables/print.js';
 
 export type Dump = IptablesDump;
 
@@ -17,4 +17,9 @@ export function parseDump(text: string, options: ParseDumpOptions = {}): Dump {
 
 export function printDump(dump: Dump): string {
   return printIptables(dump);
+}
+
+/** The same text as printDump, in chunks (for big dumps). */
+export function printDumpChunks(dump: Dump, emit: (chunk: string) => void): void {
+  printIptablesChunks(dump, emit);
 }

@@ -12,7 +12,6 @@ const cli = yargs(hideBin(process.argv))
   .recommendCommands()
   .help()
   .version()
-  .wrap(Math.min(110, process.stdout.columns ?? 100))
   .epilogue('Exit codes: 0 done / no difference, 1 --check or diff found a difference, 2 bad input, policy or usage.')
   .fail((msg, err) => {
     // Usage errors: exit 2 and nothing on stdout, as the CLI contract says.

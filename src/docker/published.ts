@@ -18,7 +18,9 @@ export function publishedPorts(dump: IptablesDump): PublishedPort[] {
   for (const item of dump.items) {
     if (item.kind !== 'table' || item.name !== 'nat') continue;
     for (const s of item.body) {
-      if (s.kind !== 'rule' || (s.raw !== undefined && !s.raw.includes('DNAT'))) continue;
+      // Docker writes its port DNAT rules in the nat DOCKER chain (kube-proxy's, in KUBE-SEP-*,
+      // are not published host ports); the substring test spares the parse of other rules.
+      if (s.kind !== 'rule' || s.chain !== 'DOCKER' || (s.raw !== undefined && !s.raw.includes('DNAT'))) continue;
       const t = s.spec.target;
       if (t?.name !== 'DNAT') continue;
       const proto = ruleProtocol(s)?.value;

@@ -209,3 +209,57 @@ export function tokenize(line: string): Token[] {
 function mooLexer_state(): string {
   return (mooLexer as unknown as { state: string }).state;
 }
+
+const COUNTERS_PREFIX = /^\[[0-9]+:[0-9]+\]/;
+
+/**
+ * The same tokens as `tokenize` for rule and command lines (those starting with `-` or a
+ * `[p:b]` prefix: nearly every line of a big dump), by a hand-written scan of the word rule
+ * instead of moo. Other lines, and lines with an error, go through moo, which also words the
+ * error. (test/iptables-fastpath.test.ts checks that both agree on every fixture line.)
+ */
+export function tokenizeFast(line: string): Token[] {
+  const n = line.length;
+  let i = 0;
+  const out: Token[] = [];
+  let prev: Token | undefined;
+  const c0 = line.charCodeAt(0);
+  if (c0 === 91 /* [ */) {
+    const m = COUNTERS_PREFIX.exec(line);
+    if (m === null) return tokenize(line);
+    prev = { type: 'counters', value: m[0], text: m[0], offset: 0, index: 0, quoted: false };
+    out.push(prev);
+    i = m[0].length;
+  } else if (c0 !== 45 /* - */) {
+    return tokenize(line);
+  }
+  while (i < n) {
+    let c = line.charCodeAt(i);
+    if (c === 32 || c === 9) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && c !== 32 && c !== 9 && c !== 34 /* " */) c = line.charCodeAt(++i);
+    let quoted = false;
+    if (i < n && c === 34) {
+      // A quoted part: backslash escapes anything, the closing quote ends the word.
+      quoted = true;
+      let j = i + 1;
+      for (;;) {
+        if (j >= n) return tokenize(line); // unterminated: moo reports it
+        const d = line.charCodeAt(j);
+        if (d === 92 /* \ */) j += 2;
+        else if (d === 34) break;
+        else j++;
+      }
+      i = j + 1;
+    }
+    const text = line.slice(start, i);
+    const value = quoted ? unquote(text) : text;
+    const t: Token = { type: classify(value, quoted, prev), value, text, offset: start, index: out.length, quoted };
+    out.push(t);
+    prev = t;
+  }
+  return out;
+}

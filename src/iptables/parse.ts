@@ -16,8 +16,9 @@ import {
   type Table,
   type TableName,
 } from './ast.js';
-import { LexError, tokenize, type Token, type TokenType } from './lexer.js';
+import { LexError, tokenizeFast as tokenize, unquote, type Token, type TokenType } from './lexer.js';
 import { countersFrom, specFrom } from './materialize.js';
+import { newScan, scanKey, scanLine, scanMatches, type Scan } from './scan.js';
 import { AmbiguityError, ShapeCache, ShapeError, parseShape, type LineShape } from './shape.js';
 
 export interface ParseOptions {
@@ -56,28 +57,34 @@ const DESCRIBE: Record<TokenType, string> = {
 /** A rule parsed from text. Its details are parsed again on first use, so that a dump of a
  *  million rules holds one small object per line rather than a tree per line. */
 class ParsedRule implements Rule {
-  readonly kind = 'rule' as const;
+  // Set on the prototype, not per instance (see below): one field less on a million objects.
+  declare readonly kind: 'rule';
   readonly raw: string;
   readonly line: number;
   readonly chain: string;
-  readonly counters?: Counters;
-  #spec: RuleSpec | undefined;
+  private parsedSpec: RuleSpec | undefined;
 
-  constructor(raw: string, line: number, chain: string, counters: Counters | undefined) {
+  constructor(raw: string, line: number, chain: string) {
     this.raw = raw;
     this.line = line;
     this.chain = chain;
-    if (counters !== undefined) this.counters = counters;
+    this.parsedSpec = undefined;
+  }
+
+  /** The `[p:b]` prefix, read from the source line when asked for. */
+  get counters(): Counters | undefined {
+    if (this.raw.charCodeAt(0) !== 91 /* [ */) return undefined;
+    return countersFrom(this.raw.slice(0, this.raw.indexOf(']') + 1));
   }
 
   get spec(): RuleSpec {
-    if (this.#spec === undefined) {
+    if (this.parsedSpec === undefined) {
       const toks = tokenize(this.raw);
       const shape = this.shapeOf(toks);
       if (shape.kind !== 'rule' || shape.spec === null) throw new Error(`internal: line ${this.line} is no longer a rule`);
-      this.#spec = specFrom(shape.spec, toks);
+      this.parsedSpec = specFrom(shape.spec, toks);
     }
-    return this.#spec;
+    return this.parsedSpec;
   }
 
   protected shapeOf(toks: Token[]): LineShape {
@@ -85,9 +92,11 @@ class ParsedRule implements Rule {
   }
 
   toJSON(): object {
-    return { kind: this.kind, chain: this.chain, ...(this.counters ? { counters: this.counters } : {}), spec: this.spec, raw: this.raw, line: this.line };
+    const counters = this.counters;
+    return { kind: this.kind, chain: this.chain, ...(counters ? { counters } : {}), spec: this.spec, raw: this.raw, line: this.line };
   }
 }
+Object.defineProperty(ParsedRule.prototype, 'kind', { value: 'rule', enumerable: true });
 
 /** The plain path: a fresh nearley parse for the details too. */
 class PlainParsedRule extends ParsedRule {
@@ -106,6 +115,10 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
 
   const dump: IptablesDump = { kind: 'iptables', items: [], finalNewline };
   let table: Table | undefined;
+  const scan = newScan();
+  // Chain names repeat on every rule: keep one string per name.
+  const chainNames = new Map<string, string>();
+  let lastChain = '';
   const fail = (reason: string, lineNo: number, source: string, offset: number): never => {
     throw syntaxErrorAt(reason, file, lineNo, source, offset);
   };
@@ -126,6 +139,39 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
       }
       (table ? table.body : dump.items).push({ kind: 'comment', text: raw, raw, line: lineNo });
       continue;
+    }
+
+    // Fast path: a plain rule line whose shape is already known (see scan.ts).
+    if (useCache && table !== undefined && scanLine(raw, scan)) {
+      const shape = shapeOfScan(scan);
+      if (shape !== undefined && shape.kind === 'rule') {
+        const hasCounters = shape.counters >= 0;
+        const c = shape.chain;
+        const from = scan.start[c]!;
+        const len = scan.end[c]! - from;
+        // Consecutive rules mostly share their chain: reuse its name without slicing.
+        let name: string;
+        if (!scan.quoted[c] && len === lastChain.length && raw.startsWith(lastChain, from)) name = lastChain;
+        else {
+          const text = raw.slice(from, from + len);
+          name = scan.quoted[c] ? unquote(text) : text;
+          name = chainNames.get(name) ?? (chainNames.set(name, name), name);
+        }
+        const first = name.charCodeAt(0);
+        if (scan.n - (hasCounters ? 1 : 0) <= (hasCounters ? MAX_ARGS_WITH_COUNTERS : MAX_ARGS) && name.length <= MAX_CHAIN_NAME && first !== 45 && first !== 33) {
+          lastChain = name;
+          table.body.push(new ParsedRule(raw, lineNo, name));
+          continue;
+        }
+      }
+    }
+
+    if (useCache && table !== undefined && raw.charCodeAt(0) === 58 /* : */) {
+      const parts = plainDecl(raw);
+      if (parts !== undefined) {
+        table.body.push(chainDecl(table, parts, raw, lineNo, fail));
+        continue;
+      }
     }
 
     let toks: Token[];
@@ -163,7 +209,10 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
         break;
       case 'chain': {
         if (!table) fail('chain line outside a table: expected a *table line first', lineNo, raw, 0);
-        table!.body.push(chainDecl(table!, shape, toks, raw, lineNo, fail));
+        const nameTok = toks[shape.name]!;
+        const policyTok = toks[shape.policy]!;
+        const counters = shape.counters >= 0 ? toks[shape.counters]!.value : undefined;
+        table!.body.push(chainDecl(table!, { name: nameTok.value, nameOffset: nameTok.offset, policy: policyTok.value, policyOffset: policyTok.offset, counters }, raw, lineNo, fail));
         break;
       }
       case 'rule':
@@ -186,6 +235,18 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
   return dump;
 }
 
+/** Shapes by the scan's hash, checked against the key (collisions fall back to the key). */
+const byHash = new Map<number, [string, LineShape]>();
+
+function shapeOfScan(scan: Scan): LineShape | undefined {
+  const hit = byHash.get(scan.hash);
+  if (hit !== undefined && scanMatches(scan, hit[0])) return hit[1];
+  const key = scanKey(scan);
+  const shape = sharedCache.peek(key);
+  if (shape !== undefined && hit === undefined) byHash.set(scan.hash, [key, shape]);
+  return shape;
+}
+
 type Fail = (reason: string, lineNo: number, source: string, offset: number) => never;
 
 /** Problems with the line's characters that iptables-restore would not report clearly. */
@@ -205,22 +266,40 @@ function checkLineText(raw: string, lineNo: number, fail: Fail): void {
   }
 }
 
-function chainDecl(table: Table, shape: Extract<LineShape, { kind: 'chain' }>, toks: Token[], raw: string, lineNo: number, fail: Fail): ChainDecl {
-  const nameTok = toks[shape.name]!;
-  const policyTok = toks[shape.policy]!;
-  const name = nameTok.value;
-  checkChainName(name, raw, lineNo, nameTok.offset, fail);
-  const builtin = BUILTIN_CHAINS[table.name].includes(name);
-  const policy = policyTok.value;
+interface DeclParts {
+  name: string;
+  nameOffset: number;
+  policy: string;
+  policyOffset: number;
+  counters: string | undefined;
+}
+
+function chainDecl(table: Table, d: DeclParts, raw: string, lineNo: number, fail: Fail): ChainDecl {
+  checkChainName(d.name, raw, lineNo, d.nameOffset, fail);
+  const builtin = BUILTIN_CHAINS[table.name].includes(d.name);
+  const policy = d.policy;
   if (builtin && policy !== 'ACCEPT' && policy !== 'DROP' && policy !== '-') {
-    fail(`bad policy \`${policy}\` for built-in chain ${name}: expected ACCEPT or DROP`, lineNo, raw, policyTok.offset);
+    fail(`bad policy \`${policy}\` for built-in chain ${d.name}: expected ACCEPT or DROP`, lineNo, raw, d.policyOffset);
   }
   if (!builtin && policy !== '-') {
-    fail(`user chain ${name} cannot have policy \`${policy}\`: expected \`-\` (iptables-legacy-restore fails, iptables-nft-restore ignores it)`, lineNo, raw, policyTok.offset);
+    fail(`user chain ${d.name} cannot have policy \`${policy}\`: expected \`-\` (iptables-legacy-restore fails, iptables-nft-restore ignores it)`, lineNo, raw, d.policyOffset);
   }
-  const decl: ChainDecl = { kind: 'chain', name, policy, raw, line: lineNo };
-  if (shape.counters >= 0) decl.counters = countersFrom(toks[shape.counters]!.value);
+  const decl: ChainDecl = { kind: 'chain', name: d.name, policy, raw, line: lineNo };
+  if (d.counters !== undefined) decl.counters = countersFrom(d.counters);
   return decl;
+}
+
+const DECL_COUNTERS = /^\[[0-9]+:[0-9]+\]$/;
+
+/** `:NAME POLICY [p:b]` with single spaces: the parts, when the grammar already knows this shape. */
+function plainDecl(raw: string): DeclParts | undefined {
+  if (raw.indexOf('\t') >= 0) return undefined;
+  const a = raw.indexOf(' ');
+  const b = raw.indexOf(' ', a + 1);
+  if (a <= 1 || b <= a + 1 || raw.indexOf(' ', b + 1) >= 0) return undefined;
+  const counters = raw.slice(b + 1);
+  if (!DECL_COUNTERS.test(counters) || sharedCache.peek(':wwc')?.kind !== 'chain') return undefined;
+  return { name: raw.slice(1, a), nameOffset: 1, policy: raw.slice(a + 1, b), policyOffset: a + 1, counters };
 }
 
 function checkChainName(name: string, raw: string, lineNo: number, offset: number, fail: Fail): void {
@@ -253,7 +332,7 @@ function statement(shape: Extract<LineShape, { kind: 'rule' | 'command' }>, toks
   const chainTok = shape.chain >= 0 ? toks[shape.chain] : undefined;
   if (chainTok) checkChainName(chainTok.value, raw, lineNo, chainTok.offset, fail);
   const counters = shape.counters >= 0 ? countersFrom(toks[shape.counters]!.value) : undefined;
-  if (shape.kind === 'rule') return new (cached ? ParsedRule : PlainParsedRule)(raw, lineNo, chainTok!.value, counters);
+  if (shape.kind === 'rule') return new (cached ? ParsedRule : PlainParsedRule)(raw, lineNo, chainTok!.value);
   const opTok = toks[shape.op]!;
   const cmd: Command = {
     kind: 'command',

@@ -111,21 +111,51 @@ export function printStatement(s: Statement): string {
   }
 }
 
-function printTable(t: Table, out: string[]): void {
-  out.push(t.raw ?? `*${t.name}`);
-  for (const s of t.body) out.push(printStatement(s));
-  out.push(t.commit?.raw ?? 'COMMIT');
+function printTable(t: Table, out: LineSink): void {
+  out.line(t.raw ?? `*${t.name}`);
+  for (const s of t.body) out.line(printStatement(s));
+  out.line(t.commit?.raw ?? 'COMMIT');
 }
 
-function printTop(item: TopLevel, out: string[]): void {
-  if (item.kind === 'table') printTable(item, out);
-  else out.push(printStatement(item));
+/** Collects printed lines and hands them on in chunks, so a big dump is never one string. */
+class LineSink {
+  private buf: string[] = [];
+  count = 0;
+
+  constructor(
+    private readonly emit: (chunk: string) => void,
+    private readonly chunkLines: number,
+  ) {}
+
+  line(text: string): void {
+    if (this.count++ > 0) this.buf.push('\n');
+    this.buf.push(text);
+    if (this.buf.length >= this.chunkLines) this.flush();
+  }
+
+  flush(): void {
+    if (this.buf.length > 0) this.emit(this.buf.join(''));
+    this.buf = [];
+  }
+}
+
+/**
+ * Prints the dump as a sequence of chunks whose concatenation is `printIptables(dump)`;
+ * a dump of a million lines goes to a file or a pipe without being built as one string.
+ */
+export function printIptablesChunks(dump: IptablesDump, emit: (chunk: string) => void, chunkLines = 16384): void {
+  const out = new LineSink(emit, chunkLines);
+  for (const item of dump.items) {
+    if (item.kind === 'table') printTable(item, out);
+    else out.line(printStatement(item));
+  }
+  if (out.count > 0 && dump.finalNewline) out.line('');
+  out.flush();
 }
 
 /** The whole dump as text: `print(parse(x)) === x` for every dump parse accepts. */
 export function printIptables(dump: IptablesDump): string {
-  const out: string[] = [];
-  for (const item of dump.items) printTop(item, out);
-  if (out.length === 0) return '';
-  return out.join('\n') + (dump.finalNewline ? '\n' : '');
+  const parts: string[] = [];
+  printIptablesChunks(dump, (c) => parts.push(c));
+  return parts.join('');
 }

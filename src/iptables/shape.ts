@@ -104,6 +104,11 @@ export class ShapeCache {
     return shape;
   }
 
+  /** The shape already known for a key, if any (the fast path never runs nearley itself). */
+  peek(key: string): LineShape | undefined {
+    return this.shapes.get(key);
+  }
+
   get size(): number {
     return this.shapes.size;
   }

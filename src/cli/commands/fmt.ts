@@ -1,5 +1,5 @@
 // dfw fmt [FILE]: parse and print back (a validation pass; an untouched dump comes back unchanged).
-import { parseDump, printDump } from '../../dump.js';
+import { parseDump, printDumpChunks } from '../../dump.js';
 import { defineCommand } from '../command.js';
 import { readInput, writeOutput } from '../io.js';
 import { formatOption, type FormatArg } from './format-option.js';
@@ -16,7 +16,8 @@ export const fmtCommand = defineCommand({
       .example('$0 fmt rules.v4 -o rules.v4', 'validate in place (the file is replaced only on success)'),
   handler: (args: { file?: string; format?: FormatArg; o?: string }) => {
     const input = readInput(args.file);
-    writeOutput(printDump(parseDump(input.text, { file: input.file, format: args.format })), args.o);
+    const dump = parseDump(input.text, { file: input.file, format: args.format });
+    writeOutput((emit) => printDumpChunks(dump, emit), args.o);
     return 0;
   },
 });

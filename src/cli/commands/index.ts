@@ -2,9 +2,10 @@
 import type { CommandModule } from 'yargs';
 import { diffCommand } from './diff.js';
 import { fmtCommand } from './fmt.js';
+import { ipsetCommand } from './ipset.js';
 import { parseCommand } from './parse.js';
 import { stripCommand } from './strip.js';
 import { transformCommand } from './transform.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<object, any>[] = [transformCommand, stripCommand, diffCommand, parseCommand, fmtCommand];
+export const commands: CommandModule<object, any>[] = [transformCommand, stripCommand, ipsetCommand, diffCommand, parseCommand, fmtCommand];

@@ -1,7 +1,7 @@
 // Options shared by the commands that rewrite a dump: -o, --diff, --check.
 import type { Argv } from 'yargs';
 import { unifiedDiff } from '../../diff.js';
-import { writeOutput, type Input } from '../io.js';
+import { writeOutput, type Input, type Producer } from '../io.js';
 
 export interface OutputArgs {
   o?: string;
@@ -16,16 +16,32 @@ export function outputOptions<T>(y: Argv<T>) {
     .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 0 when nothing would change, 1 (diff on stderr) when something would' });
 }
 
+/** Whether `printer` produces exactly `text`, compared chunk by chunk. */
+function producesText(printer: Producer, text: string): boolean {
+  let offset = 0;
+  let same = true;
+  printer((chunk) => {
+    if (same && text.startsWith(chunk, offset)) offset += chunk.length;
+    else same = false;
+  });
+  return same && offset === text.length;
+}
+
+function collect(printer: Producer): string {
+  const parts: string[] = [];
+  printer((c) => parts.push(c));
+  return parts.join('');
+}
+
 /**
- * Writes the result of a rewrite. `full` is the whole new dump (what --check and --diff
- * compare with the input); `output` is what the chosen mode prints.
+ * Writes the result of a rewrite. `full` prints the whole new dump (what --check and --diff
+ * compare with the input); `output` prints what the chosen mode writes.
  */
-export function emitResult(args: OutputArgs, input: Input, full: string, output: string, what: string): number {
-  const diff = (): string => unifiedDiff(input.text, full, input.file, `${input.file} (${what})`);
+export function emitResult(args: OutputArgs, input: Input, full: Producer, output: Producer, what: string): number {
+  const diff = (): string => unifiedDiff(input.text, collect(full), input.file, `${input.file} (${what})`);
   if (args.check) {
-    const d = diff();
-    if (d === '') return 0;
-    process.stderr.write(d);
+    if (producesText(full, input.text)) return 0;
+    process.stderr.write(diff());
     return 1;
   }
   if (args.diff === '') {

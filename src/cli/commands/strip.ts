@@ -1,7 +1,7 @@
 // dfw strip [FILE] --policy P | --all: remove managed rules.
 import { DfwError } from '../../errors.js';
 import { parseIptables } from '../../iptables/parse.js';
-import { printIptables } from '../../iptables/print.js';
+import { printIptablesChunks } from '../../iptables/print.js';
 import { stripDump } from '../../transform/strip.js';
 import { defineCommand } from '../command.js';
 import { readInput } from '../io.js';
@@ -30,7 +30,8 @@ export const stripCommand = defineCommand({
     if ((args.policy === undefined) === !args.all) throw new DfwError('give either --policy FILE or --all');
     const name = args.policy === undefined ? undefined : readPolicy(args.policy).name;
     const input = readInput(args.file);
-    const out = printIptables(stripDump(parseIptables(input.text, { file: input.file }), name === undefined ? {} : { policy: name }));
+    const stripped = stripDump(parseIptables(input.text, { file: input.file }), name === undefined ? {} : { policy: name });
+    const out = (emit: (chunk: string) => void) => printIptablesChunks(stripped, emit);
     return emitResult(args, input, out, out, 'dfw strip');
   },
 });

@@ -4,7 +4,7 @@ import { unifiedDiff } from '../../diff.js';
 import { DfwError } from '../../errors.js';
 import { detectFamily } from '../../iptables/family.js';
 import { parseIptables } from '../../iptables/parse.js';
-import { printIptables } from '../../iptables/print.js';
+import { printIptablesChunks } from '../../iptables/print.js';
 import type { IptablesDump } from '../../iptables/ast.js';
 import type { Family, Policy } from '../../policy/types.js';
 import { transformDump } from '../../transform/inject.js';
@@ -45,8 +45,9 @@ export const transformCommand = defineCommand({
     const family = familyOf(args.family, dump, input.file);
     const result = transformDump(dump, policy, { family, createChain: args.createChain });
     checkPublished(dump, policy, input.file);
-    const full = printIptables(result.dump);
-    const output = args.mode === 'full' ? full : noflushText(result, policy);
+    const full = (emit: (chunk: string) => void) => printIptablesChunks(result.dump, emit);
+    const noflush = args.mode === 'noflush' ? noflushText(result, policy) : '';
+    const output = args.mode === 'full' ? full : (emit: (chunk: string) => void) => emit(noflush);
     return emitResult(args, input, full, output, 'dfw transform');
   },
 });

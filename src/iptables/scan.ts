@@ -1,0 +1,162 @@
+// The driver's fast path: scans a rule line into reusable typed arrays, giving the shape key
+// (as shapeKey() computes it from tokenize()'s tokens) without allocating a token per word.
+// Anything unusual (a check that may fail, a line that is not a plain rule) returns false
+// and the line takes the reference path (tokenize + nearley), which also words the errors.
+import { FREE_TEXT_OPTIONS } from './lexer.js';
+
+const MAX_WORDS = 512;
+
+export interface Scan {
+  n: number;
+  /** A hash of the codes, to find the shape without building the key string. */
+  hash: number;
+  /** Per word: the shape-key character of its token type. */
+  codes: Uint16Array;
+  start: Int32Array;
+  end: Int32Array;
+  quoted: Uint8Array;
+}
+
+export function newScan(): Scan {
+  return { n: 0, hash: 0, codes: new Uint16Array(MAX_WORDS), start: new Int32Array(MAX_WORDS), end: new Int32Array(MAX_WORDS), quoted: new Uint8Array(MAX_WORDS) };
+}
+
+const C = (s: string) => s.charCodeAt(0);
+// Shape-key characters (src/iptables/shape.ts CODES).
+const WORD = C('w'), BANG = C('!'), OPT = C('o'), COUNTERS = C('c');
+/** Pseudo-codes for long flags: a free-text option (an `o` whose next word is a value), and -t. */
+const FREE = -1, TABLE = -2;
+/** `-X` short flags that select a grammar rule, by their letter; 0 for a plain option. */
+const SHORT = new Uint16Array(128);
+for (const [letter, code] of ['AA', 'II', 'DD', 'RR', 'CK', 'NN', 'XX', 'FF', 'ZZ', 'PP', 'EE', 'mm', 'jj', 'gg']) SHORT[C(letter!)] = C(code!);
+const LONG: Record<string, number> = {
+  '--append': C('A'), '--insert': C('I'), '--delete': C('D'), '--replace': C('R'), '--check': C('K'),
+  '--new-chain': C('N'), '--delete-chain': C('X'), '--flush': C('F'), '--zero': C('Z'), '--policy': C('P'),
+  '--rename-chain': C('E'), '--match': C('m'), '--jump': C('j'), '--goto': C('g'),
+};
+
+/** Long flags the scan must recognise, by length: no slice is made to compare them. */
+const BY_LENGTH: { flag: string; code: number }[][] = [];
+for (const [flag, code] of [...Object.entries(LONG), ...[...FREE_TEXT_OPTIONS].map((f) => [f, FREE] as [string, number]), ['--table', TABLE] as [string, number]]) {
+  (BY_LENGTH[flag.length] ??= []).push({ flag, code });
+}
+
+function longFlag(line: string, start: number, len: number): number {
+  const list = BY_LENGTH[len];
+  if (list !== undefined) {
+    for (let k = 0; k < list.length; k++) if (line.startsWith(list[k]!.flag, start)) return list[k]!.code;
+  }
+  return OPT;
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** Fills `s` for a plain rule or command line; false sends the line to the reference path. */
+export function scanLine(line: string, s: Scan): boolean {
+  const n = line.length;
+  let i = 0;
+  let w = 0;
+  let freeTextNext = false;
+  let targets = 0;
+  const c0 = line.charCodeAt(0);
+  if (c0 === 91 /* [ */) {
+    let j = 1;
+    while (j < n && line.charCodeAt(j) >= 48 && line.charCodeAt(j) <= 57) j++;
+    if (j === 1 || line.charCodeAt(j) !== 58 /* : */) return false;
+    const b = ++j;
+    while (j < n && line.charCodeAt(j) >= 48 && line.charCodeAt(j) <= 57) j++;
+    if (j === b || line.charCodeAt(j) !== 93 /* ] */) return false;
+    s.codes[0] = COUNTERS;
+    s.start[0] = 0;
+    s.end[0] = j + 1;
+    s.quoted[0] = 0;
+    w = 1;
+    i = j + 1;
+  } else if (c0 !== 45 /* - */) {
+    return false;
+  }
+  // Words are found with native indexOf (space, quote) rather than a loop over characters;
+  // tabs, which also separate words, are left to the reference path.
+  if (line.indexOf('\t') >= 0) return false;
+  let quote = line.indexOf('"', i);
+  while (i < n) {
+    if (line.charCodeAt(i) === 32) {
+      i++;
+      continue;
+    }
+    if (w >= MAX_WORDS) return false;
+    const start = i;
+    let end = line.indexOf(' ', i);
+    if (end < 0) end = n;
+    let quoted = 0;
+    if (quote >= 0 && quote < end) {
+      // A quoted part: backslash escapes anything, the closing quote ends the word.
+      quoted = 1;
+      let j = quote + 1;
+      for (;;) {
+        if (j >= n) return false;
+        const d = line.charCodeAt(j);
+        if (d === 92) j += 2;
+        else if (d === 34) break;
+        else j++;
+      }
+      end = j + 1;
+      quote = line.indexOf('"', end);
+    }
+    i = end;
+    let code = WORD;
+    if (quoted === 0 && !freeTextNext) {
+      const len = end - start;
+      const a = line.charCodeAt(start);
+      if (a === 33 /* ! */ && len === 1) {
+        code = BANG;
+      } else if (a === 45 && len >= 2) {
+        const b = line.charCodeAt(start + 1);
+        if (b === 45) {
+          if (len >= 3 && isAlnum(line.charCodeAt(start + 2))) {
+            code = longFlag(line, start, len);
+            if (code === TABLE) return false;
+            if (code === FREE) {
+              code = OPT;
+              freeTextNext = true;
+            } else if (code === C('j') || code === C('g')) targets++;
+            s.codes[w] = code;
+            s.start[w] = start;
+            s.end[w] = end;
+            s.quoted[w++] = 0;
+            continue;
+          }
+        } else if (isAlnum(b)) {
+          if (len > 2 || b === 116 /* t */) return false; // attached short option, or -t: errors
+          code = (b < 128 && SHORT[b]) || OPT;
+          if (code === C('j') || code === C('g')) targets++;
+        }
+      }
+    }
+    freeTextNext = false;
+    s.codes[w] = code;
+    s.start[w] = start;
+    s.end[w] = end;
+    s.quoted[w++] = quoted;
+  }
+  if (targets > 1) return false;
+  s.n = w;
+  let h = 0;
+  for (let k = 0; k < w; k++) h = (Math.imul(h, 31) + s.codes[k]!) | 0;
+  s.hash = h;
+  return true;
+}
+
+/** Whether `key` is the shape key of the scanned line. */
+export function scanMatches(s: Scan, key: string): boolean {
+  if (key.length !== s.n) return false;
+  for (let k = 0; k < s.n; k++) if (key.charCodeAt(k) !== s.codes[k]) return false;
+  return true;
+}
+
+/** The shape key of a scanned line. */
+export function scanKey(s: Scan): string {
+  return String.fromCharCode.apply(null, s.codes.subarray(0, s.n) as unknown as number[]);
+}

@@ -1,0 +1,74 @@
+// The fast path (hand-written scans and the shape cache) gives exactly what the plain path
+// gives: moo tokens and a fresh nearley parse per line.
+import { describe, expect, it } from 'vitest';
+import { tokenize, tokenizeFast } from '../src/iptables/lexer.js';
+import { parseIptables } from '../src/iptables/parse.js';
+import { printIptables } from '../src/iptables/print.js';
+import { newScan, scanKey, scanLine } from '../src/iptables/scan.js';
+import { shapeKey } from '../src/iptables/shape.js';
+import { iptablesFixtures } from './support/fixtures.js';
+
+const fixtures = iptablesFixtures();
+
+// Lines that stress the word rules: quotes mid-word, escapes, tabs, double spaces, prefixes.
+const tricky = [
+  '-A INPUT -m comment --comment "a b" -j ACCEPT',
+  '-A INPUT -m comment --comment ab"c d"ef -j ACCEPT',
+  '-A INPUT -m comment --comment "x\\"y\\\\" -j ACCEPT',
+  '-A INPUT -m comment --comment "abc"def -j ACCEPT',
+  '-A INPUT  -s 1.2.3.4/32   -j ACCEPT',
+  '-A INPUT\t-s 1.2.3.4/32\t-j ACCEPT',
+  '[1:2]-A INPUT -j ACCEPT',
+  '[1:2] -A INPUT -j ACCEPT ',
+  '-A INPUT -m comment --comment --looks-like-option -j ACCEPT',
+  '-A INPUT -m comment --comment ! -j ACCEPT',
+  '-A INPUT ! -s 1.2.3.4/32 -p tcp -m tcp ! --dport 22 -j DROP',
+  '--append INPUT --jump ACCEPT',
+  '-I INPUT 2 -j DROP',
+  '-A INPUT -m comment --comment "" -j ACCEPT',
+  '-A INPUT - -- --x !x -j ACCEPT',
+];
+
+function allLines(): string[] {
+  const lines = new Set<string>(tricky);
+  for (const [, text] of fixtures) for (const l of text.split('\n')) if (l !== '' && !l.startsWith('#')) lines.add(l);
+  return [...lines];
+}
+
+describe('fast path equals the plain path', () => {
+  const lines = allLines();
+
+  it('tokenizeFast gives the tokens of the moo lexer on every fixture line', () => {
+    expect(lines.length).toBeGreaterThan(500);
+    for (const l of lines) expect(tokenizeFast(l), l).toEqual(tokenize(l));
+  });
+
+  it('the scan gives the shape key of the tokens wherever it accepts a line', () => {
+    const s = newScan();
+    let accepted = 0;
+    for (const l of lines) {
+      if (!scanLine(l, s)) continue;
+      accepted++;
+      expect(scanKey(s), l).toBe(shapeKey(tokenize(l)));
+    }
+    expect(accepted).toBeGreaterThan(lines.length / 2);
+  });
+
+  it.each(fixtures)('%s: same AST (as JSON) and same output with and without the cache', (name, text) => {
+    const fast = parseIptables(text, { file: name });
+    const plain = parseIptables(text, { file: name, cache: false });
+    expect(JSON.stringify(fast)).toBe(JSON.stringify(plain));
+    expect(printIptables(fast)).toBe(printIptables(plain));
+  });
+
+  it('a generated dump in the bench style parses the same both ways', () => {
+    const rules: string[] = ['*nat', ':PREROUTING ACCEPT [0:0]', ':KUBE-SVC-ABC - [0:0]', ':KUBE-SEP-1 - [0:0]'];
+    for (let i = 0; i < 300; i++) {
+      rules.push(`[${i}:${i * 60}] -A KUBE-SVC-ABC -m comment --comment "ns/svc-${i}:http" -m statistic --mode random --probability 0.${String(i).padStart(11, '0')} -j KUBE-SEP-1`);
+      rules.push(`-A KUBE-SEP-1 -p tcp -m comment --comment "ns/svc-${i}:http" -m tcp -j DNAT --to-destination 198.51.100.${i % 250}:8080`);
+    }
+    rules.push('COMMIT', '');
+    const text = rules.join('\n');
+    expect(JSON.stringify(parseIptables(text))).toBe(JSON.stringify(parseIptables(text, { cache: false })));
+  });
+});
