@@ -1,5 +1,5 @@
 // dfw parse [FILE]: the dump as a JSON AST.
-import { parseDump } from '../../dump.js';
+import { dumpToJson, parseDump } from '../../dump.js';
 import { defineCommand } from '../command.js';
 import { readInput, writeOutput } from '../io.js';
 import { formatOption, type FormatArg } from './format-option.js';
@@ -17,7 +17,7 @@ export const parseCommand = defineCommand({
   handler: (args: { file?: string; format?: FormatArg; o?: string }) => {
     const input = readInput(args.file);
     const dump = parseDump(input.text, { file: input.file, format: args.format });
-    writeOutput(`${JSON.stringify(dump, null, 2)}\n`, args.o);
+    writeOutput(`${JSON.stringify(dumpToJson(dump), null, 2)}\n`, args.o);
     return 0;
   },
 });
