@@ -8,6 +8,8 @@ import { printIptablesChunks } from '../../iptables/print.js';
 import type { IptablesDump } from '../../iptables/ast.js';
 import type { Family, Policy } from '../../policy/types.js';
 import { transformDump } from '../../transform/inject.js';
+import { applyPlugins } from '../../transform/plugins.js';
+import { loadPlugins } from '../plugins.js';
 import { noflushText } from '../../transform/noflush.js';
 import { defineCommand } from '../command.js';
 import { readInput, warn } from '../io.js';
@@ -20,6 +22,7 @@ interface Args extends OutputArgs {
   mode: 'full' | 'noflush';
   family?: number;
   createChain?: boolean;
+  plugin?: string[];
 }
 
 export const transformCommand = defineCommand({
@@ -32,18 +35,22 @@ export const transformCommand = defineCommand({
         .option('policy', { alias: 'p', type: 'string', demandOption: true, describe: 'policy file (YAML or JSON)' })
         .option('mode', { choices: ['full', 'noflush'] as const, default: 'full' as const, describe: 'full: the whole dump for iptables-restore; noflush: only the chain, for iptables-restore --noflush' })
         .option('family', { choices: [4, 6], type: 'number', describe: 'address family (default: from the dump)' })
-        .option('create-chain', { type: 'boolean', default: false, describe: 'declare the chain and the jump from FORWARD when the dump has none' }),
+        .option('create-chain', { type: 'boolean', default: false, describe: 'declare the chain and the jump from FORWARD when the dump has none' })
+        .option('plugin', { type: 'string', array: true, describe: 'ES module exporting transform(dump, context), run after the policy (repeatable, in order)' }),
     )
       .example('iptables-save | $0 transform --policy dfw.yaml | iptables-restore', 'apply a policy')
       .example('iptables-save | $0 transform -p dfw.yaml --mode noflush | iptables-restore --noflush', 'touch only DOCKER-USER')
       .example('$0 transform rules.v4 -p dfw.yaml --check', 'exit 1 (diff on stderr) when rules.v4 is not up to date')
-      .example('ip6tables-save | $0 transform -p dfw.yaml --diff', 'show what would change'),
-  handler: (args: Args) => {
+      .example('ip6tables-save | $0 transform -p dfw.yaml --diff', 'show what would change')
+      .example('iptables-save | $0 transform -p dfw.yaml --plugin ./log-before-drop.mjs', 'run a user transform after the policy'),
+  handler: async (args: Args) => {
     const policy = readPolicy(args.policy);
     const input = readInput(args.file);
     const dump = parseIptables(input.text, { file: input.file });
     const family = familyOf(args.family, dump, input.file);
+    const plugins = await loadPlugins(args.plugin ?? []);
     const result = transformDump(dump, policy, { family, createChain: args.createChain });
+    if (plugins.length > 0) result.dump = await applyPlugins(result.dump, plugins, { policy, family });
     checkPublished(dump, policy, input.file);
     const full = (emit: (chunk: string) => void) => printIptablesChunks(result.dump, emit);
     const noflush = args.mode === 'noflush' ? noflushText(result, policy) : '';

@@ -1,0 +1,54 @@
+// dfw's public API: everything the CLI does goes through these functions. Re-exports only.
+//
+//   import { parseIptables, transformDump, loadPolicy, printIptables } from 'dfw';
+//   const dump = parseIptables(text, { file: 'rules.v4' });
+//   const { dump: out } = transformDump(dump, loadPolicy(yaml, 'dfw.yaml'), { family: 4 });
+//   process.stdout.write(printIptables(out));
+
+export { DfwError, DfwSyntaxError } from './errors.js';
+export type { SourcePosition } from './errors.js';
+
+// iptables dumps: AST, parse, print, JSON form
+export * from './iptables/ast.js';
+export { parseIptables, MAX_ARGS, MAX_ARGS_WITH_COUNTERS, MAX_CHAIN_NAME, MAX_LINE_BYTES } from './iptables/parse.js';
+export type { ParseOptions } from './iptables/parse.js';
+export { printIptables, printIptablesChunks, printRule, printSpec } from './iptables/print.js';
+export { iptablesToJson, iptablesFromJson, JSON_VERSION } from './iptables/json.js';
+export { rule, chain, table, comment, opt, not, match, jump, goTo } from './iptables/build.js';
+export {
+  ruleChain,
+  ruleTarget,
+  ruleSource,
+  ruleDestination,
+  ruleInInterface,
+  ruleOutInterface,
+  ruleProtocol,
+  ruleCounters,
+  ruleComments,
+  ruleMatch,
+} from './iptables/rule.js';
+export type { Negatable } from './iptables/rule.js';
+export { isManaged } from './iptables/managed.js';
+export { detectFamily } from './iptables/family.js';
+
+// policy
+export { loadPolicy, referencedSets } from './policy/load.js';
+export { compilePolicy, managedTag, managedPrefix, policySetFamilies } from './policy/compile.js';
+export type { CompileOptions } from './policy/compile.js';
+export type * from './policy/types.js';
+
+// transforms
+export { transformDump } from './transform/inject.js';
+export type { TransformOptions, TransformResult } from './transform/inject.js';
+export { stripDump } from './transform/strip.js';
+export type { StripOptions } from './transform/strip.js';
+export { noflushText } from './transform/noflush.js';
+export { applyPlugins } from './transform/plugins.js';
+export type { Plugin, PluginContext, PluginFunction } from './transform/plugins.js';
+
+// Docker facts read from a dump
+export { publishedPorts } from './docker/published.js';
+export type { PublishedPort } from './docker/published.js';
+
+// diffs
+export { unifiedDiff, withoutSaveDates } from './diff.js';

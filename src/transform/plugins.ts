@@ -1,0 +1,41 @@
+// User transforms: functions over the AST that run after the policy, in order. What they
+// return goes through the same validation as the JSON form, so that an edited rule can never
+// print as its stale source line, and prints with the same quoting and limits.
+import { DfwError } from '../errors.js';
+import type { IptablesDump } from '../iptables/ast.js';
+import { iptablesFromJson, iptablesToJson } from '../iptables/json.js';
+import type { Family, Policy } from '../policy/types.js';
+
+export interface PluginContext {
+  policy: Policy;
+  family: Family;
+}
+
+/** A user transform: returns the new dump (or nothing, when it changed the one it was given). */
+export type PluginFunction = (dump: IptablesDump, context: PluginContext) => IptablesDump | void | Promise<IptablesDump | void>;
+
+export interface Plugin {
+  /** How messages name it (its path). */
+  name: string;
+  transform: PluginFunction;
+}
+
+/** Runs the plugins in order; an error names the plugin that caused it. */
+export async function applyPlugins(dump: IptablesDump, plugins: readonly Plugin[], context: PluginContext): Promise<IptablesDump> {
+  let current = dump;
+  for (const p of plugins) {
+    let result: IptablesDump | void;
+    try {
+      result = await p.transform(current, context);
+    } catch (e) {
+      throw new DfwError(`plugin ${p.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const next = result ?? current;
+    try {
+      current = iptablesFromJson(iptablesToJson(next));
+    } catch (e) {
+      throw new DfwError(`plugin ${p.name} returned an invalid dump: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return current;
+}
