@@ -12,7 +12,7 @@ import { applyPlugins } from '../../transform/plugins.js';
 import { loadPlugins } from '../plugins.js';
 import { noflushText } from '../../transform/noflush.js';
 import { defineCommand } from '../command.js';
-import { readInput, warn } from '../io.js';
+import { readInput, warn, writeOutput } from '../io.js';
 import { readPolicy } from '../policy-input.js';
 import { emitResult, outputOptions, type OutputArgs } from './output-options.js';
 
@@ -23,6 +23,7 @@ interface Args extends OutputArgs {
   family?: number;
   createChain?: boolean;
   plugin?: string[];
+  dump?: boolean;
 }
 
 export const transformCommand = defineCommand({
@@ -36,16 +37,20 @@ export const transformCommand = defineCommand({
         .option('mode', { choices: ['full', 'noflush'] as const, default: 'full' as const, describe: 'full: the whole dump for iptables-restore; noflush: only the chain, for iptables-restore --noflush' })
         .option('family', { choices: [4, 6], type: 'number', describe: 'address family (default: from the dump)' })
         .option('create-chain', { type: 'boolean', default: false, describe: 'declare the chain and the jump from FORWARD when the dump has none' })
+        .option('dump', { type: 'boolean', default: true, describe: 'read an input dump; --no-dump builds the noflush output from the policy alone, as at boot before Docker starts' })
         .option('plugin', { type: 'string', array: true, describe: 'ES module exporting transform(dump, context), run after the policy (repeatable, in order)' }),
     )
       .example('iptables-save | $0 transform --policy dfw.yaml | iptables-restore', 'apply a policy')
       .example('iptables-save | $0 transform -p dfw.yaml --mode noflush | iptables-restore --noflush', 'touch only DOCKER-USER')
       .example('$0 transform rules.v4 -p dfw.yaml --check', 'exit 1 (diff on stderr) when rules.v4 is not up to date')
       .example('ip6tables-save | $0 transform -p dfw.yaml --diff', 'show what would change')
+      .example('$0 transform -p dfw.yaml --mode noflush --no-dump --family 4 | iptables-restore --noflush', 'at boot: create and fill DOCKER-USER before Docker starts')
       .example('iptables-save | $0 transform -p dfw.yaml --plugin ./log-before-drop.mjs', 'run a user transform after the policy'),
   handler: async (args: Args) => {
     const policy = readPolicy(args.policy);
+    if (args.dump === false) return fromPolicyAlone(args, policy);
     const input = readInput(args.file);
+    if (input.text === '') throw new DfwError(`${input.file}: empty input: expected an iptables-save dump (--no-dump builds the chain from the policy alone)`);
     const dump = parseIptables(input.text, { file: input.file });
     const family = familyOf(args.family, dump, input.file);
     const plugins = await loadPlugins(args.plugin ?? []);
@@ -58,6 +63,23 @@ export const transformCommand = defineCommand({
     return emitResult(args, input, full, output, 'dfw transform');
   },
 });
+
+/**
+ * No dump, as at boot: nothing exists yet, so the noflush output declares the chain and fills
+ * it. Docker keeps DOCKER-USER's rules when it starts and adds its own jump from FORWARD.
+ */
+function fromPolicyAlone(args: Args, policy: Policy): number {
+  if (args.file !== undefined && args.file !== '-' && args.file !== '') throw new DfwError('--no-dump takes no input FILE');
+  if (args.mode !== 'noflush') throw new DfwError('--no-dump writes only --mode noflush output: a full restore file would flush every table Docker filled');
+  if (policy.chain !== 'DOCKER-USER') {
+    throw new DfwError('--no-dump needs chain DOCKER-USER: Docker flushes the DOCKER chain when it starts, so rules there must be applied after it (pipe iptables-save through dfw transform --mode noflush)');
+  }
+  if (args.check || args.diff !== undefined) throw new DfwError('--check and --diff compare with an input dump: they do not go with --no-dump');
+  const empty = { kind: 'iptables' as const, items: [], finalNewline: true };
+  const result = transformDump(empty, policy, { family: args.family === 6 ? 6 : 4, createChain: true });
+  writeOutput(noflushText({ ...result, addedJump: undefined }, policy), args.o);
+  return 0;
+}
 
 function familyOf(flag: number | undefined, dump: IptablesDump, file: string): Family {
   const found = detectFamily(dump);
