@@ -1,10 +1,12 @@
 // The JSON form: `dfw parse x | dfw fmt --from-json` gives back x; edits print canonically.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { iptablesFromJson, iptablesToJson } from '../src/iptables/json.js';
 import { parseIptables } from '../src/iptables/parse.js';
 import { printIptables } from '../src/iptables/print.js';
 import { dfw } from './support/cli.js';
-import { iptablesFixtures } from './support/fixtures.js';
+import { FIXTURES, iptablesFixtures } from './support/fixtures.js';
 
 const fixtures = iptablesFixtures();
 
@@ -76,5 +78,34 @@ describe('JSON round trip', () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^<stdin>:3:3: invalid JSON/);
+  });
+});
+
+describe('JSON round trip of ipset dumps', () => {
+  const dir = join(FIXTURES, 'ipset');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ipset'));
+
+  it.each(files)('%s: dfw parse | dfw fmt --from-json is byte for byte', (f) => {
+    const text = readFileSync(join(dir, f), 'utf8');
+    const parsed = dfw(['parse', '--format', 'ipset', join(dir, f)]);
+    expect(parsed.status).toBe(0);
+    expect(JSON.parse(parsed.stdout)).toMatchObject({ version: 1, kind: 'ipset' });
+    const back = dfw(['fmt', '--from-json'], parsed.stdout);
+    expect(back.stderr).toBe('');
+    expect(back.stdout).toBe(text);
+  });
+
+  it('an added member prints canonically; an invalid one is refused with its path', () => {
+    const json = JSON.parse(dfw(['parse', join(dir, 'hash-ip.ipset')]).stdout);
+    const set = json.lines[0].set;
+    json.lines.push({ kind: 'add', exist: false, set, entry: '203.0.113.99', options: [] });
+    const out = dfw(['fmt', '--from-json'], JSON.stringify(json));
+    expect(out.status).toBe(0);
+    expect(out.stdout.endsWith(`add ${set} 203.0.113.99\n`)).toBe(true);
+    json.lines.push({ kind: 'add', exist: false, set, entry: '203.0.113.99 -j ACCEPT', options: [] });
+    const bad = dfw(['fmt', '--from-json'], JSON.stringify(json));
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/lines\[\d+\]: expected an option .* found "-j"/);
   });
 });

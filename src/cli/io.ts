@@ -1,6 +1,6 @@
 // The CLI's only I/O: reading the input (file or stdin), writing results atomically,
 // and turning errors into stderr text and exit codes. The library never does any of this.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, fstatSync, fsyncSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isAscii } from 'node:buffer';
 import { DfwError, DfwSyntaxError } from '../errors.js';
@@ -19,61 +19,120 @@ export function readInput(path: string | undefined): Input {
   // yargs hands a positional `-` over as '' (it reads `-` as an empty option name).
   const fromStdin = path === undefined || path === '-' || path === '';
   const file = fromStdin ? '<stdin>' : path;
-  let buf: Buffer;
+  let fd: number | undefined;
   try {
-    if (!fromStdin) {
-      const st = statSync(path);
-      if (st.isDirectory()) throw new DfwError(`${file}: is a directory`);
-      if (st.size > MAX_INPUT_BYTES) throw new DfwError(`${file}: ${st.size} bytes is over the 1 GiB input limit`);
-    }
-    buf = readFileSync(fromStdin ? 0 : path);
+    fd = fromStdin ? 0 : openSync(path, 'r');
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new DfwError(`${file}: is a directory`);
+    // A regular file (or stdin redirected from one) says its size: refuse before reading it.
+    if (st.isFile() && st.size > MAX_INPUT_BYTES) throw new DfwError(tooBig(file, st.size));
+    return { file, text: decodeInput(readAll(fd, file), file) };
   } catch (e) {
     if (e instanceof DfwError) throw e;
     const err = e as NodeJS.ErrnoException;
     throw new DfwError(`${file}: cannot read: ${err.code ?? err.message}`);
+  } finally {
+    if (fd !== undefined && fd !== 0) closeSync(fd);
   }
-  return { file, text: decodeInput(buf, file) };
+}
+
+const tooBig = (file: string, bytes: number | string): string =>
+  `${file}: ${bytes} bytes is over the 1 GiB input limit (a real iptables-save or ipset save dump is far smaller)`;
+
+/**
+ * Reads to the end in chunks, stopping as soon as the input is known to be refused: a NUL byte
+ * (binary input, or a device such as /dev/zero that never ends) or more than MAX_INPUT_BYTES.
+ * readFileSync would first read all of it, however large, or never return.
+ */
+function readAll(fd: number, file: string): Buffer {
+  const CHUNK = 1 << 20;
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const buf = Buffer.allocUnsafe(CHUNK);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, CHUNK, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EOF') break;
+      // stdin left non-blocking by the parent process: wait a little and read again.
+      if (code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      throw e;
+    }
+    if (n === 0) break;
+    const got = buf.subarray(0, n);
+    const nul = got.indexOf(0);
+    if (nul >= 0) {
+      const line = chunks.reduce((k, c) => k + countLines(c, c.length) - 1, countLines(got, nul));
+      throw new DfwError(`${file}:${line}: binary input (NUL byte at offset ${total + nul}); expected a text dump`);
+    }
+    total += n;
+    if (total > MAX_INPUT_BYTES) throw new DfwError(tooBig(file, `more than ${MAX_INPUT_BYTES}`));
+    chunks.push(Buffer.from(got));
+  }
+  return Buffer.concat(chunks, total);
 }
 
 /** Strict UTF-8 decoding with a message that says where the bad bytes are. */
 export function decodeInput(buf: Buffer, file: string): string {
-  if (buf.length > MAX_INPUT_BYTES) throw new DfwError(`${file}: input over the 1 GiB limit`);
-  // Most dumps are ASCII: then latin1 decoding gives the same string, fastest, as one-byte text.
-  if (isAscii(buf)) return buf.toString('latin1');
+  if (buf.length > MAX_INPUT_BYTES) throw new DfwError(tooBig(file, buf.length));
+  // NUL first: it is ASCII, so the fast path below would let it through.
   const nul = buf.indexOf(0);
   if (nul >= 0) {
     const line = countLines(buf, nul);
     throw new DfwError(`${file}:${line}: binary input (NUL byte at offset ${nul}); expected a text dump`);
   }
+  // Most dumps are ASCII: then latin1 decoding gives the same string, fastest, as one-byte text.
+  if (isAscii(buf)) return buf.toString('latin1');
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
   } catch {
-    const off = firstInvalidUtf8(buf);
+    const off = Math.min(firstInvalidUtf8(buf), buf.length - 1);
     throw new DfwError(`${file}:${countLines(buf, off)}: not valid UTF-8 (byte 0x${(buf[off] ?? 0).toString(16)} at offset ${off})`);
   }
 }
 
 function countLines(buf: Buffer, end: number): number {
   let n = 1;
-  for (let i = 0; i < end; i++) if (buf[i] === 10) n++;
+  for (let i = buf.indexOf(10); i >= 0 && i < end; i = buf.indexOf(10, i + 1)) n++;
   return n;
 }
 
-function firstInvalidUtf8(buf: Buffer): number {
-  const dec = new TextDecoder('utf-8', { fatal: true });
-  let lo = 0;
-  let hi = buf.length;
-  // Binary search for the shortest prefix that fails to decode.
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    try {
-      dec.decode(buf.subarray(0, mid + 1), { stream: true });
-      lo = mid + 1;
-    } catch {
-      hi = mid;
+/** Offset of the first byte that is not part of well-formed UTF-8 (RFC 3629), in one pass. */
+export function firstInvalidUtf8(buf: Buffer): number {
+  const n = buf.length;
+  let i = 0;
+  while (i < n) {
+    const b = buf[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
     }
+    let len: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) len = 2;
+    else if (b >= 0xe0 && b <= 0xef) {
+      len = 3;
+      if (b === 0xe0) lo = 0xa0; // no overlong forms
+      if (b === 0xed) hi = 0x9f; // no surrogates
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      len = 4;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f; // nothing above U+10FFFF
+    } else return i;
+    for (let k = 1; k < len; k++) {
+      const c = buf[i + k];
+      if (c === undefined) return i;
+      if (k === 1 ? c < lo || c > hi : c < 0x80 || c > 0xbf) return i;
+    }
+    i += len;
   }
-  return Math.min(lo, buf.length - 1);
+  return n;
 }
 
 /** Produces text in chunks: calls `emit` for each, in order. */
@@ -81,35 +140,54 @@ export type Producer = (emit: (chunk: string) => void) => void;
 
 /**
  * Writes `text` to stdout, or atomically to `path`: a temporary file in the same folder,
- * flushed, given the mode of the file it replaces, then renamed over it. On any error the
- * temporary file is removed and an existing file is left as it was.
+ * flushed, given the mode and owner of the file it replaces, then renamed over it (over the
+ * file a symbolic link points to, so that the link stays). On any error, including one thrown
+ * by `text` while it is being produced, nothing is written: the temporary file is removed, an
+ * existing file is left as it was, and stdout gets nothing.
  */
 export function writeOutput(text: string | Producer, path: string | undefined): void {
   const produce: Producer = typeof text === 'string' ? (emit) => emit(text) : text;
   if (path === undefined || path === '-' || path === '') {
-    // The whole result is computed before this point, so an error never leaves half of it.
-    produce((chunk) => process.stdout.write(chunk));
+    // Produce everything before writing anything: a printer error in the middle (a rule over
+    // iptables-restore's limits, say) must not leave the first part of the result on stdout.
+    const chunks: string[] = [];
+    produce((chunk) => chunks.push(chunk));
+    for (const chunk of chunks) process.stdout.write(chunk);
     return;
   }
-  const tmp = join(dirname(path), `.${basename(path)}.dfw-${process.pid}.tmp`);
-  let mode: number | undefined;
+  let target = path;
   try {
-    mode = statSync(path).mode & 0o7777;
+    target = realpathSync(path);
   } catch {
-    mode = undefined;
+    /* a new file (or a dangling link): write at the path as given */
+  }
+  const dir = dirname(target);
+  const tmp = join(dir, `.${basename(target)}.dfw-${process.pid}.tmp`);
+  let old: { mode: number; uid: number; gid: number } | undefined;
+  try {
+    const st = statSync(target);
+    old = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  } catch {
+    old = undefined;
   }
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'wx', mode ?? 0o644);
+    // O_EXCL: never write through a file or link someone else put at the temporary name.
+    fd = openSync(tmp, 'wx', old?.mode ?? 0o644);
     const out = fd;
-    produce((chunk) => {
-      writeSync(out, chunk);
-    });
+    produce((chunk) => writeAll(out, chunk));
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
-    if (mode !== undefined) chmodSync(tmp, mode);
-    renameSync(tmp, path);
+    if (old !== undefined) {
+      chmodSync(tmp, old.mode); // the umask applied at creation
+      try {
+        chownSync(tmp, old.uid, old.gid);
+      } catch {
+        /* not root: the file keeps our owner, as with any editor */
+      }
+    }
+    renameSync(tmp, target);
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
     try {
@@ -117,9 +195,28 @@ export function writeOutput(text: string | Producer, path: string | undefined): 
     } catch {
       /* nothing to remove */
     }
+    if (e instanceof DfwError) throw e; // the result itself is wrong: say why, not "cannot write"
     const err = e as NodeJS.ErrnoException;
-    throw new DfwError(`${path}: cannot write: ${err.code ?? err.message}`);
+    throw new DfwError(`${path}: cannot write: ${err.code ?? err.message}${err.code === 'ENOSPC' ? ' (no space left on the device; the file was not changed)' : ''}`);
   }
+  try {
+    // Make the rename itself durable.
+    const d = openSync(dir, 'r');
+    try {
+      fsyncSync(d);
+    } finally {
+      closeSync(d);
+    }
+  } catch {
+    /* some file systems cannot sync a folder */
+  }
+}
+
+/** writeSync may write less than asked (a disk filling up): loop, so a short write is never silent. */
+function writeAll(fd: number, chunk: string): void {
+  const buf = Buffer.from(chunk, 'utf8');
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }
 
 /** Prints an error the way the CLI contract says and returns the exit code (2). */

@@ -64,8 +64,6 @@ function t(name: SetTypeName, alias: string, family: FamilyKind, create: string[
   };
 }
 
-const NO_LEGACY: string[] = [];
-
 export const SET_TYPE_INFO: Readonly<Record<SetTypeName, SetTypeInfo>> = {
   'bitmap:ip': t('bitmap:ip', 'ipmap', 'inet', ['range', 'netmask', 'timeout', 'counters', 'comment', 'skbinfo'], ADD_EXT),
   'bitmap:ip,mac': t('bitmap:ip,mac', 'macipmap', 'inet', ['range', 'timeout', 'counters', 'comment', 'skbinfo'], ADD_EXT),
@@ -86,14 +84,12 @@ export const SET_TYPE_INFO: Readonly<Record<SetTypeName, SetTypeInfo>> = {
   'hash:net,port,net': t('hash:net,port,net', 'netportnethash', 'inet46', HASH_BASE, ADD_NET, false),
   'list:set': t('list:set', 'setlist', 'none', ['size', ...EXT.filter((o) => o !== 'forceadd')], ADD_EXT),
 };
-void NO_LEGACY;
+
+const TYPE_BY_NAME = new Map<string, SetTypeName>(SET_TYPES.flatMap((t) => [[t, t] as const, [SET_TYPE_INFO[t].alias, t] as const]));
 
 /** The canonical type for a name or alias as `create` takes it, or undefined. */
 export function setTypeOf(word: string): SetTypeName | undefined {
-  for (const name of SET_TYPES) {
-    if (word === name || word === SET_TYPE_INFO[name].alias) return name;
-  }
-  return undefined;
+  return TYPE_BY_NAME.get(word);
 }
 
 /** Create options that take a value (the others are flags). */
@@ -130,6 +126,9 @@ const COMMAND_TABLE: readonly (readonly [string, readonly string[]])[] = [
  * `des` destroy, `s` save, `sw` swap).
  */
 export function commandOf(word: string): string | undefined {
+  // Most words are addresses or names: no command starts with a digit.
+  const c = word.charCodeAt(0);
+  if (c >= 48 && c <= 57) return undefined;
   const skip = word.startsWith('--') ? 2 : 0;
   if (word.length <= skip || word === '-') return undefined;
   const w = word.slice(skip);

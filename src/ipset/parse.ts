@@ -1,0 +1,336 @@
+// The ipset parser driver: splits lines, runs one nearley parser per line (FORMAT.md 8.1: ipset
+// restore reads line by line too), builds AST nodes that keep their exact text, and checks what
+// the grammar leaves open (names, option values, elements for the set's type and family) with
+// errors at a line and column.
+import nearley from 'nearley';
+import { DfwError, DfwSyntaxError } from '../errors.js';
+import grammar from '../grammar/ipset.gen.js';
+import { didYouMean } from '../policy/suggest.js';
+import type { IpsetDump, IpsetLine, IpsetOption, LineSource } from './ast.js';
+import { type SetHeader, readHeader } from './header.js';
+import { type IpsetToken, KEYWORDS, tokenClass, tokenizeLine } from './lexer.js';
+import { LINE_MAX_BYTES, byteLength, checkSetName } from './limits.js';
+import { normalizeElement, normalizeEntryOptions } from './members.js';
+import { SET_TYPES, commandOf, isOtherEnvOption, setTypeOf } from './settypes.js';
+
+const compiled = nearley.Grammar.fromCompiled(grammar as unknown as nearley.CompiledRules);
+
+/** What a postprocessor of grammar/ipset.ne returns: token positions, not values. */
+type Tree =
+  | { kind: 'blank' }
+  | { kind: 'comment' }
+  | { kind: 'commit' }
+  | {
+      kind: 'create' | 'add' | 'del' | 'test' | 'flush' | 'destroy' | 'rename' | 'swap';
+      cmd: number;
+      args: number[];
+      options: { key: number; value: number }[];
+    };
+
+type Outcome = { ok: true; tree: Tree; count: number } | { ok: false; at: number; expected: string[] };
+
+interface EarleyState {
+  rule: nearley.Rule;
+  dot: number;
+  isComplete: boolean;
+  reference: number;
+}
+/** nearley keeps its chart in `table` (one column per token); its types do not declare it. */
+const chart = (p: nearley.Parser): { states: EarleyState[] }[] => (p as unknown as { table: { states: EarleyState[] }[] }).table;
+
+interface Labelled {
+  label?: string;
+  literal?: string;
+  type?: string;
+  test?: unknown;
+}
+
+const COMMANDS = ['create', 'add', 'del', 'test', 'flush', 'destroy', 'rename', 'swap'];
+const NOT_IN_RESTORE = ['list', 'save', 'restore', 'help', 'version', 'quit'];
+const LEGACY = new Set(['probes', 'resize', 'gc', '-4', '-6']);
+
+/** What the parser could have taken at a column, in words ("a set name", "timeout"). */
+function expectations(parser: nearley.Parser, columnIndex: number): string[] {
+  const column = chart(parser)[columnIndex];
+  if (column === undefined) return [];
+  const commands: string[] = [];
+  const keywords: string[] = [];
+  const words: string[] = [];
+  let types = false;
+  let eol = false;
+  for (const st of column.states) {
+    if (st.isComplete) {
+      if (st.rule.name === 'line' && st.reference === 0) eol = true;
+      continue;
+    }
+    const sym = st.rule.symbols[st.dot] as Labelled | string;
+    if (typeof sym === 'string') continue;
+    if (sym.literal !== undefined) keywords.push(sym.literal);
+    else if (sym.type === 'word') words.push(wordLabel(st.rule, st.dot));
+    else if (sym.label !== undefined && COMMANDS.includes(sym.label)) commands.push(sym.label);
+    else if (sym.label !== undefined) types = true;
+  }
+  const out: string[] = [];
+  if (commands.length > 0) out.push(`a command (${COMMANDS.filter((c) => commands.includes(c)).join(', ')})`);
+  if (types) out.push('a set type (hash:ip, hash:net, hash:ip,port, bitmap:ip, list:set, …)');
+  out.push(...new Set(words));
+  const rank = [...KEYWORDS];
+  const kws = [...new Set(keywords)].filter((k) => !LEGACY.has(k)).sort((a, b) => rank.indexOf(a) - rank.indexOf(b));
+  if (kws.length === 1) out.push(kws[0] ?? '');
+  else if (kws.length > 1) out.push(`an option (${kws.join(', ')})`);
+  if (eol) out.push('end of line');
+  return out;
+}
+
+function wordLabel(rule: nearley.Rule, dot: number): string {
+  // Macro expansions are named after the rule that calls them (`hashOpt$macrocall$3`).
+  if (rule.name.includes('$macrocall$') && dot === 1) {
+    const inner = compiled.byName[String(rule.symbols[0])]?.[0]?.symbols[0] as Labelled | undefined;
+    return `a value for ${inner?.literal ?? 'the option'}`;
+  }
+  if (rule.name === 'command') {
+    const first = rule.symbols[0] as Labelled;
+    if (dot === 1) return 'a set name';
+    if (first.label === 'rename') return 'the new set name';
+    if (first.label === 'swap') return 'the name of the set to swap with';
+    return 'an element';
+  }
+  if (rule.name.startsWith('command$ebnf')) return 'a set name';
+  return 'a word';
+}
+
+function orList(items: string[]): string {
+  if (items.length <= 1) return items[0] ?? 'nothing';
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1] ?? ''}`;
+}
+
+function runGrammar(tokens: readonly IpsetToken[]): Outcome {
+  const parser = new nearley.Parser(compiled);
+  try {
+    parser.feed(tokens as unknown as string);
+  } catch (e) {
+    const tok = (e as { token?: IpsetToken }).token;
+    return { ok: false, at: tok?.index ?? tokens.length, expected: expectations(parser, chart(parser).length - 2) };
+  }
+  const results = parser.results as Tree[];
+  if (results.length === 0) return { ok: false, at: tokens.length, expected: expectations(parser, chart(parser).length - 1) };
+  return { ok: true, tree: results[0] as Tree, count: results.length };
+}
+
+// Lines of a dump share few shapes (sequences of token classes): reuse the parse of a shape.
+const cache = new Map<string, Outcome>();
+const CACHE_MAX = 5000;
+
+function parseTokens(tokens: readonly IpsetToken[]): Outcome {
+  const key = tokens.map(tokenClass).join(' ');
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const out = runGrammar(tokens);
+  if (out.ok && out.count > 1) {
+    throw new DfwError(`internal error: the ipset grammar is ambiguous (${out.count} parses) for a line of shape ${key}`);
+  }
+  if (cache.size < CACHE_MAX) cache.set(key, out);
+  return out;
+}
+
+/** How many parses the grammar gives one line (exactly one for every valid line); for tests. */
+export function countParses(line: string): number {
+  const t = tokenizeLine(line);
+  if (!t.ok) return 0;
+  const out = runGrammar(t.tokens);
+  return out.ok ? out.count : 0;
+}
+
+/** Why the grammar stopped, with hints for mistakes people make. */
+function grammarError(out: Extract<Outcome, { ok: false }>, tokens: readonly IpsetToken[]): string {
+  const tok = tokens[out.at];
+  const expected = orList(out.expected);
+  if (tok === undefined) return `unexpected end of line: expected ${expected}`;
+  const found = `found ${JSON.stringify(tok.raw)}`;
+  const cmd = commandOf(tok.value);
+  if (out.at === 0 && tok.value.startsWith('COMMIT')) {
+    return `expected a command, ${found}: COMMIT must be alone on its line with nothing after it, not even a blank (ipset restore compares the whole line with "COMMIT\\n")`;
+  }
+  if (out.at === 0 && cmd !== undefined && NOT_IN_RESTORE.includes(cmd)) {
+    return `expected ${expected}, ${found}: "${cmd}" cannot be used in an ipset restore file`;
+  }
+  if (isOtherEnvOption(tok.value)) return `expected ${expected}, ${found}: dfw reads only -exist / -! among ipset's options on a line`;
+  let hint = '';
+  if (out.expected.some((e) => e.startsWith('a set type'))) {
+    hint = didYouMean(tok.value, [...SET_TYPES]) || ' (see `ipset help` for the types)';
+  } else if (out.expected.some((e) => e.startsWith('an option'))) {
+    const kws = /\(([^)]*)\)/.exec(out.expected.find((e) => e.startsWith('an option')) ?? '')?.[1]?.split(', ') ?? [];
+    hint = didYouMean(tok.value, kws);
+  } else if (out.at === 0) {
+    hint = didYouMean(tok.value, COMMANDS);
+  }
+  return `expected ${expected}, ${found}${hint}`;
+}
+
+/** Parses an `ipset save` dump or `ipset restore` file. Throws DfwSyntaxError at the first problem. */
+export function parseIpset(text: string, file: string): IpsetDump {
+  const parts = text.split('\n');
+  let finalNewline = true;
+  if (parts[parts.length - 1] === '') parts.pop();
+  else finalNewline = false;
+  if (parts.length === 0) return { file, lines: [], finalNewline: false };
+
+  const sets = new Map<string, SetHeader>();
+  const lines: IpsetLine[] = [];
+  for (const [i, raw] of parts.entries()) {
+    const lineNo = i + 1;
+    const shown = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const fail = (reason: string, offset: number): never => {
+      throw new DfwSyntaxError(reason, { file, line: lineNo, column: Math.min(offset, shown.length) + 1, source: shown });
+    };
+    const source: LineSource = { text: raw, line: lineNo };
+
+    // fgets() with a 1024-byte buffer: a longer line is read as two lines (FORMAT.md 8.1).
+    if (raw.length > LINE_MAX_BYTES / 3) {
+      const bytes = byteLength(raw);
+      if (bytes > LINE_MAX_BYTES) {
+        let n = 0;
+        let at = 0;
+        for (const ch of raw) {
+          n += byteLength(ch);
+          if (n > LINE_MAX_BYTES) break;
+          at += ch.length;
+        }
+        fail(`line is ${bytes} bytes long: ipset restore reads at most ${LINE_MAX_BYTES} bytes a line and would read the rest as another line`, at);
+      }
+    }
+
+    const t = tokenizeLine(raw);
+    if (!t.ok) return fail(t.reason, t.offset);
+    const tokens = t.tokens;
+    const first = tokens[0];
+    if (first?.type === 'commit' && !finalNewline && i === parts.length - 1) {
+      fail('COMMIT on the last line needs a newline after it: ipset restore only recognises "COMMIT\\n" and reads a bare COMMIT as a command', first.offset);
+    }
+    if (tokens.length === 0 && t.exist.length > 0) fail('expected a command after -exist, found end of line', raw.length);
+
+    const out = parseTokens(tokens);
+    if (!out.ok) {
+      const tok = tokens[out.at];
+      fail(grammarError(out, tokens), tok === undefined ? shown.trimEnd().length : tok.offset);
+      continue;
+    }
+    const tree = out.tree;
+    if (tree.kind === 'blank') {
+      lines.push({ kind: 'blank', source });
+      continue;
+    }
+    if (tree.kind === 'comment') {
+      lines.push({ kind: 'comment', text: first?.value ?? '', source });
+      continue;
+    }
+    if (tree.kind === 'commit') {
+      lines.push({ kind: 'commit', source });
+      continue;
+    }
+
+    const tok = (index: number): IpsetToken => {
+      const x = tokens[index];
+      if (x === undefined) throw new DfwError(`internal error: ipset grammar returned token ${index} of ${tokens.length}`);
+      return x;
+    };
+    const exist = t.exist.length > 0;
+    const names = tree.kind === 'create' || tree.kind === 'add' || tree.kind === 'del' || tree.kind === 'test' ? tree.args.slice(0, 1) : tree.args;
+    for (const n of names) {
+      const bad = checkSetName(tok(n).value);
+      if (bad !== undefined) fail(bad, tok(n).offset);
+    }
+    const options: IpsetOption[] = tree.options.map(({ key, value }) => {
+      const k = tok(key).text;
+      if (k === '-4') return { name: 'family', value: 'inet' };
+      if (k === '-6') return { name: 'family', value: 'inet6' };
+      return value < 0 ? { name: k } : { name: k, value: tok(value).value };
+    });
+    const optionAt = (index: number): number => {
+      const o = tree.options[index];
+      return o === undefined ? tok(tree.cmd).offset : tok(o.value >= 0 ? o.value : o.key).offset;
+    };
+    const arg = (k: number): IpsetToken => tok(tree.args[k] ?? -1);
+
+    switch (tree.kind) {
+      case 'create': {
+        const set = arg(0).value;
+        const type = setTypeOf(arg(1).value);
+        if (type === undefined) return fail(`unknown set type ${JSON.stringify(arg(1).value)}`, arg(1).offset);
+        const h = readHeader(type, options);
+        if (!h.ok) return fail(h.reason, h.index < 0 ? arg(1).offset : optionAt(h.index));
+        sets.set(set, h.header);
+        lines.push({ kind: 'create', exist, set, type, options, source });
+        break;
+      }
+      case 'add':
+      case 'del':
+      case 'test': {
+        const set = arg(0).value;
+        const entry = arg(1).value;
+        const header = sets.get(set);
+        const o = normalizeEntryOptions(header, tree.kind, options);
+        if (!o.ok) return fail(o.reason, optionAt(o.index));
+        if (header !== undefined) {
+          const e = normalizeElement(header, entry);
+          if (!e.ok) return fail(`${e.reason} (set ${set} is ${header.type}${header.family ? ` family ${header.family}` : ''})`, arg(1).offset);
+        }
+        lines.push({ kind: tree.kind, exist, set, entry, options, source });
+        break;
+      }
+      case 'flush':
+      case 'destroy': {
+        const set = tree.args.length > 0 ? arg(0).value : undefined;
+        if (tree.kind === 'destroy') {
+          if (set === undefined) sets.clear();
+          else sets.delete(set);
+        }
+        lines.push(set === undefined ? { kind: tree.kind, exist, source } : { kind: tree.kind, exist, set, source });
+        break;
+      }
+      case 'rename':
+      case 'swap': {
+        const set = arg(0).value;
+        const to = arg(1).value;
+        const a = sets.get(set);
+        const b = sets.get(to);
+        if (tree.kind === 'rename') {
+          sets.delete(set);
+          if (a !== undefined) sets.set(to, a);
+        } else {
+          if (b !== undefined) sets.set(set, b);
+          else sets.delete(set);
+          if (a !== undefined) sets.set(to, a);
+          else sets.delete(to);
+        }
+        lines.push({ kind: tree.kind, exist, set, to, source });
+        break;
+      }
+    }
+  }
+  return { file, lines, finalNewline };
+}
+
+
+/**
+ * One entry as a policy writes it: an element, maybe followed by add options, in the words of an
+ * `add` line (`10.0.0.0/8 nomatch`, `192.0.2.7 comment "home office"`). Not checked against a
+ * set type here (see src/ipset/members.ts).
+ */
+export function parseEntryText(text: string): { ok: true; entry: string; options: IpsetOption[] } | { ok: false; reason: string } {
+  const prefix = 'add x ';
+  const t = tokenizeLine(prefix + text);
+  if (!t.ok) return { ok: false, reason: t.reason };
+  if (t.exist.length > 0) return { ok: false, reason: '-exist is not part of an entry' };
+  if (t.tokens[0]?.type !== 'word' || t.tokens.length < 3) return { ok: false, reason: 'an entry must not be empty' };
+  const out = parseTokens(t.tokens);
+  if (!out.ok) return { ok: false, reason: grammarError(out, t.tokens) };
+  const tree = out.tree;
+  if (tree.kind !== 'add') return { ok: false, reason: 'not an entry' };
+  const word = (i: number) => t.tokens[i]?.value ?? '';
+  return {
+    ok: true,
+    entry: word(tree.args[1] ?? -1),
+    options: tree.options.map(({ key, value }) => (value < 0 ? { name: t.tokens[key]?.text ?? '' } : { name: t.tokens[key]?.text ?? '', value: word(value) })),
+  };
+}

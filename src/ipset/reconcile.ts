@@ -1,0 +1,343 @@
+// Brings the sets of an `ipset save` dump to the ones a policy describes, as an `ipset restore`
+// file, in one of three ways (DESIGN.md "Outputs"; FORMAT.md 8.4):
+//   - swap (default): fill a temporary set, `swap` it with the live one, destroy the temporary
+//     one. Atomic for the rules that use the set: they follow the name (FORMAT.md 8.4).
+//   - flush: `create -exist`, `flush`, `add` (the classic recipe; the set is empty for a moment).
+//   - incremental: `del -exist` / `add -exist` for the differences only.
+// Sets the policy does not name are never touched; a set that already matches gets no lines.
+// Members are compared as ipset stores them (src/ipset/members.ts).
+import { unifiedDiff } from '../diff.js';
+import { DfwError } from '../errors.js';
+import type { IpsetSpec } from '../policy/types.js';
+import { type IpsetDump, type IpsetLine, type IpsetOption, createLine, entryLine, pairLine, setsLine } from './ast.js';
+import { DEFAULT_MAXELEM, LIST_DEFAULT_SIZE, LIST_MIN_SIZE, type SetHeader, headerDifferences, headerOptions, readHeader } from './header.js';
+import { byteLength, SET_NAME_MAX, checkSetName } from './limits.js';
+import { type Member, compareElements, memberKey, normalizeElement, normalizeEntryOptions, optionText } from './members.js';
+import { parseEntryText } from './parse.js';
+import { printLine } from './print.js';
+import { SET_TYPE_INFO, type SetTypeName, setTypeOf } from './settypes.js';
+import { type SetState, dumpState } from './state.js';
+
+export type ReconcileMode = 'swap' | 'flush' | 'incremental';
+export const RECONCILE_MODES: readonly ReconcileMode[] = ['swap', 'flush', 'incremental'];
+
+export interface IpsetChange {
+  set: string;
+  type: SetTypeName;
+  /** create: the set does not exist; replace: rebuilt (swap or flush); update: incremental; unchanged. */
+  action: 'create' | 'replace' | 'update' | 'unchanged';
+  /** Members added and removed, as `ELEMENT [options]` (a changed member is in both lists). */
+  added: string[];
+  removed: string[];
+  /** Header differences, `option: have → want`. */
+  header: string[];
+  /** The temporary set swap mode fills. */
+  temp?: string;
+}
+
+export interface ReconcileResult {
+  mode: ReconcileMode;
+  /** The restore file; empty when nothing changes. */
+  text: string;
+  lines: IpsetLine[];
+  changes: IpsetChange[];
+  /** Things dfw cannot do in this mode (header changes outside swap mode). */
+  warnings: string[];
+  /** Whether the restore file does anything. */
+  changed: boolean;
+  /** Unified diff (3 lines of context) of the policy's sets, current → wanted; '' when equal. */
+  diff: string;
+}
+
+interface Wanted {
+  name: string;
+  header: SetHeader;
+  /** The create options to write, canonical. */
+  options: IpsetOption[];
+  members: Member[];
+}
+
+const TEMP_SUFFIX = '-dfwtmp';
+const EXTENSIONS: readonly (readonly [string, (h: SetHeader) => boolean, string[]])[] = [
+  ['timeout', (h) => h.timeout !== undefined, ['timeout']],
+  ['counters', (h) => h.counters, ['packets', 'bytes']],
+  ['comment', (h) => h.comment, ['comment']],
+  ['skbinfo', (h) => h.skbinfo, ['skbmark', 'skbprio', 'skbqueue']],
+];
+
+/** The create options a policy gives, as ipset create options. */
+function specOptions(spec: IpsetSpec, type: SetTypeName, where: string): IpsetOption[] {
+  const out: IpsetOption[] = [];
+  const info = SET_TYPE_INFO[type];
+  if (info.family === 'inet46') out.push({ name: 'family', value: spec.family });
+  else if (info.family === 'inet' && spec.family !== 'inet') {
+    throw new DfwError(`${where}.family: ${type} holds IPv4 addresses only (family inet), found ${spec.family}`);
+  }
+  for (const [name, v] of Object.entries(spec.options)) {
+    if (name === 'family') throw new DfwError(`${where}.options.family: give the family as ${where}.family`);
+    const flag = ['counters', 'comment', 'forceadd', 'skbinfo'].includes(name);
+    if (flag) {
+      if (typeof v !== 'boolean') throw new DfwError(`${where}.options.${name}: expected true or false, found ${JSON.stringify(v)}`);
+      if (v) out.push({ name });
+      continue;
+    }
+    if (typeof v === 'boolean') throw new DfwError(`${where}.options.${name}: expected a value, found ${v}`);
+    out.push({ name, value: String(v) });
+  }
+  return out;
+}
+
+/** Validates one policy set and computes its members as ipset stores them. */
+function wantedSet(spec: IpsetSpec, index: number): Wanted {
+  const where = `ipsets.${spec.name}`;
+  const badName = checkSetName(spec.name);
+  if (badName !== undefined) throw new DfwError(`ipsets[${index}]: ${badName}`);
+  const type = setTypeOf(spec.type);
+  if (type === undefined) throw new DfwError(`${where}.type: unknown ipset type ${JSON.stringify(spec.type)}`);
+  const options = specOptions(spec, type, where);
+  const h = readHeader(type, options);
+  if (!h.ok) throw new DfwError(`${where}.options: ${h.reason}`);
+  const header = h.header;
+  if (header.legacy.length > 0) throw new DfwError(`${where}.options: ${header.legacy.join(', ')} ${header.legacy.length > 1 ? 'are' : 'is'} ignored by ipset: remove ${header.legacy.length > 1 ? 'them' : 'it'}`);
+
+  const members = new Map<string, Member>();
+  const origin = new Map<string, string>();
+  for (const [i, text] of spec.entries.entries()) {
+    const at = `${where}.entries[${i}] ${JSON.stringify(text)}`;
+    const e = parseEntryText(text);
+    if (!e.ok) throw new DfwError(`${at}: ${e.reason}`);
+    if (e.options.some((o) => o.name === 'before' || o.name === 'after')) {
+      throw new DfwError(`${at}: before/after are not needed: the order of the entries is the order of the list`);
+    }
+    const o = normalizeEntryOptions(header, 'add', e.options);
+    if (!o.ok) throw new DfwError(`${at}: ${o.reason}`);
+    const el = normalizeElement(header, e.entry);
+    if (!el.ok) throw new DfwError(`${at}: ${el.reason}`);
+    for (const element of el.value) {
+      const m: Member = { element, options: o.options };
+      const prev = members.get(element);
+      if (prev !== undefined && memberKey(prev) !== memberKey(m)) {
+        throw new DfwError(`${at}: it gives ${element} other options than ${origin.get(element) ?? 'an earlier entry'} does`);
+      }
+      if (prev === undefined) {
+        members.set(element, m);
+        origin.set(element, JSON.stringify(text));
+      }
+    }
+  }
+  return { name: spec.name, header, options: headerOptions(header), members: [...members.values()] };
+}
+
+/** A name for the temporary set: at most 31 bytes, not used by any set of the dump or policy. */
+function tempName(name: string, taken: Set<string>): string {
+  for (let n = 1; ; n++) {
+    const suffix = n === 1 ? TEMP_SUFFIX : `${TEMP_SUFFIX}${n}`;
+    let base = name;
+    while (byteLength(base) + suffix.length > SET_NAME_MAX) base = [...base].slice(0, -1).join('');
+    const candidate = base + suffix;
+    if (!taken.has(candidate)) {
+      taken.add(candidate);
+      return candidate;
+    }
+  }
+}
+
+function sorted(h: SetHeader, members: Iterable<Member>): Member[] {
+  const list = [...members];
+  return h.type === 'list:set' ? list : list.sort((a, b) => compareElements(a.element, b.element));
+}
+
+/** The header as the diff shows it: what dfw compares, in ipset save's order. */
+function shownHeader(h: SetHeader, showInitval: boolean): string {
+  const opts = headerOptions({
+    ...h,
+    hashsize: undefined,
+    bucketsize: undefined,
+    initval: showInitval ? h.initval : undefined,
+    maxelem: h.maxelem === DEFAULT_MAXELEM ? undefined : h.maxelem,
+    size: h.type === 'list:set' ? Math.max(LIST_MIN_SIZE, h.size ?? LIST_DEFAULT_SIZE) : undefined,
+    forceadd: false,
+  });
+  return opts.map(optionText).join(' ');
+}
+
+function snapshot(name: string, h: SetHeader, members: Iterable<Member>, showInitval: boolean): string {
+  const head = [`create ${name} ${h.type}`, shownHeader(h, showInitval)].filter((s) => s !== '').join(' ');
+  return [head, ...sorted(h, members).map((m) => `add ${name} ${memberKey(m)}`)].map((l) => `${l}\n`).join('');
+}
+
+function incompatible(name: string, have: SetHeader, want: SetHeader): DfwError {
+  const show = (h: SetHeader) => `${h.type}${h.family === undefined ? '' : ` family ${h.family}`}`;
+  return new DfwError(
+    `set ${name} is ${show(have)} on the host, but the policy wants ${show(want)}: ipset cannot swap sets whose type or family differ, ` +
+      `and "create -exist" would keep the old set. Either remove the iptables rules that use ${name}, run "ipset destroy ${name}" ` +
+      `and run dfw again (it will create the set), or give the set a new name in the policy (e.g. ${name}-v2), point the rules at it, ` +
+      `and destroy ${name} once nothing uses it.`,
+  );
+}
+
+/** Header differences that flush and incremental modes cannot live with (the adds would fail or differ). */
+function blockingDifference(name: string, have: SetHeader, want: Wanted): string | undefined {
+  for (const k of ['netmask', 'bitmask', 'range', 'markmask'] as const) {
+    if (JSON.stringify(have[k]) !== JSON.stringify(want.header[k])) {
+      return `set ${name} has another ${k} on the host than the policy wants, so its members would be stored differently: only --mode swap can rebuild it`;
+    }
+  }
+  for (const [ext, has, opts] of EXTENSIONS) {
+    if (!has(have) && want.members.some((m) => m.options.some((o) => opts.includes(o.name)))) {
+      return `set ${name} was created without ${ext} support, which the policy's entries use: only --mode swap can rebuild it with ${ext}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The policy's sets as ipset would store them: validated, with members normalised and expanded
+ * (list:set members must be sets that exist in the policy or in `have`).
+ */
+function resolveSets(desired: IpsetSpec[], have: Map<string, SetState>): Wanted[] {
+  const seen = new Set<string>();
+  const wanted = desired.map((spec, i) => {
+    if (seen.has(spec.name)) throw new DfwError(`ipsets: set ${spec.name} is named twice`);
+    seen.add(spec.name);
+    return wantedSet(spec, i);
+  });
+  const typeAfter = (n: string): SetTypeName | undefined => wanted.find((w) => w.name === n)?.header.type ?? have.get(n)?.header.type;
+  for (const w of wanted) {
+    if (w.header.type !== 'list:set') continue;
+    for (const m of w.members) {
+      const t = typeAfter(m.element);
+      if (t === undefined) throw new DfwError(`ipsets.${w.name}: member set ${m.element} is neither in the policy nor in the current sets`);
+      if (t === 'list:set') throw new DfwError(`ipsets.${w.name}: member set ${m.element} is a list:set, and a list:set cannot hold another`);
+    }
+  }
+  return wanted;
+}
+
+/** A policy set as ipset would store it. */
+export interface ResolvedSet {
+  name: string;
+  header: SetHeader;
+  /** Members as `ELEMENT [options]`, in the order they are added (the list order for list:set). */
+  members: string[];
+}
+
+/** The policy's sets as ipset would store them, given the current sets (for list:set members). */
+export function resolveIpsets(desired: IpsetSpec[], current?: IpsetDump): ResolvedSet[] {
+  const have = current === undefined ? new Map<string, SetState>() : dumpState(current);
+  return resolveSets(desired, have).map((w) => ({ name: w.name, header: w.header, members: w.members.map(memberKey) }));
+}
+
+/**
+ * The restore file that brings the sets of `current` (an `ipset save` dump; undefined: no sets
+ * exist) to `desired`, with the list of changes and a unified diff of members.
+ */
+export function reconcileIpsets(current: IpsetDump | undefined, desired: IpsetSpec[], mode: ReconcileMode = 'swap'): ReconcileResult {
+  if (!RECONCILE_MODES.includes(mode)) throw new DfwError(`unknown mode ${JSON.stringify(mode)} (swap, flush or incremental)`);
+  const have = current === undefined ? new Map<string, SetState>() : dumpState(current);
+  const wanted = resolveSets(desired, have);
+
+  // Member sets before the lists that name them (FORMAT.md 10: create before add).
+  const order = [...wanted.filter((w) => w.header.type !== 'list:set'), ...wanted.filter((w) => w.header.type === 'list:set')];
+  const taken = new Set([...have.keys(), ...wanted.map((w) => w.name)]);
+  const lines: IpsetLine[] = [];
+  const changes: IpsetChange[] = [];
+  const warnings: string[] = [];
+
+  for (const w of order) {
+    const cur = have.get(w.name);
+    const type = w.header.type;
+    const adds = (set: string, exist: boolean, members: readonly Member[]) => members.map((m) => entryLine('add', set, m.element, m.options, exist));
+    if (cur === undefined) {
+      if (mode === 'swap') lines.push(createLine(w.name, type, w.options), ...adds(w.name, false, w.members));
+      else if (mode === 'flush') lines.push(createLine(w.name, type, w.options, true), setsLine('flush', w.name), ...adds(w.name, false, w.members));
+      else lines.push(createLine(w.name, type, w.options, true), ...adds(w.name, true, w.members));
+      changes.push({ set: w.name, type, action: 'create', added: w.members.map(memberKey), removed: [], header: [] });
+      continue;
+    }
+    if (cur.header.type !== type || cur.header.family !== w.header.family) throw incompatible(w.name, cur.header, w.header);
+
+    const header = headerDifferences(cur.header, w.header).filter((d) => !d.startsWith('type:') && !d.startsWith('family:'));
+    const haveKeys = new Map([...cur.members.values()].map((m) => [m.element, memberKey(m)]));
+    const wantKeys = new Map(w.members.map((m) => [m.element, memberKey(m)]));
+    const removedMembers = [...cur.members.values()].filter((m) => wantKeys.get(m.element) !== memberKey(m));
+    const addedMembers = w.members.filter((m) => haveKeys.get(m.element) !== memberKey(m));
+    const orderDiffers = type === 'list:set' && [...haveKeys.values()].join('\n') !== [...wantKeys.values()].join('\n');
+    const membersDiffer = removedMembers.length > 0 || addedMembers.length > 0 || orderDiffers;
+    const change: IpsetChange = {
+      set: w.name,
+      type,
+      action: 'unchanged',
+      added: sorted(w.header, addedMembers).map(memberKey),
+      removed: sorted(cur.header, removedMembers).map(memberKey),
+      header,
+    };
+    changes.push(change);
+    if (!membersDiffer && header.length === 0) continue;
+
+    if (mode === 'swap') {
+      const temp = tempName(w.name, taken);
+      lines.push(createLine(temp, type, w.options), ...adds(temp, false, w.members), pairLine('swap', w.name, temp), setsLine('destroy', temp));
+      change.action = 'replace';
+      change.temp = temp;
+      continue;
+    }
+    if (header.length > 0) {
+      const blocking = blockingDifference(w.name, cur.header, w);
+      if (blocking !== undefined && membersDiffer) throw new DfwError(blocking);
+      warnings.push(`set ${w.name}: its header differs from the policy (${header.join('; ')}); only --mode swap can change a header`);
+    }
+    if (!membersDiffer) continue;
+    if (mode === 'flush') {
+      lines.push(createLine(w.name, type, w.options, true), setsLine('flush', w.name), ...adds(w.name, false, w.members));
+      change.action = 'replace';
+      continue;
+    }
+    change.action = 'update';
+    if (type === 'list:set') {
+      lines.push(...listUpdate(w.name, [...cur.members.values()], w.members));
+      continue;
+    }
+    lines.push(
+      ...sorted(cur.header, removedMembers).map((m) => entryLine('del', w.name, m.element, [], true)),
+      ...adds(w.name, true, sorted(w.header, addedMembers)),
+    );
+  }
+
+  const text = lines.map((l) => `${printLine(l)}\n`).join('');
+  const before = order.map((w) => {
+    const cur = have.get(w.name);
+    return cur === undefined ? '' : snapshot(w.name, cur.header, cur.members.values(), w.header.initval !== undefined);
+  });
+  const after = order.map((w) => snapshot(w.name, w.header, w.members, w.header.initval !== undefined));
+  const a = before.join('');
+  const b = after.join('');
+  const diff = unifiedDiff(a, b, 'ipset (current)', 'ipset (policy)');
+  return { mode, text, lines, changes, warnings, changed: lines.length > 0, diff };
+}
+
+/**
+ * Incremental update of a list:set, whose order matters: delete what goes (or changes), then add
+ * each missing member `before` the next one that stays; if the members that stay are out of
+ * order, they are all deleted and the list is rebuilt in order.
+ */
+function listUpdate(name: string, have: Member[], want: Member[]): IpsetLine[] {
+  const wantKey = new Map(want.map((m) => [m.element, memberKey(m)]));
+  const remove = have.filter((m) => wantKey.get(m.element) !== memberKey(m));
+  let kept = have.filter((m) => !remove.includes(m)).map((m) => m.element);
+  const wantedOrder = want.map((m) => m.element).filter((e) => kept.includes(e));
+  const out: IpsetLine[] = [];
+  if (kept.join('\n') !== wantedOrder.join('\n')) {
+    remove.push(...have.filter((m) => kept.includes(m.element)));
+    kept = [];
+  }
+  for (const m of remove) out.push(entryLine('del', name, m.element, [], true));
+  const present = new Set(kept);
+  for (const [i, m] of want.entries()) {
+    if (present.has(m.element)) continue;
+    const next = want.slice(i + 1).find((x) => present.has(x.element));
+    const pos: IpsetOption[] = next === undefined ? [] : [{ name: 'before', value: next.element }];
+    out.push(entryLine('add', name, m.element, [...pos, ...m.options], true));
+  }
+  return out;
+}
