@@ -1,9 +1,26 @@
 // Reading the policy file named by --policy (a CLI concern: the library takes text).
-import { loadPolicy } from '../policy/load.js';
+import { PolicyPathError } from '../policy/compile.js';
+import { loadPolicy, policyErrorAt } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
 import { readInput } from './io.js';
 
-export function readPolicy(path: string): Policy {
+export interface LoadedPolicy {
+  policy: Policy;
+  text: string;
+  file: string;
+}
+
+export function readPolicy(path: string): LoadedPolicy {
   const { text, file } = readInput(path);
-  return loadPolicy(text, file);
+  return { policy: loadPolicy(text, file), text, file };
+}
+
+/** Runs `fn`; a problem the compiler finds in the policy is reported at its place in the file. */
+export function atPolicyPosition<T>(loaded: LoadedPolicy, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof PolicyPathError) throw policyErrorAt(loaded.text, loaded.file, e.path, e.reason);
+    throw e;
+  }
 }

@@ -5,9 +5,23 @@ import type { Rule } from '../iptables/ast.js';
 import { jump, match, opt, rule } from '../iptables/build.js';
 import type { Family, PortRange, Policy, Source } from './types.js';
 
+/** A set's family: 4 or 6, or 'any' for a list:set (its members may be of either). */
+export type SetFamily = Family | 'any';
+
+/** A problem with the policy found while compiling it, at a path in the policy (`sources[1]`). */
+export class PolicyPathError extends DfwError {
+  override name = 'PolicyPathError';
+  constructor(
+    readonly path: (string | number)[],
+    readonly reason: string,
+  ) {
+    super(`${path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('')}: ${reason}`);
+  }
+}
+
 export interface CompileOptions {
   /** Family of every set that may be referenced: the policy's own and those of an ipset dump. */
-  setFamilies?: ReadonlyMap<string, Family>;
+  setFamilies?: ReadonlyMap<string, SetFamily>;
 }
 
 /** The comment every managed rule carries: `dfw:<policy>:<rule>`. */
@@ -21,8 +35,8 @@ export function managedPrefix(policy?: string): string {
 }
 
 /** Families of the sets declared in the policy itself. */
-export function policySetFamilies(policy: Policy): Map<string, Family> {
-  return new Map(policy.ipsets.map((s) => [s.name, s.family === 'inet6' ? 6 : 4] as const));
+export function policySetFamilies(policy: Policy): Map<string, SetFamily> {
+  return new Map(policy.ipsets.map((s) => [s.name, s.type === 'list:set' ? 'any' : s.family === 'inet6' ? 6 : 4] as const));
 }
 
 const portText = (p: PortRange): string => (p.from === p.to ? `${p.from}` : `${p.from}:${p.to}`);
@@ -45,14 +59,14 @@ export function compilePolicy(policy: Policy, family: Family, options: CompileOp
   const tag = (name: string) => match('comment', opt('--comment', managedTag(policy.name, name)));
 
   /** `-s` or `-m set` for one source; undefined when the source is of the other family. */
-  const sourceMatch = (s: Source, where: string) => {
+  const sourceMatch = (s: Source, where: (string | number)[]) => {
     if (s.kind === 'any') return { options: [], matches: [] };
     if (s.kind === 'cidr') return s.family === family ? { options: [opt('-s', s.cidr)], matches: [] } : undefined;
     const f = sets.get(s.name);
     if (f === undefined) {
-      throw new DfwError(`${where}: set ${s.name} is not declared under ipsets: and not in the given ipset dump (iptables-restore would fail: "Set ${s.name} doesn't exist")`);
+      throw new PolicyPathError(where, `set ${s.name} is not declared under ipsets: and not in the ipset dump given with --ipsets (iptables-restore would fail: "Set ${s.name} doesn't exist")`);
     }
-    return f === family ? { options: [], matches: [match('set', opt('--match-set', s.name, 'src'))] } : undefined;
+    return f === family || f === 'any' ? { options: [], matches: [match('set', opt('--match-set', s.name, 'src'))] } : undefined;
   };
 
   for (const iface of policy.external) {
@@ -67,8 +81,8 @@ export function compilePolicy(policy: Policy, family: Family, options: CompileOp
   policy.allow.forEach((a, ai) => {
     const dests = a.to === undefined || a.to.length === 0 ? [undefined] : a.to;
     for (const iface of policy.external) {
-      for (const from of a.from) {
-        const src = sourceMatch(from, `allow[${ai}].from`);
+      for (const [fi, from] of a.from.entries()) {
+        const src = sourceMatch(from, ['allow', ai, 'from', fi]);
         if (src === undefined) continue;
         for (const to of dests) {
           if (to !== undefined && to.family !== family) continue;
@@ -95,8 +109,8 @@ export function compilePolicy(policy: Policy, family: Family, options: CompileOp
   });
 
   for (const iface of policy.external) {
-    for (const s of policy.sources) {
-      const src = sourceMatch(s, 'sources');
+    for (const [si, s] of policy.sources.entries()) {
+      const src = sourceMatch(s, ['sources', si]);
       if (src === undefined) continue;
       out.push(rule(chain, { options: [...src.options, opt('-i', iface)], matches: [tag('sources'), ...src.matches], target: jump(pass) }));
     }

@@ -643,6 +643,29 @@ export function loadPolicy(text: string, file: string): Policy {
 }
 
 /**
+ * A problem found after loading (by the compiler) at `path` in the policy: reported at the
+ * YAML node of that path, or of the nearest parent the file has (`from` written as a scalar
+ * has no `from[0]`).
+ */
+export function policyErrorAt(text: string, file: string, path: readonly (string | number)[], reason: string): DfwSyntaxError {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, prettyErrors: false, uniqueKeys: false });
+  const loader = new Loader(text, file, lines, doc);
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    if (node !== undefined && node !== null && typeof node === 'object' && 'range' in (node as object)) {
+      try {
+        loader.fail(node as YamlNode, path, reason);
+      } catch (e) {
+        if (e instanceof DfwSyntaxError) return e;
+        throw e;
+      }
+    }
+  }
+  return new DfwSyntaxError(`${formatPath(path)}: ${reason}`, { file, line: 1, column: 1, source: text.split('\n')[0] ?? '' });
+}
+
+/**
  * The ipset names the policy matches on (`set:NAME` in allow[].from and sources), each once, in
  * order of first use. Declared or not: undeclared ones must exist in the host's `ipset save`.
  */

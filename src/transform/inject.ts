@@ -4,17 +4,18 @@ import { DfwError } from '../errors.js';
 import type { IptablesDump, Rule, Statement, Table } from '../iptables/ast.js';
 import { chain, jump, rule, table as newTable } from '../iptables/build.js';
 import { isManaged } from '../iptables/managed.js';
-import { compilePolicy, managedPrefix } from '../policy/compile.js';
+import { compilePolicy, managedPrefix, type SetFamily } from '../policy/compile.js';
 import type { Family, Policy } from '../policy/types.js';
 import { chainDeclPosition, topOfChain } from './position.js';
 import { stripBody } from './strip.js';
+import { printSpec } from '../iptables/print.js';
 
 export interface TransformOptions {
   family: Family;
   /** Declare the chain (and the jump to it from FORWARD) when the dump does not have it. */
   createChain?: boolean;
   /** Families of sets known from an ipset dump, besides the policy's own. */
-  setFamilies?: ReadonlyMap<string, Family>;
+  setFamilies?: ReadonlyMap<string, SetFamily>;
 }
 
 export interface TransformResult {
@@ -43,6 +44,7 @@ export function transformDump(dump: IptablesDump, policy: Policy, options: Trans
   }
 
   const stale = filter.body.filter((s): s is Rule => s.kind === 'rule' && isManaged(s, prefix));
+  const placed = withCounters(filter) ? keepCounters(rules, stale) : rules;
   let body: Statement[] = stripBody(filter.body, prefix);
   if (body === filter.body) body = [...body];
 
@@ -63,9 +65,36 @@ export function transformDump(dump: IptablesDump, policy: Policy, options: Trans
       body.splice(topOfChain(body, 'FORWARD'), 0, addedJump);
     }
   }
-  body.splice(topOfChain(body, policy.chain), 0, ...rules);
+  body.splice(topOfChain(body, policy.chain), 0, ...placed);
 
   const newFilter: Table = { ...filter, body };
   const items = index >= 0 ? dump.items.map((it, i) => (i === index ? newFilter : it)) : [...dump.items, newFilter];
-  return { dump: { ...dump, items, finalNewline: dump.finalNewline || index < 0 }, rules, stale, createdChain, addedJump };
+  return { dump: { ...dump, items, finalNewline: dump.finalNewline || index < 0 }, rules: placed, stale, createdChain, addedJump };
+}
+
+/** Whether the table was saved with `iptables-save -c` (its rules carry `[p:b]` prefixes). */
+function withCounters(table: Table): boolean {
+  const first = table.body.find((s): s is Rule => s.kind === 'rule');
+  return first?.counters !== undefined;
+}
+
+/**
+ * In a dump saved with -c, a managed rule that is already there keeps its line (and its
+ * counters); a new one gets `[0:0]`, as iptables-save -c prints it after the restore.
+ */
+function keepCounters(rules: Rule[], stale: Rule[]): Rule[] {
+  const old = new Map<string, Rule>();
+  for (const r of stale) {
+    const key = `${r.chain} ${printSpec(r.spec)}`;
+    if (!old.has(key)) old.set(key, r);
+  }
+  return rules.map((r) => {
+    const key = `${r.chain} ${printSpec(r.spec)}`;
+    const same = old.get(key);
+    if (same !== undefined) {
+      old.delete(key);
+      return same;
+    }
+    return { ...r, counters: { packets: '0', bytes: '0' } };
+  });
 }

@@ -2,7 +2,7 @@
 // and table as it is on the host (DESIGN.md "Outputs", FORMAT.md 2.5).
 import type { Rule, Table } from '../iptables/ast.js';
 import { printRule, printSpec } from '../iptables/print.js';
-import type { Policy } from '../policy/types.js';
+import type { Family, Policy } from '../policy/types.js';
 import type { TransformResult } from './inject.js';
 
 /**
@@ -12,11 +12,15 @@ import type { TransformResult } from './inject.js';
  * specification and the new ones inserted at the top, last first (no rule numbers: nft
  * 1.8.9 mishandles positions of rules added in the same restore, FORMAT.md 2.4).
  */
-export function noflushText(result: TransformResult, policy: Policy): string {
+export function noflushText(result: TransformResult, policy: Policy, family: Family = 4): string {
   const filter = result.dump.items.find((i): i is Table => i.kind === 'table' && i.name === 'filter');
-  const lines = [`# dfw: policy ${policy.name}, chain ${policy.chain}; load with iptables-restore --noflush`, '*filter'];
+  const tool = family === 6 ? 'ip6tables-restore' : 'iptables-restore';
+  const lines = [`# dfw: policy ${policy.name}, chain ${policy.chain}; load with ${tool} --noflush`, '*filter'];
   if (policy.chain === 'DOCKER-USER') {
     lines.push(`:${policy.chain} - [0:0]`);
+    // This policy's rules left in other chains (it used to target DOCKER): the flush of
+    // DOCKER-USER does not reach them.
+    for (const r of result.stale) if (r.chain !== policy.chain) lines.push(`-D ${r.chain} ${printSpec(r.spec)}`);
     if (result.addedJump) lines.push(`-I FORWARD ${printSpec(result.addedJump.spec)}`);
     for (const s of filter?.body ?? []) {
       if (s.kind === 'rule' && s.chain === policy.chain) lines.push(printRule(withoutCounters(s)));

@@ -1,5 +1,6 @@
 // Every CLI command, in the order `dfw --help` lists them. Add one import and one entry per command.
 import type { CommandModule } from 'yargs';
+import { bundleCommand } from './bundle.js';
 import { diffCommand } from './diff.js';
 import { fmtCommand } from './fmt.js';
 import { ipsetCommand } from './ipset.js';
@@ -8,4 +9,4 @@ import { stripCommand } from './strip.js';
 import { transformCommand } from './transform.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<object, any>[] = [transformCommand, stripCommand, ipsetCommand, diffCommand, parseCommand, fmtCommand];
+export const commands: CommandModule<object, any>[] = [transformCommand, stripCommand, ipsetCommand, bundleCommand, diffCommand, parseCommand, fmtCommand];

@@ -54,7 +54,7 @@ export const ipsetCommand = defineCommand({
           'A set whose type or family must change cannot be swapped: dfw says how to replace it.',
       ),
   handler: (args: Args) => {
-    const policy = readPolicy(args.policy);
+    const { policy } = readPolicy(args.policy);
     const input = currentInput(args.file);
     let dump: IpsetDump | undefined;
     if (input !== undefined) {

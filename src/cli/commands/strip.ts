@@ -28,7 +28,7 @@ export const stripCommand = defineCommand({
       .example('iptables-save | $0 strip --all --diff', 'show every dfw rule'),
   handler: (args: Args) => {
     if ((args.policy === undefined) === !args.all) throw new DfwError('give either --policy FILE or --all');
-    const name = args.policy === undefined ? undefined : readPolicy(args.policy).name;
+    const name = args.policy === undefined ? undefined : readPolicy(args.policy).policy.name;
     const input = readInput(args.file);
     const stripped = stripDump(parseIptables(input.text, { file: input.file }), name === undefined ? {} : { policy: name });
     const out = (emit: (chunk: string) => void) => printIptablesChunks(stripped, emit);

@@ -7,13 +7,16 @@ import { parseIptables } from '../../iptables/parse.js';
 import { printIptablesChunks } from '../../iptables/print.js';
 import type { IptablesDump } from '../../iptables/ast.js';
 import type { Family, Policy } from '../../policy/types.js';
+import type { SetFamily } from '../../policy/compile.js';
+import { optionValue } from '../../ipset/ast.js';
+import { parseIpset } from '../../ipset/parse.js';
 import { transformDump } from '../../transform/inject.js';
 import { applyPlugins } from '../../transform/plugins.js';
 import { loadPlugins } from '../plugins.js';
 import { noflushText } from '../../transform/noflush.js';
 import { defineCommand } from '../command.js';
 import { readInput, warn, writeOutput } from '../io.js';
-import { readPolicy } from '../policy-input.js';
+import { atPolicyPosition, readPolicy } from '../policy-input.js';
 import { emitResult, outputOptions, type OutputArgs } from './output-options.js';
 
 interface Args extends OutputArgs {
@@ -24,6 +27,7 @@ interface Args extends OutputArgs {
   createChain?: boolean;
   plugin?: string[];
   dump?: boolean;
+  ipsets?: string;
 }
 
 export const transformCommand = defineCommand({
@@ -37,6 +41,7 @@ export const transformCommand = defineCommand({
         .option('mode', { choices: ['full', 'noflush'] as const, default: 'full' as const, describe: 'full: the whole dump for iptables-restore; noflush: only the chain, for iptables-restore --noflush' })
         .option('family', { choices: [4, 6], type: 'number', describe: 'address family (default: from the dump)' })
         .option('create-chain', { type: 'boolean', default: false, describe: 'declare the chain and the jump from FORWARD when the dump has none' })
+        .option('ipsets', { type: 'string', describe: 'an ipset save dump: sets the rules may use besides those the policy declares' })
         .option('dump', { type: 'boolean', default: true, describe: 'read an input dump; --no-dump builds the noflush output from the policy alone, as at boot before Docker starts' })
         .option('plugin', { type: 'string', array: true, describe: 'ES module exporting transform(dump, context), run after the policy (repeatable, in order)' }),
     )
@@ -47,18 +52,20 @@ export const transformCommand = defineCommand({
       .example('$0 transform -p dfw.yaml --mode noflush --no-dump --family 4 | iptables-restore --noflush', 'at boot: create and fill DOCKER-USER before Docker starts')
       .example('iptables-save | $0 transform -p dfw.yaml --plugin ./log-before-drop.mjs', 'run a user transform after the policy'),
   handler: async (args: Args) => {
-    const policy = readPolicy(args.policy);
-    if (args.dump === false) return fromPolicyAlone(args, policy);
+    const loaded = readPolicy(args.policy);
+    const policy = loaded.policy;
+    if (args.dump === false) return atPolicyPosition(loaded, () => fromPolicyAlone(args, policy));
     const input = readInput(args.file);
     if (input.text === '') throw new DfwError(`${input.file}: empty input: expected an iptables-save dump (--no-dump builds the chain from the policy alone)`);
     const dump = parseIptables(input.text, { file: input.file });
     const family = familyOf(args.family, dump, input.file);
     const plugins = await loadPlugins(args.plugin ?? []);
-    const result = transformDump(dump, policy, { family, createChain: args.createChain });
+    const setFamilies = args.ipsets === undefined ? undefined : ipsetFamilies(args.ipsets);
+    const result = atPolicyPosition(loaded, () => transformDump(dump, policy, { family, createChain: args.createChain, setFamilies }));
     if (plugins.length > 0) result.dump = await applyPlugins(result.dump, plugins, { policy, family });
     checkPublished(dump, policy, input.file);
     const full = (emit: (chunk: string) => void) => printIptablesChunks(result.dump, emit);
-    const noflush = args.mode === 'noflush' ? noflushText(result, policy) : '';
+    const noflush = args.mode === 'noflush' ? noflushText(result, policy, family) : '';
     const output = args.mode === 'full' ? full : (emit: (chunk: string) => void) => emit(noflush);
     return emitResult(args, input, full, output, 'dfw transform');
   },
@@ -77,8 +84,19 @@ function fromPolicyAlone(args: Args, policy: Policy): number {
   if (args.check || args.diff !== undefined) throw new DfwError('--check and --diff compare with an input dump: they do not go with --no-dump');
   const empty = { kind: 'iptables' as const, items: [], finalNewline: true };
   const result = transformDump(empty, policy, { family: args.family === 6 ? 6 : 4, createChain: true });
-  writeOutput(noflushText({ ...result, addedJump: undefined }, policy), args.o);
+  writeOutput(noflushText({ ...result, addedJump: undefined }, policy, args.family === 6 ? 6 : 4), args.o);
   return 0;
+}
+
+/** Families of the sets in an ipset save dump (--ipsets FILE). */
+function ipsetFamilies(path: string): Map<string, SetFamily> {
+  const { text, file } = readInput(path);
+  const out = new Map<string, SetFamily>();
+  for (const line of parseIpset(text, file).lines) {
+    if (line.kind !== 'create') continue;
+    out.set(line.set, line.type === 'list:set' ? 'any' : optionValue(line.options, 'family') === 'inet6' ? 6 : 4);
+  }
+  return out;
 }
 
 function familyOf(flag: number | undefined, dump: IptablesDump, file: string): Family {

@@ -1,0 +1,125 @@
+// dfw bundle --policy P --out DIR [--check]: the files a host needs (ipset.restore, rules.v4,
+// rules.v6, systemd units, a copy of the policy), written atomically; --check says whether DIR
+// is current. The contents come from src/bundle (pure); this file only reads and writes DIR.
+import { lstatSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUNDLE_FILE_NAMES, buildBundle, compareBundle } from '../../bundle/index.js';
+import { DfwError } from '../../errors.js';
+import { defineCommand } from '../command.js';
+import { writeOutput } from '../io.js';
+import { atPolicyPosition, readPolicy } from '../policy-input.js';
+
+interface Args {
+  policy: string;
+  out: string;
+  check: boolean;
+  prefix?: string;
+  policyPath?: string;
+  dfwPath?: string;
+  sbinDir?: string;
+  ipv6: boolean;
+}
+
+const code = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
+
+/** The bundle files DIR holds now (name → content); a missing DIR holds none. */
+function readFolder(dir: string): Map<string, string> {
+  const found = new Map<string, string>();
+  try {
+    if (!statSync(dir).isDirectory()) throw new DfwError(`${dir}: not a directory`);
+  } catch (e) {
+    if (e instanceof DfwError) throw e;
+    if (code(e) === 'ENOENT') return found;
+    throw new DfwError(`${dir}: cannot read: ${code(e)}`);
+  }
+  for (const name of BUNDLE_FILE_NAMES) {
+    const path = join(dir, name);
+    try {
+      if (statSync(path).isDirectory()) throw new DfwError(`${path}: is a directory, where the bundle has a file`);
+      found.set(name, readFileSync(path, 'utf8'));
+    } catch (e) {
+      if (e instanceof DfwError) throw e;
+      if (code(e) === 'ENOENT') {
+        // A dangling symbolic link is a file to write through, not a missing one to ignore.
+        try {
+          lstatSync(path);
+          found.set(name, '');
+        } catch {
+          /* really absent */
+        }
+        continue;
+      }
+      throw new DfwError(`${path}: cannot read: ${code(e)}`);
+    }
+  }
+  return found;
+}
+
+export const bundleCommand = defineCommand({
+  command: 'bundle',
+  describe: 'Write the files a host needs to load the policy at boot, before Docker, and keep it (ipset.restore, rules.v4/v6, systemd units)',
+  builder: (y) =>
+    y
+      .option('policy', { alias: 'p', type: 'string', demandOption: true, describe: 'policy file (YAML or JSON); the bundle holds a copy of it' })
+      .option('out', { type: 'string', demandOption: true, describe: 'folder to write the bundle to (made if missing)' })
+      .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 0 when DIR is current, 1 when not (the files that differ on stdout, a unified diff on stderr)' })
+      .option('prefix', { type: 'string', describe: 'folder the bundle is installed in on the host, as the units name it (default /etc/dfw)' })
+      .option('policy-path', { type: 'string', describe: 'the policy as installed on the host, read by the DOCKER chain re-apply unit (default PREFIX/policy.yaml)' })
+      .option('dfw-path', { type: 'string', describe: 'the dfw executable on the host, run by the DOCKER chain re-apply unit (default /usr/local/bin/dfw)' })
+      .option('sbin-dir', { type: 'string', describe: 'folder of ipset, iptables-restore, iptables-save, ip6tables-restore, ip6tables-save on the host (default /usr/sbin)' })
+      .option('ipv6', { type: 'boolean', default: true, describe: 'also write and load rules.v6 (--no-ipv6: IPv4 only, for hosts without ip6tables)' })
+      .example('$0 bundle -p dfw.yaml --out bundle/', 'write the bundle; prints the files it wrote or removed')
+      .example('$0 bundle -p dfw.yaml --out bundle/ --check', 'CI: exit 1, with a diff, when bundle/ is not what the policy gives')
+      .example('$0 bundle -p dfw.yaml --out /etc/dfw && systemctl reload dfw-firewall', 'on the host itself: write, then load it again')
+      .epilogue(
+        'DOCKER-USER policies: dfw-firewall.service loads ipset.restore, then rules.v4 and rules.v6 (iptables-restore --noflush) at boot, ' +
+          'before Docker starts; Docker keeps those rules. DOCKER chain policies: Docker flushes that chain when it starts, so ' +
+          'dfw-reapply.service pipes iptables-save through dfw transform after every Docker start. ' +
+          'An unchanged policy gives the same bytes: writing again changes nothing. Exit codes: 0 done or current, 1 --check found differences, 2 error.',
+      ),
+  handler: (args: Args) => {
+    const loaded = readPolicy(args.policy);
+    const bundle = atPolicyPosition(loaded, () => buildBundle(loaded.policy, loaded.text, {
+      prefix: args.prefix,
+      policyPath: args.policyPath,
+      dfwPath: args.dfwPath,
+      sbinDir: args.sbinDir,
+      ipv6: args.ipv6,
+    }));
+    const dir = args.out;
+    if (dir === '') throw new DfwError('--out: expected a folder');
+    const current = readFolder(dir);
+    const differences = compareBundle(bundle, current, (n) => join(dir, n));
+
+    if (args.check) {
+      if (differences.length === 0) return 0;
+      for (const d of differences) process.stdout.write(`${join(dir, d.name)}\n`);
+      for (const d of differences) process.stderr.write(d.diff);
+      return 1;
+    }
+
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new DfwError(`${dir}: cannot make the folder: ${code(e)}`);
+    }
+    const changed = new Set(differences.map((d) => d.name));
+    // In bundle order (sets, rules, then units): each file is replaced atomically.
+    for (const f of bundle.files) {
+      if (!changed.has(f.name)) continue;
+      writeOutput(f.text, join(dir, f.name));
+      process.stdout.write(`${join(dir, f.name)}\n`);
+    }
+    for (const d of differences) {
+      if (d.status !== 'stale') continue;
+      const path = join(dir, d.name);
+      try {
+        unlinkSync(path);
+      } catch (e) {
+        throw new DfwError(`${path}: cannot remove this file of an older bundle: ${code(e)}`);
+      }
+      process.stdout.write(`${path}\n`);
+    }
+    return 0;
+  },
+});
