@@ -26,7 +26,7 @@ import { noflushText } from '../src/transform/noflush.js';
 import { FIXTURES, ROOT } from './support/fixtures.js';
 import { describeNetns, Netns, type RunResult } from './support/netns.js';
 
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const CLI = join(ROOT, 'dist', 'dfw.mjs');
 const CASES_DIR = join(FIXTURES, 'transform');
 const VARIANTS = ['nft', 'legacy'] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -125,7 +125,7 @@ const CASES = loadCases();
 describeNetns(
   'transform output on the real iptables-restore / ip6tables-restore (nft and legacy), in namespaces',
   () => {
-    it('dist/cli/main.js is built', () => {
+    it('dist/dfw.mjs is built', () => {
       expect(existsSync(CLI), 'run npm run build first').toBe(true);
     });
 

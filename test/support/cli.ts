@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './fixtures.js';
 
-export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+// The bin of the package, as users run it (the bundled CLI).
+export const CLI = join(ROOT, 'dist', 'dfw.mjs');
 
 export interface CliResult {
   status: number;
