@@ -11,6 +11,6 @@ await build({
   input: join(root, 'dist', 'cli', 'main.js'),
   platform: 'node',
   logLevel: 'warn',
-  output: { file: out, format: "esm", codeSplitting: false },
+  output: { file: out, format: "esm", codeSplitting: false, minify: { mangle: false, compress: true, codegen: { removeWhitespace: true } } },
 });
 chmodSync(out, 0o755);

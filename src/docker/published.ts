@@ -1,6 +1,7 @@
 // Published ports, read offline from the nat table's DNAT rules of the same dump
 // (`-A DOCKER ! -i br -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.0.2.2:80`).
 import type { IptablesDump } from '../iptables/ast.js';
+import { tableRules } from '../iptables/parsed.js';
 import { ruleProtocol } from '../iptables/rule.js';
 import type { PortRange } from '../policy/types.js';
 
@@ -17,10 +18,9 @@ export function publishedPorts(dump: IptablesDump): PublishedPort[] {
   const out: PublishedPort[] = [];
   for (const item of dump.items) {
     if (item.kind !== 'table' || item.name !== 'nat') continue;
-    for (const s of item.body) {
-      // Docker writes its port DNAT rules in the nat DOCKER chain (kube-proxy's, in KUBE-SEP-*,
-      // are not published host ports); the substring test spares the parse of other rules.
-      if (s.kind !== 'rule' || s.chain !== 'DOCKER' || (s.raw !== undefined && !s.raw.includes('DNAT'))) continue;
+    // Docker writes its port DNAT rules in the nat DOCKER chain (kube-proxy's, in KUBE-SEP-*,
+    // are not published host ports); the substring test spares the parse of other rules.
+    for (const s of tableRules(item, (chain, raw) => chain === 'DOCKER' && (raw() ?? 'DNAT').includes('DNAT'))) {
       const t = s.spec.target;
       if (t?.name !== 'DNAT') continue;
       const proto = ruleProtocol(s)?.value;

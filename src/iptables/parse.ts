@@ -16,10 +16,11 @@ import {
   type Table,
   type TableName,
 } from './ast.js';
-import { LexError, tokenizeFast as tokenize, unquote, type Token, type TokenType } from './lexer.js';
+import { FREE_TEXT_OPTIONS, LexError, tokenizeFast as tokenize, unquote, type Token, type TokenType } from './lexer.js';
 import { countersFrom, specFrom } from './materialize.js';
-import { newScan, scanKey, scanLine, scanMatches, type Scan } from './scan.js';
-import { AmbiguityError, ShapeCache, ShapeError, parseShape, type LineShape } from './shape.js';
+import { newScan, scanKey, scanLine, scanMatches, tabIn, type Scan } from './scan.js';
+import { AmbiguityError, ShapeError, parseShape, type LineShape } from './shape.js';
+import { ParsedRule, ParsedTable, PlainParsedRule, sharedCache } from './parsed.js';
 
 export interface ParseOptions {
   /** File name for messages (default `<input>`). */
@@ -40,7 +41,6 @@ export const MAX_ARGS_WITH_COUNTERS = 248;
 /** XT_EXTENSION_MAXNAMELEN 29 including the NUL. */
 export const MAX_CHAIN_NAME = 28;
 
-const sharedCache = new ShapeCache();
 
 const COMMAND_OPS: Partial<Record<TokenType, CommandOp>> = {
   insert: 'insert', check: 'check', del: 'delete', replace: 'replace', newchain: 'newchain',
@@ -54,82 +54,78 @@ const DESCRIBE: Record<TokenType, string> = {
   delchain: '-X', flush: '-F', zero: '-Z', policy: '-P', rename: '-E',
 };
 
-/** A rule parsed from text. Its details are parsed again on first use, so that a dump of a
- *  million rules holds one small object per line rather than a tree per line. */
-class ParsedRule implements Rule {
-  // Set on the prototype, not per instance (see below): one field less on a million objects.
-  declare readonly kind: 'rule';
-  readonly raw: string;
-  readonly line: number;
-  readonly chain: string;
-  private parsedSpec: RuleSpec | undefined;
-
-  constructor(raw: string, line: number, chain: string) {
-    this.raw = raw;
-    this.line = line;
-    this.chain = chain;
-    this.parsedSpec = undefined;
-  }
-
-  /** The `[p:b]` prefix, read from the source line when asked for. */
-  get counters(): Counters | undefined {
-    if (this.raw.charCodeAt(0) !== 91 /* [ */) return undefined;
-    return countersFrom(this.raw.slice(0, this.raw.indexOf(']') + 1));
-  }
-
-  get spec(): RuleSpec {
-    if (this.parsedSpec === undefined) {
-      const toks = tokenize(this.raw);
-      const shape = this.shapeOf(toks);
-      if (shape.kind !== 'rule' || shape.spec === null) throw new Error(`internal: line ${this.line} is no longer a rule`);
-      this.parsedSpec = specFrom(shape.spec, toks);
-    }
-    return this.parsedSpec;
-  }
-
-  protected shapeOf(toks: Token[]): LineShape {
-    return sharedCache.get(toks);
-  }
-
-  toJSON(): object {
-    const counters = this.counters;
-    return { kind: this.kind, chain: this.chain, ...(counters ? { counters } : {}), spec: this.spec, raw: this.raw, line: this.line };
-  }
-}
-Object.defineProperty(ParsedRule.prototype, 'kind', { value: 'rule', enumerable: true });
-
-/** The plain path: a fresh nearley parse for the details too. */
-class PlainParsedRule extends ParsedRule {
-  protected override shapeOf(toks: Token[]): LineShape {
-    return parseShape(toks);
-  }
-}
-
 /** Parses an iptables-save dump (or iptables-restore input). Throws DfwSyntaxError. */
 export function parseIptables(text: string, options: ParseOptions = {}): IptablesDump {
   const file = options.file ?? '<input>';
   const useCache = options.cache !== false;
-  const lines = text.split('\n');
-  const finalNewline = lines.length > 1 && lines[lines.length - 1] === '';
-  if (finalNewline || text === '') lines.pop();
+  const n = text.length;
+  const finalNewline = n > 0 && text.charCodeAt(n - 1) === 10;
 
   const dump: IptablesDump = { kind: 'iptables', items: [], finalNewline };
-  let table: Table | undefined;
-  const scan = newScan();
+  let table: ParsedTable | undefined;
+  const scan = newScan(text);
   // Chain names repeat on every rule: keep one string per name.
   const chainNames = new Map<string, string>();
   let lastChain = '';
+  // Where the next carriage return is: a cursor, since lines come in order (-2: none left).
+  let nextCR = -1;
   const fail = (reason: string, lineNo: number, source: string, offset: number): never => {
     throw syntaxErrorAt(reason, file, lineNo, source, offset);
   };
 
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!;
-    const lineNo = i + 1;
+  // Lines are walked in place: a line string is made only where a node needs one, so a
+  // table that nothing changes costs no string per line.
+  let lineNo = 0;
+  for (let from = 0; from < n; ) {
+    let eol = text.indexOf('\n', from);
+    if (eol < 0) eol = n;
+    const start = from;
+    from = eol + 1;
+    lineNo++;
 
+    if (nextCR !== -2 && nextCR < start) {
+      nextCR = text.indexOf('\r', start);
+      if (nextCR < 0) nextCR = -2;
+    }
+    const c0 = text.charCodeAt(start);
+    if (table !== undefined && useCache && nextCR !== -1 && !(nextCR >= 0 && nextCR < eol) && (eol - start) * 3 <= MAX_LINE_BYTES) {
+      // Fast path: a plain rule line whose shape is already known (see scan.ts).
+      if ((c0 === 45 || c0 === 91) && scanLine(scan, start, eol)) {
+        const shape = shapeOfScan(scan);
+        if (shape !== undefined && shape.kind === 'rule') {
+          const hasCounters = shape.counters >= 0;
+          const c = shape.chain;
+          const at = start + scan.start[c]!;
+          const len = scan.end[c]! - scan.start[c]!;
+          // Consecutive rules mostly share their chain: reuse its name without slicing.
+          let name: string;
+          if (!scan.quoted[c] && len === lastChain.length && text.startsWith(lastChain, at)) name = lastChain;
+          else {
+            const word = text.slice(at, at + len);
+            name = scan.quoted[c] ? unquote(word) : word;
+            name = chainNames.get(name) ?? (chainNames.set(name, name), name);
+          }
+          const first = name.charCodeAt(0);
+          if (scan.n - (hasCounters ? 1 : 0) <= (hasCounters ? MAX_ARGS_WITH_COUNTERS : MAX_ARGS) && name.length <= MAX_CHAIN_NAME && first !== 45 && first !== 33) {
+            lastChain = name;
+            table.addRuleAt(start, name);
+            continue;
+          }
+        }
+      } else if (c0 === 58 /* : */) {
+        const parts = tabIn(scan, start, eol) ? undefined : plainDecl(text, start, eol);
+        if (parts !== undefined && declProblem(table, parts) === undefined) {
+          table.addDeclAt(start);
+          continue;
+        }
+      }
+    }
+
+    const raw = text.slice(start, eol);
     checkLineText(raw, lineNo, fail);
     if (raw === '') {
-      (table ? table.body : dump.items).push({ kind: 'blank', raw, line: lineNo });
+      if (table) table.add({ kind: 'blank', raw, line: lineNo });
+      else dump.items.push({ kind: 'blank', raw, line: lineNo });
       continue;
     }
     if (raw.charCodeAt(0) === 35 /* # */) {
@@ -137,48 +133,20 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
         if (raw.startsWith('# Generated by ip6tables')) dump.family = 6;
         else if (raw.startsWith('# Generated by iptables')) dump.family = 4;
       }
-      (table ? table.body : dump.items).push({ kind: 'comment', text: raw, raw, line: lineNo });
+      if (table) table.add({ kind: 'comment', text: raw, raw, line: lineNo });
+      else dump.items.push({ kind: 'comment', text: raw, raw, line: lineNo });
       continue;
-    }
-
-    // Fast path: a plain rule line whose shape is already known (see scan.ts).
-    if (useCache && table !== undefined && scanLine(raw, scan)) {
-      const shape = shapeOfScan(scan);
-      if (shape !== undefined && shape.kind === 'rule') {
-        const hasCounters = shape.counters >= 0;
-        const c = shape.chain;
-        const from = scan.start[c]!;
-        const len = scan.end[c]! - from;
-        // Consecutive rules mostly share their chain: reuse its name without slicing.
-        let name: string;
-        if (!scan.quoted[c] && len === lastChain.length && raw.startsWith(lastChain, from)) name = lastChain;
-        else {
-          const text = raw.slice(from, from + len);
-          name = scan.quoted[c] ? unquote(text) : text;
-          name = chainNames.get(name) ?? (chainNames.set(name, name), name);
-        }
-        const first = name.charCodeAt(0);
-        if (scan.n - (hasCounters ? 1 : 0) <= (hasCounters ? MAX_ARGS_WITH_COUNTERS : MAX_ARGS) && name.length <= MAX_CHAIN_NAME && first !== 45 && first !== 33) {
-          lastChain = name;
-          table.body.push(new ParsedRule(raw, lineNo, name));
-          continue;
-        }
-      }
-    }
-
-    if (useCache && table !== undefined && raw.charCodeAt(0) === 58 /* : */) {
-      const parts = plainDecl(raw);
-      if (parts !== undefined) {
-        table.body.push(chainDecl(table, parts, raw, lineNo, fail));
-        continue;
-      }
     }
 
     let toks: Token[];
     try {
       toks = tokenize(raw);
     } catch (e) {
-      if (e instanceof LexError) fail(e.reason, lineNo, raw, e.offset);
+      if (e instanceof LexError) {
+        // The lines that follow, for a quote that a line break split (error path only).
+        const following = [raw, ...text.slice(from).split('\n', MAX_CONTINUATION_LINES + 1)];
+        fail(explainLexError(e, raw, following, 0, lineNo), lineNo, raw, e.offset);
+      }
       throw e;
     }
     let shape: LineShape;
@@ -197,14 +165,14 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
         const name = toks[shape.name]!.value.slice(1);
         if (table) fail(`\`*${name}\` inside table ${table.name}: COMMIT expected first (iptables-restore reads this line as a rule and fails)`, lineNo, raw, 0);
         if (!(TABLES as readonly string[]).includes(name)) fail(`unknown table \`${name}\`: expected one of ${TABLES.join(', ')}`, lineNo, raw, 1);
-        table = { kind: 'table', name: name as TableName, body: [], raw, line: lineNo };
+        table = new ParsedTable(text, name as TableName, raw, lineNo, from, !useCache);
         dump.items.push(table);
         break;
       }
       case 'commit':
         if (!table) fail('COMMIT outside a table: expected a *table line first', lineNo, raw, 0);
         if (raw !== 'COMMIT') fail('characters after COMMIT: iptables-restore accepts only `COMMIT` alone on its line', lineNo, raw, 6);
-        table!.commit = { raw, line: lineNo };
+        table!.close({ raw, line: lineNo }, start);
         table = undefined;
         break;
       case 'chain': {
@@ -212,14 +180,14 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
         const nameTok = toks[shape.name]!;
         const policyTok = toks[shape.policy]!;
         const counters = shape.counters >= 0 ? toks[shape.counters]!.value : undefined;
-        table!.body.push(chainDecl(table!, { name: nameTok.value, nameOffset: nameTok.offset, policy: policyTok.value, policyOffset: policyTok.offset, counters }, raw, lineNo, fail));
+        table!.add(chainDecl(table!, { name: nameTok.value, nameOffset: nameTok.offset, policy: policyTok.value, policyOffset: policyTok.offset, counters }, raw, lineNo, fail));
         break;
       }
       case 'rule':
       case 'command': {
         if (!table) fail('command outside a table: expected a *table line first', lineNo, raw, toks[0]!.offset);
         checkRuleTokens(toks, shape.counters >= 0, raw, lineNo, fail);
-        table!.body.push(statement(shape, toks, raw, lineNo, fail, useCache));
+        table!.add(statement(shape, toks, raw, lineNo, fail, useCache));
         break;
       }
     }
@@ -252,7 +220,16 @@ type Fail = (reason: string, lineNo: number, source: string, offset: number) => 
 /** Problems with the line's characters that iptables-restore would not report clearly. */
 function checkLineText(raw: string, lineNo: number, fail: Fail): void {
   const cr = raw.indexOf('\r');
-  if (cr >= 0) fail('carriage return in line (CRLF line ends?): iptables-restore does not accept them', lineNo, raw, cr);
+  if (cr >= 0) {
+    fail(
+      cr === raw.length - 1
+        ? 'carriage return at the end of the line (CRLF line ends?): iptables-restore does not accept them'
+        : 'carriage return inside the line: a value holding \\r, which iptables-save prints raw; dfw refuses \\r anywhere in a dump (outside quotes iptables-restore reads it as part of a word, and tools that convert line ends change it): remove it from the rule on the host',
+      lineNo,
+      raw,
+      cr,
+    );
+  }
   // UTF-8 takes at most 3 bytes per UTF-16 unit, so only long lines need counting.
   if (raw.length * 3 > MAX_LINE_BYTES) {
     const bytes = Buffer.byteLength(raw, 'utf8');
@@ -275,36 +252,55 @@ interface DeclParts {
 }
 
 function chainDecl(table: Table, d: DeclParts, raw: string, lineNo: number, fail: Fail): ChainDecl {
-  checkChainName(d.name, raw, lineNo, d.nameOffset, fail);
-  const builtin = BUILTIN_CHAINS[table.name].includes(d.name);
-  const policy = d.policy;
-  if (builtin && policy !== 'ACCEPT' && policy !== 'DROP' && policy !== '-') {
-    fail(`bad policy \`${policy}\` for built-in chain ${d.name}: expected ACCEPT or DROP`, lineNo, raw, d.policyOffset);
-  }
-  if (!builtin && policy !== '-') {
-    fail(`user chain ${d.name} cannot have policy \`${policy}\`: expected \`-\` (iptables-legacy-restore fails, iptables-nft-restore ignores it)`, lineNo, raw, d.policyOffset);
-  }
-  const decl: ChainDecl = { kind: 'chain', name: d.name, policy, raw, line: lineNo };
+  checkDecl(table, d, raw, lineNo, fail);
+  const decl: ChainDecl = { kind: 'chain', name: d.name, policy: d.policy, raw, line: lineNo };
   if (d.counters !== undefined) decl.counters = countersFrom(d.counters);
   return decl;
 }
 
+/** What iptables-restore refuses on a `:` line, or would read otherwise than it looks. */
+function checkDecl(table: Table, d: DeclParts, raw: string, lineNo: number, fail: Fail): void {
+  const p = declProblem(table, d);
+  if (p !== undefined) fail(p.reason, lineNo, raw, p.offset);
+}
+
+function declProblem(table: Table, d: DeclParts): { reason: string; offset: number } | undefined {
+  const name = chainNameProblem(d.name);
+  if (name !== undefined) return { reason: name, offset: d.nameOffset };
+  const builtin = BUILTIN_CHAINS[table.name].includes(d.name);
+  const policy = d.policy;
+  if (builtin && policy !== 'ACCEPT' && policy !== 'DROP' && policy !== '-') {
+    return { reason: `bad policy \`${policy}\` for built-in chain ${d.name}: expected ACCEPT or DROP`, offset: d.policyOffset };
+  }
+  if (!builtin && policy !== '-') {
+    return { reason: `user chain ${d.name} cannot have policy \`${policy}\`: expected \`-\` (iptables-legacy-restore fails, iptables-nft-restore ignores it)`, offset: d.policyOffset };
+  }
+  return undefined;
+}
+
 const DECL_COUNTERS = /^\[[0-9]+:[0-9]+\]$/;
 
-/** `:NAME POLICY [p:b]` with single spaces: the parts, when the grammar already knows this shape. */
-function plainDecl(raw: string): DeclParts | undefined {
-  if (raw.indexOf('\t') >= 0) return undefined;
-  const a = raw.indexOf(' ');
-  const b = raw.indexOf(' ', a + 1);
-  if (a <= 1 || b <= a + 1 || raw.indexOf(' ', b + 1) >= 0) return undefined;
-  const counters = raw.slice(b + 1);
+/** `:NAME POLICY [p:b]` with single spaces, in text[from, to): its parts, when the grammar already knows this shape. */
+function plainDecl(text: string, from: number, to: number): DeclParts | undefined {
+  const a = text.indexOf(' ', from);
+  const b = a < 0 ? -1 : text.indexOf(' ', a + 1);
+  if (a <= from + 1 || b <= a + 1 || b >= to) return undefined;
+  const c = text.indexOf(' ', b + 1);
+  if (c >= 0 && c < to) return undefined;
+  const counters = text.slice(b + 1, to);
   if (!DECL_COUNTERS.test(counters) || sharedCache.peek(':wwc')?.kind !== 'chain') return undefined;
-  return { name: raw.slice(1, a), nameOffset: 1, policy: raw.slice(a + 1, b), policyOffset: a + 1, counters };
+  return { name: text.slice(from + 1, a), nameOffset: 1, policy: text.slice(a + 1, b), policyOffset: a + 1 - from, counters };
+}
+
+function chainNameProblem(name: string): string | undefined {
+  if (name.length > MAX_CHAIN_NAME) return `chain name is ${name.length} characters: at most ${MAX_CHAIN_NAME}`;
+  if (name.startsWith('-') || name.startsWith('!')) return `chain name cannot start with \`${name[0]}\``;
+  return undefined;
 }
 
 function checkChainName(name: string, raw: string, lineNo: number, offset: number, fail: Fail): void {
-  if (name.length > MAX_CHAIN_NAME) fail(`chain name is ${name.length} characters: at most ${MAX_CHAIN_NAME}`, lineNo, raw, offset);
-  if (name.startsWith('-') || name.startsWith('!')) fail(`chain name cannot start with \`${name[0]}\``, lineNo, raw, offset);
+  const p = chainNameProblem(name);
+  if (p !== undefined) fail(p, lineNo, raw, offset);
 }
 
 /** Checks on rule and command words that the grammar does not express. */
@@ -356,6 +352,10 @@ function explainShapeError(e: ShapeError, toks: Token[], inTable: boolean): stri
   if (found?.type === 'word' && prev?.type === 'bang' && before?.type === 'opt') {
     return `infix negation \`${before.value} ! ${found.value}\` is not accepted by iptables 1.8: write \`! ${before.value} ${found.value}\``;
   }
+  if (e.index === 0 && found?.value.charCodeAt(0) === 0xfeff) {
+    // Editors on Windows add it; iptables-restore reads it as part of the first word and fails.
+    return 'a byte order mark (U+FEFF, invisible) starts the line: iptables-restore does not skip it and fails on this line; save the file as UTF-8 without BOM';
+  }
   if (e.index === 0 && found) {
     const what = inTable
       ? 'a command (-A, -I, -D, -R, -N, -X, -F, -Z, -P, -E, -C), a :CHAIN line, COMMIT or a # comment'
@@ -366,4 +366,82 @@ function explainShapeError(e: ShapeError, toks: Token[], inTable: boolean): stri
   const foundText = found ? `\`${found.value}\`` : 'end of line';
   if (expected.length === 0) return `expected end of line, found ${foundText}`;
   return `expected ${expected.join(' or ')}, found ${foundText}`;
+}
+
+/** Options whose value iptables-save prints raw, never in quotes (FORMAT.md 4.3), and what it names. */
+const RAW_VALUES: Record<string, string> = {
+  '-i': 'interface name', '--in-interface': 'interface name', '-o': 'interface name', '--out-interface': 'interface name',
+  '--physdev-in': 'interface name', '--physdev-out': 'interface name',
+  '-A': 'chain name', '--append': 'chain name', '-I': 'chain name', '-D': 'chain name', '-R': 'chain name', '-C': 'chain name',
+  '-N': 'chain name', '-X': 'chain name', '-F': 'chain name', '-Z': 'chain name', '-P': 'chain name', '-E': 'chain name',
+  '-j': 'chain name', '--jump': 'chain name', '-g': 'chain name', '--goto': 'chain name',
+  '--match-set': 'set name', '--add-set': 'set name', '--del-set': 'set name', '--map-set': 'set name',
+  '--hashlimit-name': 'hashlimit name', '--name': 'recent list name',
+};
+
+/** How far to look for the line that closes a quote left open (a value with several line breaks). */
+const MAX_CONTINUATION_LINES = 50;
+
+/**
+ * The line that closes a quote left open at the end of line `index` (escape-aware, as in
+ * iptables-restore: inside quotes a backslash makes the next character literal), or undefined.
+ * `plausible` stops at lines that look like a new statement.
+ */
+function closingLine(lines: readonly string[], index: number, plausible: boolean): number | undefined {
+  const last = Math.min(lines.length - 1, index + MAX_CONTINUATION_LINES);
+  for (let k = index + 1; k <= last; k++) {
+    const line = lines[k]!;
+    if (line === 'COMMIT' || (plausible && /^(-[A-Za-z]|\[[0-9]+:[0-9]+\]|[:*#])/.test(line))) return undefined;
+    for (let j = 0; j < line.length; j++) {
+      const c = line.charCodeAt(j);
+      if (c === 92 /* \ */) j++;
+      else if (c === 34 /* " */) return k;
+    }
+  }
+  return undefined;
+}
+
+/** The word before offset `start` (the option a value belongs to), or undefined. */
+function wordBefore(raw: string, start: number): string | undefined {
+  try {
+    const toks = tokenize(raw.slice(0, start));
+    return toks[toks.length - 1]?.value;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An unterminated quote, in the words of what produced it. iptables-save quotes free-text values
+ * with `"` and `\` escaped (FORMAT.md 4.1), so in its output a quote that does not close on its
+ * line means the value held a line break, printed raw (E11, E13); it prints names raw (4.3), so a
+ * quote inside a name means the name holds one. Both dumps cannot be restored.
+ */
+function explainLexError(e: LexError, raw: string, lines: readonly string[], index: number, firstLineNo = 1): string {
+  if (!e.reason.startsWith('unterminated quote')) return e.reason;
+  const q = e.offset;
+  let start = q;
+  while (start > 0 && raw[start - 1] !== ' ' && raw[start - 1] !== '\t') start--;
+  const flag = wordBefore(raw, start);
+  const atWordStart = start === q;
+  const freeText = flag !== undefined && FREE_TEXT_OPTIONS.has(flag);
+  const close = closingLine(lines, index, !(atWordStart && freeText));
+  if (close !== undefined) {
+    const value = atWordStart && flag !== undefined && flag.startsWith('-') ? `the ${flag} value` : 'the quoted value';
+    return (
+      `${value} opened here is closed only on line ${firstLineNo + close}: it holds a line break, which iptables-save prints raw inside the quotes, ` +
+      `so the rule is split over ${close - index + 1} lines and iptables-restore cannot read it back (it fails with "Bad argument", or loads other rules); ` +
+      'remove the line break from the value on the host and save again'
+    );
+  }
+  const what = flag === undefined ? undefined : RAW_VALUES[flag];
+  if (!atWordStart && what !== undefined) {
+    const word = raw.slice(start).split(/[ \t]/)[0] ?? '';
+    return (
+      `the ${what} after ${flag} holds a double quote (${word}): iptables-save prints ${what}s raw, without quotes, ` +
+      `so iptables-restore reads this quote as opening a quoted value and takes the rest of the line, ${JSON.stringify(`${unquote(raw.slice(start))}\n`)}, ` +
+      `as the ${what}: the rule fails to load or loads as another rule; rename the ${what.replace(/ name$/, '')} on the host`
+    );
+  }
+  return e.reason;
 }

@@ -4,6 +4,7 @@ import { DfwError } from '../errors.js';
 import type { ChainDecl, Command, Counters, IptablesDump, Option, Rule, RuleSpec, Statement, Table, TopLevel } from './ast.js';
 import { MAX_ARGS, MAX_LINE_BYTES } from './parse.js';
 import { quoteValue } from './quote.js';
+import { ParsedTable } from './parsed.js';
 
 /** The rule's own options in the order iptables-save prints them, by every spelling. */
 const RULE_OPTION_ORDER: Record<string, [number, string]> = {
@@ -113,7 +114,10 @@ export function printStatement(s: Statement): string {
 
 function printTable(t: Table, out: LineSink): void {
   out.line(t.raw ?? `*${t.name}`);
-  for (const s of t.body) out.line(printStatement(s));
+  // A parsed table nobody looked into prints its source text without building nodes.
+  const source = t instanceof ParsedTable ? t.sourceText() : undefined;
+  if (source !== undefined) out.lines(source);
+  else for (const s of t.body) out.line(printStatement(s));
   out.line(t.commit?.raw ?? 'COMMIT');
 }
 
@@ -131,6 +135,15 @@ class LineSink {
     if (this.count++ > 0) this.buf.push('\n');
     this.buf.push(text);
     if (this.buf.length >= this.chunkLines) this.flush();
+  }
+
+  /** A long text that is one or more whole lines, handed on in pieces of about `size`. */
+  lines(text: string, size = 1 << 20): void {
+    if (this.count++ > 0) this.buf.push('\n');
+    for (let i = 0; i < text.length; i += size) {
+      this.buf.push(text.slice(i, i + size));
+      this.flush();
+    }
   }
 
   flush(): void {

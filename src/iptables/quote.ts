@@ -47,11 +47,17 @@ const MAX_BYTES: Record<string, number> = {
 
 /** Characters that can never be in a value: they would end the line or the argument list. */
 const FORBIDDEN = /[\n\r\0]/;
+/** Half of a surrogate pair, alone (a JavaScript string can hold one; a UTF-8 file cannot). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** One value of option `flag` in section `section` (a match or target name, or '' for the rule's own options). */
 export function quoteValue(section: string, flag: string, value: string): string {
   if (FORBIDDEN.test(value)) {
     throw new DfwError(`${flag} value ${JSON.stringify(value)} contains a line break or NUL: iptables-restore would read it as several lines`);
+  }
+  if (LONE_SURROGATE.test(value)) {
+    // Written out as UTF-8 it would become U+FFFD: the kernel would get another value.
+    throw new DfwError(`${flag} value ${JSON.stringify(value)} holds a lone UTF-16 surrogate, which UTF-8 cannot represent`);
   }
   const max = MAX_BYTES[flag];
   if (max !== undefined && Buffer.byteLength(value, 'utf8') > max) {

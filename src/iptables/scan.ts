@@ -1,5 +1,6 @@
-// The driver's fast path: scans a rule line into reusable typed arrays, giving the shape key
-// (as shapeKey() computes it from tokenize()'s tokens) without allocating a token per word.
+// The driver's fast path: scans a rule line, in place in the whole text (offsets, no line
+// string), into reusable typed arrays, giving the shape key (as shapeKey() computes it from
+// tokenize()'s tokens) without allocating a token per word.
 // Anything unusual (a check that may fail, a line that is not a plain rule) returns false
 // and the line takes the reference path (tokenize + nearley), which also words the errors.
 import { FREE_TEXT_OPTIONS } from './lexer.js';
@@ -7,6 +8,10 @@ import { FREE_TEXT_OPTIONS } from './lexer.js';
 const MAX_WORDS = 512;
 
 export interface Scan {
+  /** The text being scanned, and where its next quote and tab are (cursors: lines come in order). */
+  text: string;
+  nextQuote: number;
+  nextTab: number;
   n: number;
   /** A hash of the codes, to find the shape without building the key string. */
   hash: number;
@@ -17,8 +22,9 @@ export interface Scan {
   quoted: Uint8Array;
 }
 
-export function newScan(): Scan {
-  return { n: 0, hash: 0, codes: new Uint16Array(MAX_WORDS), start: new Int32Array(MAX_WORDS), end: new Int32Array(MAX_WORDS), quoted: new Uint8Array(MAX_WORDS) };
+/** A scan over `text`, whose lines are then scanned in order. */
+export function newScan(text = ''): Scan {
+  return { text, nextQuote: -1, nextTab: -1, n: 0, hash: 0, codes: new Uint16Array(MAX_WORDS), start: new Int32Array(MAX_WORDS), end: new Int32Array(MAX_WORDS), quoted: new Uint8Array(MAX_WORDS) };
 }
 
 const C = (s: string) => s.charCodeAt(0);
@@ -53,24 +59,46 @@ function isAlnum(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
-/** Fills `s` for a plain rule or command line; false sends the line to the reference path. */
-export function scanLine(line: string, s: Scan): boolean {
-  const n = line.length;
-  let i = 0;
+/** Whether text[from, to) holds a tab (moves the tab cursor; lines in increasing order). */
+export function tabIn(s: Scan, from: number, to: number): boolean {
+  if (s.nextTab !== -2 && s.nextTab < from) {
+    s.nextTab = s.text.indexOf('\t', from);
+    if (s.nextTab < 0) s.nextTab = -2; // none left in the text
+  }
+  return s.nextTab >= from && s.nextTab < to;
+}
+
+/** Scans one line given as a string (tests and tools): a fresh cursor over that line. */
+export function scanString(line: string, s: Scan): boolean {
+  s.text = line;
+  s.nextQuote = -1;
+  s.nextTab = -1;
+  return scanLine(s, 0, line.length);
+}
+
+/**
+ * Fills `s` for the plain rule or command line text[from, to) (no line end); false sends the
+ * line to the reference path. Offsets in `s` are relative to `from`. Lines must be scanned
+ * in increasing order of `from` (the quote and tab cursors only move forward).
+ */
+export function scanLine(s: Scan, from: number, to: number): boolean {
+  const line = s.text;
+  const n = to;
+  let i = from;
   let w = 0;
   let freeTextNext = false;
   let targets = 0;
-  const c0 = line.charCodeAt(0);
+  const c0 = line.charCodeAt(from);
   if (c0 === 91 /* [ */) {
-    let j = 1;
+    let j = from + 1;
     while (j < n && line.charCodeAt(j) >= 48 && line.charCodeAt(j) <= 57) j++;
-    if (j === 1 || line.charCodeAt(j) !== 58 /* : */) return false;
+    if (j === from + 1 || line.charCodeAt(j) !== 58 /* : */) return false;
     const b = ++j;
     while (j < n && line.charCodeAt(j) >= 48 && line.charCodeAt(j) <= 57) j++;
     if (j === b || line.charCodeAt(j) !== 93 /* ] */) return false;
     s.codes[0] = COUNTERS;
     s.start[0] = 0;
-    s.end[0] = j + 1;
+    s.end[0] = j + 1 - from;
     s.quoted[0] = 0;
     w = 1;
     i = j + 1;
@@ -79,8 +107,12 @@ export function scanLine(line: string, s: Scan): boolean {
   }
   // Words are found with native indexOf (space, quote) rather than a loop over characters;
   // tabs, which also separate words, are left to the reference path.
-  if (line.indexOf('\t') >= 0) return false;
-  let quote = line.indexOf('"', i);
+  if (tabIn(s, from, to)) return false;
+  if (s.nextQuote !== -2 && s.nextQuote < i) {
+    s.nextQuote = line.indexOf('"', i);
+    if (s.nextQuote < 0) s.nextQuote = -2;
+  }
+  let quote = s.nextQuote >= 0 && s.nextQuote < to ? s.nextQuote : -1;
   while (i < n) {
     if (line.charCodeAt(i) === 32) {
       i++;
@@ -89,7 +121,7 @@ export function scanLine(line: string, s: Scan): boolean {
     if (w >= MAX_WORDS) return false;
     const start = i;
     let end = line.indexOf(' ', i);
-    if (end < 0) end = n;
+    if (end < 0 || end > n) end = n;
     let quoted = 0;
     if (quote >= 0 && quote < end) {
       // A quoted part: backslash escapes anything, the closing quote ends the word.
@@ -103,7 +135,9 @@ export function scanLine(line: string, s: Scan): boolean {
         else j++;
       }
       end = j + 1;
-      quote = line.indexOf('"', end);
+      s.nextQuote = line.indexOf('"', end);
+      if (s.nextQuote < 0) s.nextQuote = -2;
+      quote = s.nextQuote >= 0 && s.nextQuote < to ? s.nextQuote : -1;
     }
     i = end;
     let code = WORD;
@@ -123,8 +157,8 @@ export function scanLine(line: string, s: Scan): boolean {
               freeTextNext = true;
             } else if (code === C('j') || code === C('g')) targets++;
             s.codes[w] = code;
-            s.start[w] = start;
-            s.end[w] = end;
+            s.start[w] = start - from;
+            s.end[w] = end - from;
             s.quoted[w++] = 0;
             continue;
           }
@@ -137,8 +171,8 @@ export function scanLine(line: string, s: Scan): boolean {
     }
     freeTextNext = false;
     s.codes[w] = code;
-    s.start[w] = start;
-    s.end[w] = end;
+    s.start[w] = start - from;
+    s.end[w] = end - from;
     s.quoted[w++] = quoted;
   }
   if (targets > 1) return false;

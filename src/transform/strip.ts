@@ -1,6 +1,7 @@
 // Removes managed rules: those of one policy, or every dfw rule. Nothing else changes.
 import type { IptablesDump, Statement, Table } from '../iptables/ast.js';
 import { isManaged } from '../iptables/managed.js';
+import { tableIncludes } from '../iptables/parsed.js';
 import { managedPrefix } from '../policy/compile.js';
 
 export interface StripOptions {
@@ -20,6 +21,8 @@ export function stripDump(dump: IptablesDump, options: StripOptions = {}): Iptab
   let changed = false;
   const items = dump.items.map((item) => {
     if (item.kind !== 'table') return item;
+    // Most tables hold no managed rule: find out from the source lines, without building nodes.
+    if (!tableIncludes(item, prefix)) return item;
     const body = stripBody(item.body, prefix);
     if (body === item.body) return item;
     changed = true;

@@ -70,7 +70,7 @@ export const bundleCommand = defineCommand({
       .option('ipv6', { type: 'boolean', default: true, describe: 'also write and load rules.v6 (--no-ipv6: IPv4 only, for hosts without ip6tables)' })
       .example('$0 bundle -p dfw.yaml --out bundle/', 'write the bundle; prints the files it wrote or removed')
       .example('$0 bundle -p dfw.yaml --out bundle/ --check', 'CI: exit 1, with a diff, when bundle/ is not what the policy gives')
-      .example('$0 bundle -p dfw.yaml --out /etc/dfw && systemctl reload dfw-firewall', 'on the host itself: write, then load it again')
+      .example('$0 bundle -p dfw.yaml --out fw/ --prefix /srv/fw --no-ipv6', 'units that load /srv/fw/..., IPv4 only')
       .epilogue(
         'DOCKER-USER policies: dfw-firewall.service loads ipset.restore, then rules.v4 and rules.v6 (iptables-restore --noflush) at boot, ' +
           'before Docker starts; Docker keeps those rules. DOCKER chain policies: Docker flushes that chain when it starts, so ' +
