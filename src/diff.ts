@@ -1,7 +1,12 @@
 // Unified diffs as `diff -u` prints them: 3 lines of context (the diff package defaults to 4).
 import { createTwoFilesPatch } from 'diff';
 
-/** The unified diff of two texts, or '' when they are equal. */
+/**
+ * The unified diff of two texts, as `diff -u` prints it (3 lines of context), or '' when they
+ * are equal.
+ *
+ *   unifiedDiff(before, after, 'rules.v4', 'rules.v4 (dfw transform)')
+ */
 export function unifiedDiff(oldText: string, newText: string, oldName: string, newName: string): string {
   if (oldText === newText) return '';
   const patch = createTwoFilesPatch(oldName, newName, oldText, newText, undefined, undefined, { context: 3 });

@@ -52,3 +52,16 @@ export type { PublishedPort } from './docker/published.js';
 
 // diffs
 export { unifiedDiff, withoutSaveDates } from './diff.js';
+
+// ipset dumps: parse, print, reconcile with the policy's sets (the whole API under `ipset`)
+export { parseIpset } from './ipset/parse.js';
+export { printIpset } from './ipset/print.js';
+export { reconcileIpsets, RECONCILE_MODES } from './ipset/reconcile.js';
+export type { ReconcileMode, ReconcileResult, IpsetChange } from './ipset/reconcile.js';
+export type { IpsetDump, IpsetLine } from './ipset/ast.js';
+export { ipsetToJson, ipsetFromJson } from './ipset/json.js';
+export * as ipset from './ipset/index.js';
+
+// either kind of dump, recognised by content
+export { parseDump, printDump, dumpToJson, dumpFromJson, isIptablesDump } from './dump.js';
+export type { Dump } from './dump.js';

@@ -14,6 +14,11 @@ export interface PublishedPort {
   port?: string;
 }
 
+/**
+ * The host ports Docker publishes, read from the nat DOCKER chain's DNAT rules of a dump.
+ *
+ *   publishedPorts(parseIptables(saved)) // [{ proto: 'tcp', hostPort: '8080', address: '172.17.0.2', port: '80' }]
+ */
 export function publishedPorts(dump: IptablesDump): PublishedPort[] {
   const out: PublishedPort[] = [];
   for (const item of dump.items) {

@@ -167,7 +167,11 @@ function grammarError(out: Extract<Outcome, { ok: false }>, tokens: readonly Ips
   return `expected ${expected}, ${found}${hint}`;
 }
 
-/** Parses an `ipset save` dump or `ipset restore` file. Throws DfwSyntaxError at the first problem. */
+/**
+ * Parses an `ipset save` dump or `ipset restore` file. Throws DfwSyntaxError at the first problem.
+ *
+ *   const sets = parseIpset(execOutput, 'ipset save'); printIpset(sets) === execOutput;
+ */
 export function parseIpset(text: string, file: string): IpsetDump {
   const parts = text.split('\n');
   let finalNewline = true;

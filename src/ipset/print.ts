@@ -84,7 +84,7 @@ export function printLine(line: IpsetLine): string {
   return text;
 }
 
-/** The whole dump; print(parse(x)) === x byte for byte. */
+/** The whole dump; `printIpset(parseIpset(x, f)) === x` byte for byte (example: `printIpset(dump)`). */
 export function printIpset(d: IpsetDump): string {
   if (d.lines.length === 0) return '';
   return d.lines.map(printLine).join('\n') + (d.finalNewline ? '\n' : '');

@@ -231,6 +231,8 @@ export function resolveIpsets(desired: IpsetSpec[], current?: IpsetDump): Resolv
 /**
  * The restore file that brings the sets of `current` (an `ipset save` dump; undefined: no sets
  * exist) to `desired`, with the list of changes and a unified diff of members.
+ *
+ *   const { text, changed } = reconcileIpsets(parseIpset(saved, 'save'), policy.ipsets, 'swap');
  */
 export function reconcileIpsets(current: IpsetDump | undefined, desired: IpsetSpec[], mode: ReconcileMode = 'swap'): ReconcileResult {
   if (!RECONCILE_MODES.includes(mode)) throw new DfwError(`unknown mode ${JSON.stringify(mode)} (swap, flush or incremental)`);

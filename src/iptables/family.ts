@@ -6,6 +6,7 @@ import { tableRules } from './parsed.js';
 const V6_HINT = / (?:-[sd]|--to-destination|--to-source) \[?[0-9a-fA-F]*:[0-9a-fA-F:]*[/\]]| -p ipv6-icmp | -m icmp6 /;
 const V4_HINT = / -[sd] \d+\.\d+\.\d+\.\d+\/| -p icmp | -m icmp /;
 
+/** 4 or 6 from the dump's header or content, or undefined (example: `detectFamily(parseIptables(text)) ?? 4`). */
 export function detectFamily(dump: IptablesDump): 4 | 6 | undefined {
   if (dump.family !== undefined) return dump.family;
   let found: 4 | 6 | undefined;

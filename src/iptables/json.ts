@@ -25,7 +25,11 @@ import { parseIptables, MAX_CHAIN_NAME } from './parse.js';
 
 export const JSON_VERSION = 1;
 
-/** The JSON value `dfw parse` prints. */
+/**
+ * The JSON value `dfw parse` prints (`version: 1`): the AST, each parsed node with its `raw`.
+ *
+ *   JSON.stringify(iptablesToJson(parseIptables(text)))
+ */
 export function iptablesToJson(dump: IptablesDump): object {
   return { version: JSON_VERSION, ...JSON.parse(JSON.stringify(dump)) };
 }
@@ -225,7 +229,12 @@ function reconcileRaw(table: TableName, body: Statement[], p: Path): Statement[]
   });
 }
 
-/** Reads the JSON form back into a dump; throws DfwError with the JSON path of a bad node. */
+/**
+ * Reads the JSON form back into a dump; throws DfwError with the JSON path of a bad node.
+ * Nodes that agree with their `raw` print as it; edited and new nodes print canonically.
+ *
+ *   printIptables(iptablesFromJson(JSON.parse(edited)))
+ */
 export function iptablesFromJson(value: Json): IptablesDump {
   const top = new Path('');
   const o = obj(value, top);

@@ -54,7 +54,14 @@ const DESCRIBE: Record<TokenType, string> = {
   delchain: '-X', flush: '-F', zero: '-Z', policy: '-P', rename: '-E',
 };
 
-/** Parses an iptables-save dump (or iptables-restore input). Throws DfwSyntaxError. */
+/**
+ * Parses an iptables-save / ip6tables-save dump (or iptables-restore input) into the AST.
+ * Throws DfwSyntaxError (file:line:column, the line, what was expected) where
+ * iptables-restore would fail or silently read something else.
+ *
+ *   const dump = parseIptables(readFileSync('rules.v4', 'utf8'), { file: 'rules.v4' });
+ *   printIptables(dump) === text; // untouched nodes print as their source text
+ */
 export function parseIptables(text: string, options: ParseOptions = {}): IptablesDump {
   const file = options.file ?? '<input>';
   const useCache = options.cache !== false;

@@ -166,7 +166,13 @@ export function printIptablesChunks(dump: IptablesDump, emit: (chunk: string) =>
   out.flush();
 }
 
-/** The whole dump as text: `print(parse(x)) === x` for every dump parse accepts. */
+/**
+ * The whole dump as text, ready for iptables-restore: `printIptables(parseIptables(x)) === x`
+ * for every dump parse accepts; nodes built in code print as iptables-save prints them.
+ *
+ *   printIptables({ kind: 'iptables', finalNewline: true, items: [table('filter', [chain('INPUT', 'ACCEPT'), rule('INPUT', { target: jump('ACCEPT') })])] })
+ *   // '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n'
+ */
 export function printIptables(dump: IptablesDump): string {
   const parts: string[] = [];
   printIptablesChunks(dump, (c) => parts.push(c));

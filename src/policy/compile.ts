@@ -42,7 +42,8 @@ export function policySetFamilies(policy: Policy): Map<string, SetFamily> {
 const portText = (p: PortRange): string => (p.from === p.to ? `${p.from}` : `${p.from}:${p.to}`);
 
 /**
- * The managed rules of `policy` for `family`, in order: established, each `allow` entry,
+ * The managed rules of `policy` for `family` (example: `compilePolicy(policy, 4).map(printRule)`
+ * gives the lines dfw puts at the top of the chain), in order: established, each `allow` entry,
  * `sources`, then the default drop or reject. Each matches traffic coming in on the
  * external interfaces.
  */

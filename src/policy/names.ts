@@ -6,10 +6,36 @@ const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
 /** Control characters: C0 (newline, carriage return, NUL, tab...), DEL and C1. */
 export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** Shows the first control character of a string as a JSON escape, e.g. `\n`. */
+/**
+ * A UTF-16 surrogate without its pair: YAML's "\ud800" escape makes one. No UTF-8 file can hold
+ * it, so it would be written as U+FFFD, and the kernel would get another name than the policy's.
+ */
+export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Shows the first control character (or lone surrogate) of a string as a JSON escape, e.g. `\n`.
+ * Both are refused in every policy string.
+ */
 export function firstControl(s: string): string | undefined {
-  const m = CONTROL.exec(s);
-  return m ? JSON.stringify(m[0]).slice(1, -1) : undefined;
+  const m = CONTROL.exec(s) ?? LONE_SURROGATE.exec(s);
+  if (!m) return undefined;
+  const json = JSON.stringify(m[0]).slice(1, -1);
+  // JSON leaves DEL and C1 characters (U+0085 NEL...) raw, i.e. invisible in a message.
+  return json.startsWith('\\') ? json : `\\u${m[0].charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Invisible format characters (Unicode category Cf): zero-width spaces and joiners, bidi
+ * overrides (U+202E), the BOM, soft hyphens. In a name they make the file read as something
+ * else than what the kernel gets ("Trojan Source"), so names refuse them.
+ */
+const INVISIBLE = /\p{Cf}/u;
+
+function invisible(s: string, what: string): string | undefined {
+  const m = INVISIBLE.exec(s);
+  if (!m) return undefined;
+  const code = `U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `${what} ${JSON.stringify(s)} contains an invisible formatting character (${code}): the file would not show the name the kernel gets`;
 }
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
@@ -48,6 +74,8 @@ export function checkInterface(s: string): string | undefined {
   if (s === '.' || s === '..') return `${shown} is not a valid interface name`;
   if (s.startsWith('-') || s.startsWith('!')) return `interface name ${shown} must not start with "${s[0]}"`;
   if (s.slice(0, -1).includes('+')) return `interface name ${shown}: "+" is a wildcard only at the end (e.g. "eth+")`;
+  const hidden = invisible(s, 'interface name');
+  if (hidden !== undefined) return hidden;
   const n = utf8Length(s);
   if (n > 15) return `interface name ${shown} is ${n} bytes long (at most 15, the kernel's IFNAMSIZ)`;
   return undefined;
@@ -64,6 +92,8 @@ export function checkSetName(s: string): string | undefined {
   if (/\s/.test(s)) return `set name ${shown} contains whitespace`;
   if (s.includes('"')) return `set name ${shown} contains a double quote`;
   if (s.startsWith('-')) return `set name ${shown} must not start with "-"`;
+  const hidden = invisible(s, 'set name');
+  if (hidden !== undefined) return hidden;
   const n = utf8Length(s);
   if (n > 31) return `set name ${shown} is ${n} bytes long (at most 31)`;
   return undefined;

@@ -30,6 +30,14 @@ export interface TransformResult {
   addedJump: Rule | undefined;
 }
 
+/**
+ * The policy's managed rules at the top of its chain; every other line stays as it was, in
+ * order. Pure: the input dump is not modified. Idempotent: transforming the result again
+ * gives the same text.
+ *
+ *   const { dump: out } = transformDump(parseIptables(saved), loadPolicy(yaml, 'dfw.yaml'), { family: 4 });
+ *   process.stdout.write(printIptables(out));
+ */
 export function transformDump(dump: IptablesDump, policy: Policy, options: TransformOptions): TransformResult {
   const rules = compilePolicy(policy, options.family, { setFamilies: options.setFamilies });
   const prefix = managedPrefix(policy.name);

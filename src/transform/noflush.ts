@@ -6,6 +6,11 @@ import type { Family, Policy } from '../policy/types.js';
 import type { TransformResult } from './inject.js';
 
 /**
+ * The file for `iptables-restore --noflush` that brings the host to `result` (from
+ * transformDump) while touching only this policy's chain.
+ *
+ *   iptables-restore --noflush < <(noflushText(transformDump(dump, policy, { family: 4 }), policy))
+ *
  * DOCKER-USER: `:DOCKER-USER - [0:0]` flushes that chain alone (both variants), then its
  * whole new content follows, the admin's own rules included, so nothing is lost.
  * DOCKER: Docker owns it and it must not be flushed, so stale managed rules are deleted by

@@ -20,7 +20,11 @@ export interface Plugin {
   transform: PluginFunction;
 }
 
-/** Runs the plugins in order; an error names the plugin that caused it. */
+/**
+ * Runs the plugins in order; an error names the plugin that caused it.
+ *
+ *   const out = await applyPlugins(dump, [{ name: 'log', transform: (d) => d }], { policy, family: 4 });
+ */
 export async function applyPlugins(dump: IptablesDump, plugins: readonly Plugin[], context: PluginContext): Promise<IptablesDump> {
   let current = dump;
   for (const p of plugins) {

@@ -15,7 +15,12 @@ export function stripBody(body: Statement[], prefix: string): Statement[] {
   return kept.length === body.length ? body : kept;
 }
 
-/** A new dump without the managed rules; untouched tables are shared, not copied. */
+/**
+ * A new dump without the managed rules of one policy (or of every policy); untouched tables
+ * are shared, not copied.
+ *
+ *   printIptables(stripDump(parseIptables(saved), { policy: 'web' }));
+ */
 export function stripDump(dump: IptablesDump, options: StripOptions = {}): IptablesDump {
   const prefix = managedPrefix(options.policy);
   let changed = false;

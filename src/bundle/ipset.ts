@@ -1,0 +1,91 @@
+// ipset.restore: the policy's sets, for `ipset restore` at boot AND over a running host.
+//
+// One static file must work in both cases: at boot no set exists; on a running host the sets
+// exist and the iptables rules use them, so they cannot be destroyed, and a flush would leave
+// them empty for a moment (the allowlisted sources dropped). So each set is made to exist
+// (`create -exist`, which changes nothing in an existing set of the same type), a temporary
+// set is filled and swapped in (iptables rules follow the name: they see the old content, then
+// the new, never a half-filled set), and the temporary set, now holding the old content, is
+// destroyed (FORMAT.md 8.4; DOCKER.md pitfall 11). A temporary set left over by an interrupted
+// run is reused: `create -exist` and `flush` it first.
+import { DfwError } from '../errors.js';
+import {
+  type CreateLine,
+  type EntryLine,
+  type IpsetLine,
+  checkSetName,
+  commentLine,
+  createLine,
+  pairLine,
+  printLine,
+  reconcileIpsets,
+  setsLine,
+} from '../ipset/index.js';
+import type { Policy } from '../policy/types.js';
+
+const TEMP_SUFFIX = '-dfwtmp';
+/** ipset's set name limit, in bytes (IPSET_MAXNAMELEN 32 with the NUL). */
+const NAME_MAX = 31;
+
+/** A temporary name for `name`: at most 31 bytes, taken by no set of the policy nor another temporary set. */
+function tempName(name: string, taken: Set<string>): string {
+  for (let n = 1; ; n++) {
+    const suffix = n === 1 ? TEMP_SUFFIX : `${TEMP_SUFFIX}${n}`;
+    let base = [...name];
+    while (Buffer.byteLength(base.join('') + suffix) > NAME_MAX) base = base.slice(0, -1);
+    const candidate = base.join('') + suffix;
+    if (!taken.has(candidate)) {
+      const bad = checkSetName(candidate);
+      if (bad !== undefined) throw new DfwError(`ipsets.${name}: no temporary set name possible: ${bad}`);
+      taken.add(candidate);
+      return candidate;
+    }
+  }
+}
+
+const HEADER = [
+  'Boot and update file: safe with no sets yet and over a running host whose iptables rules use the',
+  'sets. Each set is created if missing (create -exist changes nothing in an existing set), then a',
+  'temporary set is filled and swapped in: the rules follow the name, so they see the old members',
+  'until the swap and the new ones after it, never an empty or half-filled set (a flush would drop',
+  'the allowlisted sources for a moment, and a set in use cannot be destroyed). The temporary set,',
+  'now holding the old members, is destroyed. A set whose type or family changed cannot be swapped:',
+  'the restore stops at its first line (remove the rules using it and destroy it, or rename it).',
+];
+
+/**
+ * The text of ipset.restore for the policy's sets, or undefined when the policy declares none.
+ * Members are normalised and validated by the ipset reconciler (src/ipset), in its order:
+ * member sets before the list:set sets that name them.
+ */
+export function ipsetRestoreText(policy: Policy): string | undefined {
+  if (policy.ipsets.length === 0) return undefined;
+  // With no current sets, the reconciler writes each set as `create` followed by its `add` lines.
+  const plan = reconcileIpsets(undefined, policy.ipsets, 'swap').lines;
+  const taken = new Set(policy.ipsets.map((s) => s.name));
+  const groups: { create: CreateLine; adds: EntryLine[] }[] = [];
+  for (const line of plan) {
+    if (line.kind === 'create') groups.push({ create: line, adds: [] });
+    else if (line.kind === 'add' && groups.length > 0 && groups[groups.length - 1]!.create.set === line.set) groups[groups.length - 1]!.adds.push(line);
+    else throw new DfwError(`internal: unexpected line in the ipset plan: ${printLine(line)}`);
+  }
+
+  const lines: IpsetLine[] = [
+    commentLine(`# dfw: policy ${policy.name}: its ipsets, for \`ipset restore -file ipset.restore\`, before rules.v4 / rules.v6`),
+    ...HEADER.map((t) => commentLine(`# ${t}`)),
+  ];
+  for (const { create, adds } of groups) {
+    const temp = tempName(create.set, taken);
+    lines.push(
+      { kind: 'blank' },
+      commentLine(`# set ${create.set}: ${adds.length} ${adds.length === 1 ? 'member' : 'members'}`),
+      createLine(create.set, create.type, create.options, true),
+      createLine(temp, create.type, create.options, true),
+      setsLine('flush', temp),
+      ...adds.map((a) => ({ ...a, set: temp, exist: false })),
+      pairLine('swap', create.set, temp),
+      setsLine('destroy', temp),
+    );
+  }
+  return lines.map((l) => `${printLine(l)}\n`).join('');
+}
