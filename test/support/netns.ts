@@ -2,6 +2,9 @@
 // Every namespace is named `dfwt-<pid>-<n>-<label>` so that the global teardown can remove
 // anything a crashed test left behind; each test still deletes its own by name.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe } from 'vitest';
 
 export const inCI = Boolean(process.env.CI);
@@ -65,6 +68,15 @@ export class Netns {
     return ns;
   }
 
+  /**
+   * The xtables lock of this namespace. iptables-legacy-restore waits on /run/xtables.lock,
+   * which is one file for the whole machine whatever the namespace: a run elsewhere (another
+   * test, the benchmark) would stall this one.
+   */
+  get lockFile(): string {
+    return join(tmpdir(), `${this.name}.xtables.lock`);
+  }
+
   /** Runs a command inside the namespace, with an optional stdin, bounded in time. */
   run(cmd: string, args: string[], input?: string, timeoutMs = 20_000): RunResult {
     const r = spawnSync('ip', ['netns', 'exec', this.name, cmd, ...args], {
@@ -72,6 +84,7 @@ export class Netns {
       encoding: 'utf8',
       timeout: timeoutMs,
       maxBuffer: 256 * 1024 * 1024,
+      env: { ...process.env, XTABLES_LOCKFILE: this.lockFile },
     });
     return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error ? String(r.error) : '') };
   }
@@ -87,6 +100,7 @@ export class Netns {
     if (this.deleted) return;
     this.deleted = true;
     spawnSync('ip', ['netns', 'del', this.name], { stdio: 'ignore' });
+    rmSync(this.lockFile, { force: true });
   }
 }
 
