@@ -1,7 +1,7 @@
 // Published ports, read offline from the nat table's DNAT rules of the same dump
 // (`-A DOCKER ! -i br -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.0.2.2:80`).
 import type { IptablesDump } from '../iptables/ast.js';
-import { tableRules } from '../iptables/parsed.js';
+import { chainRules } from '../iptables/parsed.js';
 import { ruleProtocol } from '../iptables/rule.js';
 import type { PortRange } from '../policy/types.js';
 
@@ -25,7 +25,8 @@ export function publishedPorts(dump: IptablesDump): PublishedPort[] {
     if (item.kind !== 'table' || item.name !== 'nat') continue;
     // Docker writes its port DNAT rules in the nat DOCKER chain (kube-proxy's, in KUBE-SEP-*,
     // are not published host ports); the substring test spares the parse of other rules.
-    for (const s of tableRules(item, (chain, raw) => chain === 'DOCKER' && (raw() ?? 'DNAT').includes('DNAT'))) {
+    for (const s of chainRules(item, 'DOCKER')) {
+      if (s.raw !== undefined && !s.raw.includes('DNAT')) continue;
       const t = s.spec.target;
       if (t?.name !== 'DNAT') continue;
       const proto = ruleProtocol(s)?.value;

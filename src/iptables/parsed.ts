@@ -178,6 +178,18 @@ export class ParsedTable implements Table {
     return out;
   }
 
+  /** The rules of one chain, built without building the others. */
+  rulesIn(chain: string): Rule[] {
+    if (this.#body !== undefined) return this.#body.filter((s): s is Rule => s.kind === 'rule' && s.chain === chain);
+    const out: Rule[] = [];
+    const chains = this.#chains;
+    for (let i = 0; i < chains.length; i++) {
+      const c = chains[i];
+      if (c === chain || (c === undefined && (this.#entries[i] as Statement).kind === 'rule' && (this.#entries[i] as Rule).chain === chain)) out.push(this.#node(i) as Rule);
+    }
+    return out;
+  }
+
   /** Whether `s` occurs in the body's source text (without building anything, when untouched). */
   sourceIncludes(s: string): boolean {
     const src = this.sourceText();
@@ -206,6 +218,11 @@ function rulesOf(body: readonly Statement[], keep: (chain: string, raw: () => st
  */
 export function tableRules(table: Table, keep: (chain: string, raw: () => string | undefined) => boolean): Rule[] {
   return table instanceof ParsedTable ? table.rulesWhere(keep) : rulesOf(table.body, keep);
+}
+
+/** The rules of one chain of any table, without building the others. */
+export function chainRules(table: Table, chain: string): Rule[] {
+  return table instanceof ParsedTable ? table.rulesIn(chain) : table.body.filter((s): s is Rule => s.kind === 'rule' && s.chain === chain);
 }
 
 /** Whether `s` occurs in any line of the table body (no node is built for a parsed table). */
