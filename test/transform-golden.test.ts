@@ -1,5 +1,5 @@
 // Issue 4 acceptance: golden files of `dfw transform` (fixtures/transform/<case>/, made by
-// scripts/fixtures/gen-transform.sh) and the transform properties of DESIGN.md, on every golden
+// fixtures/gen/gen-transform.sh) and the transform properties of DESIGN.md, on every golden
 // case and on every fixtures/iptables dump.
 //
 // A case folder holds input.v4|input.v6, policy.yaml, args (one line of extra CLI arguments)

@@ -13,5 +13,5 @@ for (const f of readdirSync(join(root, 'grammar')).filter((f) => f.endsWith('.ne
   const out = join(root, 'src', 'grammar', f.replace(/\.ne$/, '.gen.ts'));
   if (existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) continue;
   const code = execFileSync(nearleyc, [src], { encoding: 'utf8' });
-  writeFileSync(out, `// @ts-nocheck\n// Generated from grammar/${f} by scripts/build-grammar.mjs. Do not edit.\n${code}`);
+  writeFileSync(out, `// @ts-nocheck\n// Generated from grammar/${f} by grammar/compile.mjs. Do not edit.\n${code}`);
 }
