@@ -1,4 +1,4 @@
-// The shell examples of fixtures/bundle/README-workflows.md, run as written (bash -e -o pipefail,
+// The shell examples of README.md (section Workflows), run as written (bash -e -o pipefail,
 // with `dfw` on PATH) in a network namespace holding a Docker-like ruleset: the pipe, the CI
 // golden-file check, the classic hand-made recipe and the move from it to DOCKER-USER. Each block
 // the file marks `<!-- tested: ID -->` is found here by its ID. The one change: `/etc/dfw` becomes a
@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dockerRuleset, FAMILIES } from './lab/topology.js';
 import { CLI } from './support/cli.js';
-import { FIXTURES } from './support/fixtures.js';
+import { ROOT } from './support/fixtures.js';
 import { describeNetns, Netns } from './support/netns.js';
 
-const DOC = join(FIXTURES, 'bundle', 'README-workflows.md');
+const DOC = join(ROOT, 'README.md');
 
 /** The fenced blocks that follow a `<!-- tested: ID -->` line, by ID. */
 export function testedBlocks(markdown: string): Map<string, string> {
@@ -25,14 +25,14 @@ export function testedBlocks(markdown: string): Map<string, string> {
 
 const BLOCKS = testedBlocks(readFileSync(DOC, 'utf8'));
 
-it('README-workflows.md marks the examples this file runs', () => {
+it('README.md marks the examples this file runs', () => {
   expect([...BLOCKS.keys()].sort()).toEqual(['ci', 'ci-live', 'classic', 'migrate', 'pipe', 'policy']);
 });
 
 const TOOLS = ['iptables', 'iptables-save', 'iptables-restore', 'ip6tables-save', 'ip6tables-restore', 'ipset', 'bash'];
 
 describeNetns(
-  'README-workflows.md examples, run as written in a namespace (default iptables variant)',
+  'README.md examples, run as written in a namespace (default iptables variant)',
   () => {
     let work = '';
     let ns: Netns | undefined;

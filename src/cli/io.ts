@@ -234,6 +234,17 @@ export function reportError(e: unknown): number {
   return 2;
 }
 
+/**
+ * iptables-save printing nothing means it failed (there is always a table once the kernel has
+ * one), and a restore built from nothing flushes nothing right: refuse it. An empty
+ * `ipset save` is normal (no sets yet), so ipset input may be empty.
+ */
+export function refuseEmpty(input: Input, format?: string): void {
+  if (input.text === '' && format !== 'ipset') {
+    throw new DfwError(`${input.file}: empty input: expected an iptables-save dump (for an empty ipset dump, give --format ipset)`);
+  }
+}
+
 /** Non-fatal findings go to stderr; they never change the exit code. */
 export function warn(message: string): void {
   process.stderr.write(`dfw: warning: ${message}\n`);

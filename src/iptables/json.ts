@@ -21,7 +21,7 @@ import {
   type TableName,
   type TopLevel,
 } from './ast.js';
-import { parseIptables, MAX_CHAIN_NAME } from './parse.js';
+import { chainNameBytes, parseIptables, MAX_CHAIN_NAME } from './parse.js';
 
 export const JSON_VERSION = 1;
 
@@ -96,7 +96,7 @@ function counters(v: Json, p: Path): Counters | undefined {
 function chainName(v: Json, p: Path): string {
   const s = str(v, p);
   if (s === '' || /\s/.test(s)) p.fail('a chain name cannot be empty or hold blanks');
-  if (s.length > MAX_CHAIN_NAME) p.fail(`a chain name has at most ${MAX_CHAIN_NAME} characters`);
+  if (chainNameBytes(s) > MAX_CHAIN_NAME) p.fail(`a chain name has at most ${MAX_CHAIN_NAME} bytes`);
   if (s.startsWith('-') || s.startsWith('!')) p.fail('a chain name cannot start with - or !');
   return s;
 }

@@ -120,6 +120,30 @@ export const FREE_TEXT_OPTIONS = new Set([
   '--selctx',
 ]);
 
+/**
+ * Options that take a fixed number of words, among those whose value iptables-save prints raw
+ * (FORMAT.md 4.3): a value with a blank in it then shows up as extra words, which
+ * iptables-restore rejects ("Bad argument") or reads as something else.
+ */
+export const VALUE_COUNTS: Record<string, number> = {
+  '-s': 1, '--source': 1, '--src': 1,
+  '-d': 1, '--destination': 1, '--dst': 1,
+  '-i': 1, '--in-interface': 1,
+  '-o': 1, '--out-interface': 1,
+  '-p': 1, '--protocol': 1,
+  '-f': 0, '--fragment': 0,
+  '-c': 2, '--set-counters': 2,
+  '--physdev-in': 1, '--physdev-out': 1,
+  '--match-set': 2, '--add-set': 2, '--del-set': 2, '--map-set': 2,
+};
+
+/** What a raw-printed value is, for messages. */
+export const RAW_VALUE_NAMES: Record<string, string> = {
+  '-i': 'interface', '--in-interface': 'interface', '-o': 'interface', '--out-interface': 'interface',
+  '--physdev-in': 'interface', '--physdev-out': 'interface',
+  '--match-set': 'set name', '--add-set': 'set name', '--del-set': 'set name', '--map-set': 'set name',
+};
+
 /** Removes the quotes and applies the backslash escapes of iptables-restore (inside quotes only). */
 export function unquote(text: string): string {
   if (!text.includes('"')) return text;
@@ -188,10 +212,12 @@ export function tokenize(line: string): Token[] {
         out.push({ type: t.type, value: t.text, text: t.text, offset: t.offset, index: out.length, quoted: false });
         break;
       case 'word': {
-        const quoted = t.text.includes('"');
+        // `*table` and `:CHAIN` lines are split by strtok: a quote there is a character.
+        const decl = mooLexer_state() === 'decl';
+        const quoted = !decl && t.text.includes('"');
         const value = quoted ? unquote(t.text) : t.text;
         let type: TokenType;
-        if (mooLexer_state() === 'decl') type = 'word';
+        if (decl) type = 'word';
         else if (first && t.text === 'COMMIT') type = 'commit';
         else type = classify(value, quoted, out[out.length - 1]);
         out.push({ type, value, text: t.text, offset: t.offset, index: out.length, quoted });

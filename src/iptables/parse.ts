@@ -16,7 +16,7 @@ import {
   type Table,
   type TableName,
 } from './ast.js';
-import { FREE_TEXT_OPTIONS, LexError, tokenizeFast as tokenize, unquote, type Token, type TokenType } from './lexer.js';
+import { FREE_TEXT_OPTIONS, LexError, RAW_VALUE_NAMES, VALUE_COUNTS, tokenizeFast as tokenize, unquote, type Token, type TokenType } from './lexer.js';
 import { countersFrom, specFrom } from './materialize.js';
 import { newScan, scanKey, scanLine, scanMatches, tabIn, type Scan } from './scan.js';
 import { AmbiguityError, ShapeError, parseShape, type LineShape } from './shape.js';
@@ -113,7 +113,7 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
             name = chainNames.get(name) ?? (chainNames.set(name, name), name);
           }
           const first = name.charCodeAt(0);
-          if (scan.n - (hasCounters ? 1 : 0) <= (hasCounters ? MAX_ARGS_WITH_COUNTERS : MAX_ARGS) && name.length <= MAX_CHAIN_NAME && first !== 45 && first !== 33) {
+          if (scan.n - (hasCounters ? 1 : 0) <= (hasCounters ? MAX_ARGS_WITH_COUNTERS : MAX_ARGS) && (name === lastChain || chainNameBytes(name) <= MAX_CHAIN_NAME) && first !== 45 && first !== 33) {
             lastChain = name;
             table.addRuleAt(start, name);
             continue;
@@ -299,8 +299,14 @@ function plainDecl(text: string, from: number, to: number): DeclParts | undefine
   return { name: text.slice(from + 1, a), nameOffset: 1, policy: text.slice(a + 1, b), policyOffset: a + 1 - from, counters };
 }
 
+/** A chain name's length in bytes, as iptables counts it (UTF-8 takes at most 3 bytes per UTF-16 unit). */
+export function chainNameBytes(name: string): number {
+  return name.length * 3 <= MAX_CHAIN_NAME ? name.length : Buffer.byteLength(name, 'utf8');
+}
+
 function chainNameProblem(name: string): string | undefined {
-  if (name.length > MAX_CHAIN_NAME) return `chain name is ${name.length} characters: at most ${MAX_CHAIN_NAME}`;
+  const bytes = chainNameBytes(name);
+  if (bytes > MAX_CHAIN_NAME) return `chain name is ${bytes} ${bytes === name.length ? 'characters' : 'bytes'}: at most ${MAX_CHAIN_NAME} bytes`;
   if (name.startsWith('-') || name.startsWith('!')) return `chain name cannot start with \`${name[0]}\``;
   return undefined;
 }
@@ -318,7 +324,22 @@ function checkRuleTokens(toks: Token[], hasCounters: boolean, raw: string, lineN
     fail(`${args} arguments: iptables-restore accepts at most ${max}${hasCounters ? ' on a line with a [p:b] prefix' : ''} ("Parser cannot handle more arguments")`, lineNo, raw, toks[max + (hasCounters ? 1 : 0)]!.offset);
   }
   let targets = 0;
-  for (const t of toks) {
+  for (let k = 0; k < toks.length; k++) {
+    const t = toks[k]!;
+    if (t.type === 'opt' && VALUE_COUNTS[t.value] !== undefined) {
+      const want = VALUE_COUNTS[t.value]!;
+      let got = 0;
+      while (toks[k + 1 + got]?.type === 'word') got++;
+      if (got !== want) {
+        const words = toks.slice(k + 1, k + 1 + got).map((x) => x.text).join(' ');
+        const what = RAW_VALUE_NAMES[t.value];
+        const reason =
+          what !== undefined && got > want
+            ? `${t.value} takes ${want === 1 ? 'one' : want} word${want === 1 ? '' : 's'}, found ${got} (\`${words}\`): a ${what} with a blank in it, which iptables-save prints raw and iptables-restore cannot read back ("Bad argument")`
+            : `${t.value} takes ${want} value${want === 1 ? '' : 's'}, found ${got}${got > 0 ? ` (\`${words}\`)` : ''}`;
+        fail(reason, lineNo, raw, toks[k + 1 + Math.min(got, want)]?.offset ?? t.offset);
+      }
+    }
     if (t.type === 'opt') {
       const v = t.value;
       if (v.charCodeAt(1) !== 45 /* - */ && v.length > 2) {

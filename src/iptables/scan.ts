@@ -3,7 +3,7 @@
 // tokenize()'s tokens) without allocating a token per word.
 // Anything unusual (a check that may fail, a line that is not a plain rule) returns false
 // and the line takes the reference path (tokenize + nearley), which also words the errors.
-import { FREE_TEXT_OPTIONS } from './lexer.js';
+import { FREE_TEXT_OPTIONS, VALUE_COUNTS } from './lexer.js';
 
 const MAX_WORDS = 512;
 
@@ -42,18 +42,36 @@ const LONG: Record<string, number> = {
 };
 
 /** Long flags the scan must recognise, by length: no slice is made to compare them. */
-const BY_LENGTH: { flag: string; code: number }[][] = [];
-for (const [flag, code] of [...Object.entries(LONG), ...[...FREE_TEXT_OPTIONS].map((f) => [f, FREE] as [string, number]), ['--table', TABLE] as [string, number]]) {
-  (BY_LENGTH[flag.length] ??= []).push({ flag, code });
-}
+const BY_LENGTH: { flag: string; code: number; count: number }[][] = [];
+const longFlags: [string, number][] = [
+  ...Object.entries(LONG),
+  ...[...FREE_TEXT_OPTIONS].map((f) => [f, FREE] as [string, number]),
+  ['--table', TABLE],
+  ...Object.keys(VALUE_COUNTS).filter((f) => f.startsWith('--')).map((f) => [f, OPT] as [string, number]),
+];
+for (const [flag, code] of longFlags) (BY_LENGTH[flag.length] ??= []).push({ flag, code, count: VALUE_COUNTS[flag] ?? -1 });
+
+/** The number of values the last long flag found must have (-1: any). */
+let longCount = -1;
 
 function longFlag(line: string, start: number, len: number): number {
+  longCount = -1;
   const list = BY_LENGTH[len];
   if (list !== undefined) {
-    for (let k = 0; k < list.length; k++) if (line.startsWith(list[k]!.flag, start)) return list[k]!.code;
+    for (let k = 0; k < list.length; k++) {
+      const e = list[k]!;
+      if (line.startsWith(e.flag, start)) {
+        longCount = e.count;
+        return e.code;
+      }
+    }
   }
   return OPT;
 }
+
+/** Values expected after `-X` short options, by letter (-1: any). */
+const SHORT_COUNT = new Int8Array(128).fill(-1);
+for (const [flag, n] of Object.entries(VALUE_COUNTS)) if (flag.length === 2) SHORT_COUNT[flag.charCodeAt(1)] = n;
 
 function isAlnum(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -88,6 +106,9 @@ export function scanLine(s: Scan, from: number, to: number): boolean {
   let w = 0;
   let freeTextNext = false;
   let targets = 0;
+  // Values still owed to / counted for the last option with a fixed count (-1: none).
+  let expect = -1;
+  let values = 0;
   const c0 = line.charCodeAt(from);
   if (c0 === 91 /* [ */) {
     let j = from + 1;
@@ -141,6 +162,8 @@ export function scanLine(s: Scan, from: number, to: number): boolean {
     }
     i = end;
     let code = WORD;
+    let count = -1; // values this word, an option, must have (-1: any)
+    let free = false;
     if (quoted === 0 && !freeTextNext) {
       const len = end - start;
       const a = line.charCodeAt(start);
@@ -152,30 +175,36 @@ export function scanLine(s: Scan, from: number, to: number): boolean {
           if (len >= 3 && isAlnum(line.charCodeAt(start + 2))) {
             code = longFlag(line, start, len);
             if (code === TABLE) return false;
+            count = longCount;
             if (code === FREE) {
               code = OPT;
-              freeTextNext = true;
-            } else if (code === C('j') || code === C('g')) targets++;
-            s.codes[w] = code;
-            s.start[w] = start - from;
-            s.end[w] = end - from;
-            s.quoted[w++] = 0;
-            continue;
+              free = true;
+            }
           }
         } else if (isAlnum(b)) {
           if (len > 2 || b === 116 /* t */) return false; // attached short option, or -t: errors
           code = (b < 128 && SHORT[b]) || OPT;
-          if (code === C('j') || code === C('g')) targets++;
+          if (code === OPT && b < 128) count = SHORT_COUNT[b]!;
         }
       }
     }
-    freeTextNext = false;
+    if (code === WORD) {
+      values++;
+    } else {
+      // A word that is not a value closes the previous option's values.
+      if (expect >= 0 && values !== expect) return false; // the reference path says why
+      expect = count;
+      values = 0;
+      if (code === C('j') || code === C('g')) targets++;
+    }
+    freeTextNext = free;
     s.codes[w] = code;
     s.start[w] = start - from;
     s.end[w] = end - from;
     s.quoted[w++] = quoted;
   }
   if (targets > 1) return false;
+  if (expect >= 0 && values !== expect) return false;
   s.n = w;
   let h = 0;
   for (let k = 0; k < w; k++) h = (Math.imul(h, 31) + s.codes[k]!) | 0;

@@ -2,7 +2,7 @@
 import { dumpFromJson, parseDump, printDumpChunks } from '../../dump.js';
 import { parseJsonText } from '../../json-input.js';
 import { defineCommand } from '../command.js';
-import { readInput, writeOutput } from '../io.js';
+import { readInput, refuseEmpty, writeOutput } from '../io.js';
 import { formatOption, type FormatArg } from './format-option.js';
 
 export const fmtCommand = defineCommand({
@@ -19,6 +19,7 @@ export const fmtCommand = defineCommand({
       .example("iptables-save | dfw parse | jq '...' | $0 fmt --from-json | iptables-restore", 'edit a dump as JSON'),
   handler: (args: { file?: string; format?: FormatArg; o?: string; fromJson?: boolean }) => {
     const input = readInput(args.file);
+    if (!args.fromJson) refuseEmpty(input, args.format);
     const dump = args.fromJson ? dumpFromJson(parseJsonText(input.text, input.file), input.file) : parseDump(input.text, { file: input.file, format: args.format });
     writeOutput((emit) => printDumpChunks(dump, emit), args.o);
     return 0;

@@ -1,7 +1,7 @@
 // dfw parse [FILE]: the dump as a JSON AST.
 import { dumpToJson, parseDump } from '../../dump.js';
 import { defineCommand } from '../command.js';
-import { readInput, writeOutput } from '../io.js';
+import { readInput, refuseEmpty, writeOutput } from '../io.js';
 import { formatOption, type FormatArg } from './format-option.js';
 
 export const parseCommand = defineCommand({
@@ -16,6 +16,7 @@ export const parseCommand = defineCommand({
       .example("$0 parse rules.v4 | jq '.items[] | select(.kind==\"table\") | .name'", 'list the tables'),
   handler: (args: { file?: string; format?: FormatArg; o?: string }) => {
     const input = readInput(args.file);
+    refuseEmpty(input, args.format);
     const dump = parseDump(input.text, { file: input.file, format: args.format });
     writeOutput(`${JSON.stringify(dumpToJson(dump), null, 2)}\n`, args.o);
     return 0;

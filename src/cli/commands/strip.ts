@@ -4,7 +4,7 @@ import { parseIptables } from '../../iptables/parse.js';
 import { printIptablesChunks } from '../../iptables/print.js';
 import { stripDump } from '../../transform/strip.js';
 import { defineCommand } from '../command.js';
-import { readInput } from '../io.js';
+import { readInput, refuseEmpty } from '../io.js';
 import { readPolicy } from '../policy-input.js';
 import { emitResult, outputOptions, type OutputArgs } from './output-options.js';
 
@@ -30,6 +30,7 @@ export const stripCommand = defineCommand({
     if ((args.policy === undefined) === !args.all) throw new DfwError('give either --policy FILE or --all');
     const name = args.policy === undefined ? undefined : readPolicy(args.policy).policy.name;
     const input = readInput(args.file);
+    refuseEmpty(input);
     const stripped = stripDump(parseIptables(input.text, { file: input.file }), name === undefined ? {} : { policy: name });
     const out = (emit: (chunk: string) => void) => printIptablesChunks(stripped, emit);
     return emitResult(args, input, out, out, 'dfw strip');
