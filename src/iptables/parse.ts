@@ -71,9 +71,7 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
   const dump: IptablesDump = { kind: 'iptables', items: [], finalNewline };
   let table: ParsedTable | undefined;
   const scan = newScan(text);
-  // Chain names repeat on every rule: keep one string per name.
-  const chainNames = new Map<string, string>();
-  let lastChain = '';
+  const fast = new FastPath(text, scan);
   // Where the next carriage return is: a cursor, since lines come in order (-2: none left).
   let nextCR = -1;
   const fail = (reason: string, lineNo: number, source: string, offset: number): never => {
@@ -94,39 +92,7 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
       nextCR = text.indexOf('\r', start);
       if (nextCR < 0) nextCR = -2;
     }
-    const c0 = text.charCodeAt(start);
-    if (table !== undefined && useCache && nextCR !== -1 && !(nextCR >= 0 && nextCR < eol) && (eol - start) * 3 <= MAX_LINE_BYTES) {
-      // Fast path: a plain rule line whose shape is already known (see scan.ts).
-      if ((c0 === 45 || c0 === 91) && scanLine(scan, start, eol)) {
-        const shape = shapeOfScan(scan);
-        if (shape !== undefined && shape.kind === 'rule') {
-          const hasCounters = shape.counters >= 0;
-          const c = shape.chain;
-          const at = start + scan.start[c]!;
-          const len = scan.end[c]! - scan.start[c]!;
-          // Consecutive rules mostly share their chain: reuse its name without slicing.
-          let name: string;
-          if (!scan.quoted[c] && len === lastChain.length && text.startsWith(lastChain, at)) name = lastChain;
-          else {
-            const word = text.slice(at, at + len);
-            name = scan.quoted[c] ? unquote(word) : word;
-            name = chainNames.get(name) ?? (chainNames.set(name, name), name);
-          }
-          const first = name.charCodeAt(0);
-          if (scan.n - (hasCounters ? 1 : 0) <= (hasCounters ? MAX_ARGS_WITH_COUNTERS : MAX_ARGS) && (name === lastChain || chainNameBytes(name) <= MAX_CHAIN_NAME) && first !== 45 && first !== 33) {
-            lastChain = name;
-            table.addRuleAt(start, name);
-            continue;
-          }
-        }
-      } else if (c0 === 58 /* : */) {
-        const parts = tabIn(scan, start, eol) ? undefined : plainDecl(text, start, eol);
-        if (parts !== undefined && declProblem(table, parts) === undefined) {
-          table.addDeclAt(start);
-          continue;
-        }
-      }
-    }
+    if (table !== undefined && useCache && !(nextCR >= 0 && nextCR < eol) && fast.line(table, start, eol)) continue;
 
     const raw = text.slice(start, eol);
     checkLineText(raw, lineNo, fail);
@@ -208,6 +174,60 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
     });
   }
   return dump;
+}
+
+/**
+ * The fast path, as a small function called once per line: V8 optimises it after a few
+ * hundred calls, where the long loop of parseIptables would wait for on-stack replacement.
+ */
+class FastPath {
+  // Chain names repeat on every rule: keep one string per name.
+  private readonly chainNames = new Map<string, string>();
+  private lastChain = '';
+
+  constructor(
+    private readonly text: string,
+    private readonly scan: Scan,
+  ) {}
+
+  /** Records text[start, eol) in `table` when it is a plain rule or chain line of a known shape. */
+  line(table: ParsedTable, start: number, eol: number): boolean {
+    const text = this.text;
+    const scan = this.scan;
+    if ((eol - start) * 3 > MAX_LINE_BYTES) return false;
+    const c0 = text.charCodeAt(start);
+    if (c0 === 45 || c0 === 91) {
+      if (!scanLine(scan, start, eol)) return false;
+      const shape = shapeOfScan(scan);
+      if (shape === undefined || shape.kind !== 'rule') return false;
+      const hasCounters = shape.counters >= 0;
+      const c = shape.chain;
+      const at = start + scan.start[c]!;
+      const len = scan.end[c]! - scan.start[c]!;
+      // Consecutive rules mostly share their chain: reuse its name without slicing.
+      let name: string;
+      const last = this.lastChain;
+      if (!scan.quoted[c] && len === last.length && text.startsWith(last, at)) name = last;
+      else {
+        const word = text.slice(at, at + len);
+        name = scan.quoted[c] ? unquote(word) : word;
+        name = this.chainNames.get(name) ?? (this.chainNames.set(name, name), name);
+        if (chainNameBytes(name) > MAX_CHAIN_NAME) return false;
+      }
+      const first = name.charCodeAt(0);
+      if (scan.n - (hasCounters ? 1 : 0) > (hasCounters ? MAX_ARGS_WITH_COUNTERS : MAX_ARGS) || first === 45 || first === 33) return false;
+      this.lastChain = name;
+      table.addRuleAt(start, name);
+      return true;
+    }
+    if (c0 === 58 /* : */) {
+      const parts = tabIn(scan, start, eol) ? undefined : plainDecl(text, start, eol);
+      if (parts === undefined || declProblem(table, parts) !== undefined) return false;
+      table.addDeclAt(start);
+      return true;
+    }
+    return false;
+  }
 }
 
 /** Shapes by the scan's hash, checked against the key (collisions fall back to the key). */
