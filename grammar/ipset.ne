@@ -15,9 +15,9 @@
 
 @preprocessor typescript
 @{%
-import { TokenStream } from '../ipset/lexer.js';
+import { TokenStream } from '../token-stream.js';
 import { commandOf, setTypeOf } from '../ipset/settypes.js';
-const lexer = new TokenStream();
+const lexer = new TokenStream(['word', 'comment', 'commit']);
 
 const cmd = (name) => ({ test: (t) => t.type === 'word' && commandOf(t.value) === name, label: name });
 const types = (label, names) => ({ test: (t) => t.type === 'word' && names.includes(setTypeOf(t.value)), label });

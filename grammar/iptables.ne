@@ -8,7 +8,7 @@
 
 @preprocessor typescript
 @{%
-import { TokenStream } from '../iptables/token-stream.js';
+import { TokenStream } from '../token-stream.js';
 const lexer = new TokenStream();
 const at = (t) => (t ? t.index : -1);
 const cmd = (kind, op, chain, args, spec) => ({ kind, op: op.index, chain: at(chain), args: args.filter(Boolean).map(at), spec });

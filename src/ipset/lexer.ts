@@ -112,29 +112,3 @@ export const KEYWORDS = new Set([
   'before', 'after', 'nomatch', 'wildcard', 'packets', 'bytes', 'skbmark', 'skbprio', 'skbqueue',
 ]);
 
-/** nearley's lexer interface over a line that is already tokenized. */
-export class TokenStream {
-  private tokens: readonly IpsetToken[] = [];
-  private i = 0;
-
-  reset(chunk: unknown): void {
-    this.tokens = chunk as readonly IpsetToken[];
-    this.i = 0;
-  }
-
-  next(): IpsetToken | undefined {
-    return this.tokens[this.i++];
-  }
-
-  save(): object {
-    return {};
-  }
-
-  formatError(t: IpsetToken, message: string): string {
-    return `${message} at offset ${t.offset}`;
-  }
-
-  has(type: string): boolean {
-    return type === 'word' || type === 'comment' || type === 'commit';
-  }
-}
