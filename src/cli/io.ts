@@ -239,9 +239,9 @@ export function reportError(e: unknown): number {
  * one), and a restore built from nothing flushes nothing right: refuse it. An empty
  * `ipset save` is normal (no sets yet), so ipset input may be empty.
  */
-export function refuseEmpty(input: Input, format?: string): void {
+export function refuseEmpty(input: Input, format?: string, hint = 'for an empty ipset dump, give --format ipset'): void {
   if (input.text === '' && format !== 'ipset') {
-    throw new DfwError(`${input.file}: empty input: expected an iptables-save dump (for an empty ipset dump, give --format ipset)`);
+    throw new DfwError(`${input.file}: empty input: expected an iptables-save dump (${hint})`);
   }
 }
 

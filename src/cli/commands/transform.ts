@@ -1,6 +1,5 @@
 // dfw transform [FILE] --policy P: the main job.
 import { publishedPorts, overlaps } from '../../docker/published.js';
-import { unifiedDiff } from '../../diff.js';
 import { DfwError } from '../../errors.js';
 import { detectFamily } from '../../iptables/family.js';
 import { parseIptables } from '../../iptables/parse.js';
@@ -15,7 +14,7 @@ import { applyPlugins } from '../../transform/plugins.js';
 import { loadPlugins } from '../plugins.js';
 import { noflushText } from '../../transform/noflush.js';
 import { defineCommand } from '../command.js';
-import { readInput, warn, writeOutput } from '../io.js';
+import { readInput, refuseEmpty, warn, writeOutput } from '../io.js';
 import { atPolicyPosition, readPolicy } from '../policy-input.js';
 import { emitResult, outputOptions, type OutputArgs } from './output-options.js';
 
@@ -56,7 +55,7 @@ export const transformCommand = defineCommand({
     const policy = loaded.policy;
     if (args.dump === false) return atPolicyPosition(loaded, () => fromPolicyAlone(args, policy));
     const input = readInput(args.file);
-    if (input.text === '') throw new DfwError(`${input.file}: empty input: expected an iptables-save dump (--no-dump builds the chain from the policy alone)`);
+    refuseEmpty(input, 'iptables', '--no-dump builds the chain from the policy alone');
     const dump = parseIptables(input.text, { file: input.file });
     const family = familyOf(args.family, dump, input.file);
     const plugins = await loadPlugins(args.plugin ?? []);
