@@ -47,7 +47,7 @@ export { applyPlugins } from './transform/plugins.js';
 export type { Plugin, PluginContext, PluginFunction } from './transform/plugins.js';
 
 // Docker facts read from a dump
-export { publishedPorts } from './docker/published.js';
+export { publishedPorts, unpublishedPorts } from './docker/published.js';
 export type { PublishedPort } from './docker/published.js';
 
 // diffs

@@ -1,9 +1,9 @@
 // Published ports, read offline from the nat table's DNAT rules of the same dump
 // (`-A DOCKER ! -i br -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.0.2.2:80`).
-import type { IptablesDump } from '../iptables/ast.js';
+import type { IptablesDump, Rule } from '../iptables/ast.js';
 import { chainRules } from '../iptables/parsed.js';
 import { ruleProtocol } from '../iptables/rule.js';
-import type { PortRange } from '../policy/types.js';
+import type { AllowRule, Policy, PortRange } from '../policy/types.js';
 
 export interface PublishedPort {
   proto: string;
@@ -15,29 +15,57 @@ export interface PublishedPort {
 }
 
 /**
+ * Docker writes its port DNAT rules in the nat DOCKER chain (kube-proxy's, in KUBE-SEP-*, are
+ * not published host ports).
+ */
+function dockerNatRules(dump: IptablesDump): Rule[] {
+  return dump.items.flatMap((t) => (t.kind === 'table' && t.name === 'nat' ? chainRules(t, 'DOCKER') : []));
+}
+
+/** The port a DNAT rule publishes, or undefined for any other rule. */
+function publishedBy(s: Rule): PublishedPort | undefined {
+  if (s.raw !== undefined && !s.raw.includes('DNAT')) return undefined; // spares the parse of other rules
+  const t = s.spec.target;
+  if (t?.name !== 'DNAT') return undefined;
+  const proto = ruleProtocol(s)?.value;
+  const dport = s.spec.matches.flatMap((m) => m.options).find((o) => o.flag === '--dport' && !o.negated)?.values[0];
+  const to = t.options.find((o) => o.flag === '--to-destination' || o.flag === '--to')?.values[0];
+  if (proto === undefined || dport === undefined || to === undefined) return undefined;
+  // `192.0.2.2:80`, `[2001:db8::2]:80`, or an address alone.
+  const m = /^\[([^\]]+)\](?::(.+))?$/.exec(to) ?? /^([^:]+)(?::(.+))?$/.exec(to) ?? [to, to];
+  const p: PublishedPort = { proto, hostPort: dport, address: m[1]! };
+  if (m[2] !== undefined) p.port = m[2];
+  return p;
+}
+
+/**
  * The host ports Docker publishes, read from the nat DOCKER chain's DNAT rules of a dump.
  *
  *   publishedPorts(parseIptables(saved)) // [{ proto: 'tcp', hostPort: '8080', address: '172.17.0.2', port: '80' }]
  */
 export function publishedPorts(dump: IptablesDump): PublishedPort[] {
-  const out: PublishedPort[] = [];
-  for (const item of dump.items) {
-    if (item.kind !== 'table' || item.name !== 'nat') continue;
-    // Docker writes its port DNAT rules in the nat DOCKER chain (kube-proxy's, in KUBE-SEP-*,
-    // are not published host ports); the substring test spares the parse of other rules.
-    for (const s of chainRules(item, 'DOCKER')) {
-      if (s.raw !== undefined && !s.raw.includes('DNAT')) continue;
-      const t = s.spec.target;
-      if (t?.name !== 'DNAT') continue;
-      const proto = ruleProtocol(s)?.value;
-      const dport = s.spec.matches.flatMap((m) => m.options).find((o) => o.flag === '--dport' && !o.negated)?.values[0];
-      const to = t.options.find((o) => o.flag === '--to-destination' || o.flag === '--to')?.values[0];
-      if (proto === undefined || dport === undefined || to === undefined) continue;
-      // `192.0.2.2:80`, `[2001:db8::2]:80`, or an address alone.
-      const m = /^\[([^\]]+)\](?::(.+))?$/.exec(to) ?? /^([^:]+)(?::(.+))?$/.exec(to) ?? [to, to];
-      const p: PublishedPort = { proto, hostPort: dport, address: m[1]! };
-      if (m[2] !== undefined) p.port = m[2];
-      out.push(p);
+  return dockerNatRules(dump).flatMap((r) => publishedBy(r) ?? []);
+}
+
+/**
+ * The policy's `port` entries that no DNAT rule of the dump publishes (a typo there would
+ * silently open nothing). Empty when the dump has no nat table. A single port is first looked
+ * for among the rules whose line mentions it, so that a host publishing a thousand ports does
+ * not have every DNAT rule parsed when the policy's ports are all there.
+ */
+export function unpublishedPorts(dump: IptablesDump, policy: Policy): { rule: AllowRule; port: PortRange }[] {
+  if (!dump.items.some((i) => i.kind === 'table' && i.name === 'nat')) return [];
+  const rules = dockerNatRules(dump);
+  let all: PublishedPort[] | undefined;
+  const publishes = (x: PublishedPort | undefined, a: AllowRule, p: PortRange) => x !== undefined && x.proto === a.proto && overlaps(x.hostPort, p);
+  const out: { rule: AllowRule; port: PortRange }[] = [];
+  for (const a of policy.allow) {
+    for (const p of a.port ?? []) {
+      const needle = ` --dport ${p.from} `;
+      const quick = p.from === p.to && rules.some((r) => (r.raw === undefined || r.raw.includes(needle)) && publishes(publishedBy(r), a, p));
+      if (quick) continue;
+      all ??= rules.flatMap((r) => publishedBy(r) ?? []);
+      if (!all.some((x) => publishes(x, a, p))) out.push({ rule: a, port: p });
     }
   }
   return out;

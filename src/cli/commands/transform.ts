@@ -1,5 +1,5 @@
 // dfw transform [FILE] --policy P: the main job.
-import { publishedPorts, overlaps } from '../../docker/published.js';
+import { publishedPorts, unpublishedPorts } from '../../docker/published.js';
 import { DfwError } from '../../errors.js';
 import { detectFamily } from '../../iptables/family.js';
 import { parseIptables } from '../../iptables/parse.js';
@@ -109,15 +109,11 @@ function familyOf(flag: number | undefined, dump: IptablesDump, file: string): F
 
 /** A typo in a port would silently open nothing: say so (exit code unchanged). */
 function checkPublished(dump: IptablesDump, policy: Policy, file: string): void {
-  if (!dump.items.some((i) => i.kind === 'table' && i.name === 'nat')) return;
-  const published = publishedPorts(dump);
-  const list = published.map((p) => `${p.proto}/${p.hostPort}`).join(', ') || 'none';
-  for (const a of policy.allow) {
-    for (const p of a.port ?? []) {
-      if (!published.some((x) => x.proto === a.proto && overlaps(x.hostPort, p))) {
-        const text = p.from === p.to ? `${p.from}` : `${p.from}:${p.to}`;
-        warn(`${file}: allow rule ${a.name}: ${a.proto} port ${text} is not published by any DNAT rule in the nat table (published: ${list})`);
-      }
-    }
+  const missing = unpublishedPorts(dump, policy);
+  if (missing.length === 0) return;
+  const list = publishedPorts(dump).map((p) => `${p.proto}/${p.hostPort}`).join(', ') || 'none';
+  for (const { rule, port } of missing) {
+    const text = port.from === port.to ? `${port.from}` : `${port.from}:${port.to}`;
+    warn(`${file}: allow rule ${rule.name}: ${rule.proto} port ${text} is not published by any DNAT rule in the nat table (published: ${list})`);
   }
 }
