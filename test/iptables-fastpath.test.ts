@@ -61,6 +61,15 @@ describe('fast path equals the plain path', () => {
     expect(printIptables(fast)).toBe(printIptables(plain));
   });
 
+  it('a chain named like a counters prefix (`[1:2]X`: strtok reads it as the name) parses the same both ways', () => {
+    // Found by the fuzz in hostile-fuzz.test.ts: the lexer took `[1:2]` as counters.
+    const text = '*filter\n:INPUT ACCEPT [0:0]\n:[1:2]X - [0:0]\n-A INPUT -j [1:2]X\nCOMMIT\n';
+    const fast = parseIptables(text);
+    expect(JSON.stringify(fast)).toBe(JSON.stringify(parseIptables(text, { cache: false })));
+    const t = fast.items[0];
+    expect(t?.kind === 'table' && t.body[1]).toMatchObject({ kind: 'chain', name: '[1:2]X', policy: '-' });
+  });
+
   it('a generated dump in the bench style parses the same both ways', () => {
     const rules: string[] = ['*nat', ':PREROUTING ACCEPT [0:0]', ':KUBE-SVC-ABC - [0:0]', ':KUBE-SEP-1 - [0:0]'];
     for (let i = 0; i < 300; i++) {

@@ -32,7 +32,8 @@ export const mooLexer = moo.states({
   // blanks, without any quoting, so a chain named `q"x` is one word here.
   decl: {
     blank: /[ \t]+/,
-    counters: /\[[0-9]+:[0-9]+\]/,
+    // Counters only as a whole word: strtok reads `:[1:2]X - [0:0]` as the chain `[1:2]X`.
+    counters: /\[[0-9]+:[0-9]+\](?![^ \t\n])/,
     word: /[^ \t\n]+/,
   },
   args: {
