@@ -232,28 +232,36 @@ function bundleLab(variant: Variant): void {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  describe('DOCKER-USER: dfw-firewall.service at boot, before Docker', () => {
+  /**
+   * A lab booted for one describe block (fresh, as at boot), with the folder its bundle goes
+   * to; its servers and namespaces go when the block ends.
+   */
+  function bootedLab(label: string) {
     let lab: Lab | undefined;
     const servers: Server[] = [];
-    let etc = '';
-    let paths = { sbin: '', dfw: '' };
-    const L = () => lab ?? (() => { throw new Error('lab not created'); })();
-
     beforeAll(async () => {
-      paths = { sbin: join(dir, 'sbin'), dfw: join(dir, 'bin', 'dfw') };
-      etc = join(dir, 'user', 'etc');
-      lab = await bootLab('user', servers);
+      lab = await bootLab(label, servers);
     });
     afterAll(() => {
       for (const s of servers) s.stop();
       lab?.destroy();
     });
+    return {
+      lab: (): Lab => lab ?? (() => { throw new Error('lab not created'); })(),
+      etc: (): string => join(dir, label, 'etc'),
+      paths: () => ({ sbin: join(dir, 'sbin'), dfw: join(dir, 'bin', 'dfw') }),
+    };
+  }
+
+  describe('DOCKER-USER: dfw-firewall.service at boot, before Docker', () => {
+    const booted = bootedLab('user');
+    const L = booted.lab;
 
     it('boot: the unit loads the sets, then DOCKER-USER (v4 and v6), on an empty host; no jump from FORWARD yet', () => {
       const lab = L();
-      const wrote = writeBundle(etc, policyYaml(), paths);
-      expect(wrote.map((p) => p.slice(etc.length + 1))).toEqual(['policy.yaml', 'ipset.restore', 'rules.v4', 'rules.v6', 'dfw-firewall.service']);
-      runUnit(lab, join(etc, 'dfw-firewall.service'), 'ExecStart');
+      const wrote = writeBundle(booted.etc(), policyYaml(), booted.paths());
+      expect(wrote.map((p) => p.slice(booted.etc().length + 1))).toEqual(['policy.yaml', 'ipset.restore', 'rules.v4', 'rules.v6', 'dfw-firewall.service']);
+      runUnit(lab, join(booted.etc(), 'dfw-firewall.service'), 'ExecStart');
       for (const f of FAMILIES) {
         expect(managed(lab, f, 'DOCKER-USER').length, `IPv${f} DOCKER-USER`).toBe(6);
         expect(lab.save(f)).not.toMatch(/-A FORWARD/);
@@ -272,7 +280,7 @@ function bundleLab(variant: Variant): void {
         expect(lab.chainRules(f, 'DOCKER-USER')).toEqual(before[i]);
       });
       await expectProbes(lab, 'boot bundle, docker started', [...inbound(lab, asPolicy(POLICY_A)), ...outbound(lab)]);
-      const policy = join(etc, 'policy.yaml');
+      const policy = join(booted.etc(), 'policy.yaml');
       expect(await checkBoth(lab, policy), 'iptables-save | dfw transform --check: the pipe would change nothing').toEqual([]);
       expect(await checkIpsets(lab, policy)).toBeUndefined();
     });
@@ -287,10 +295,10 @@ function bundleLab(variant: Variant): void {
 
     it('a bundle rebuilt from a changed policy, loaded over the running host (systemctl reload): the set is swapped while rules use it, then the rules switch', async () => {
       const lab = L();
-      const unitBefore = readFileSync(join(etc, 'dfw-firewall.service'), 'utf8');
-      const wrote = writeBundle(etc, policyB('DOCKER-USER'), paths);
-      expect(wrote.map((p) => p.slice(etc.length + 1)), 'the unit itself does not change').toEqual(['policy.yaml', 'ipset.restore', 'rules.v4', 'rules.v6']);
-      expect(readFileSync(join(etc, 'dfw-firewall.service'), 'utf8')).toBe(unitBefore);
+      const unitBefore = readFileSync(join(booted.etc(), 'dfw-firewall.service'), 'utf8');
+      const wrote = writeBundle(booted.etc(), policyB('DOCKER-USER'), booted.paths());
+      expect(wrote.map((p) => p.slice(booted.etc().length + 1)), 'the unit itself does not change').toEqual(['policy.yaml', 'ipset.restore', 'rules.v4', 'rules.v6']);
+      expect(readFileSync(join(booted.etc(), 'dfw-firewall.service'), 'utf8')).toBe(unitBefore);
 
       // ExecReload, one line at a time, probing in between: first the sets (ipset restore), in use.
       const [sets, ...rules] = commandsOf(unitBefore, 'ExecReload');
@@ -307,7 +315,7 @@ function bundleLab(variant: Variant): void {
 
       for (const cmd of rules) run(cmd);
       await expectProbes(lab, 'new bundle', [...inbound(lab, asPolicy(POLICY_B)), ...outbound(lab)]);
-      const policy = join(etc, 'policy.yaml');
+      const policy = join(booted.etc(), 'policy.yaml');
       expect(await checkBoth(lab, policy)).toEqual([]);
       expect(await checkIpsets(lab, policy)).toBeUndefined();
     });
@@ -316,7 +324,7 @@ function bundleLab(variant: Variant): void {
       const lab = L();
       const state = FAMILIES.map((f) => normaliseSave(lab.save(f)));
       const sets = lab.ipsetSave().replace(/ initval 0x[0-9a-f]+/g, '');
-      runUnit(lab, join(etc, 'dfw-firewall.service'), 'ExecReload');
+      runUnit(lab, join(booted.etc(), 'dfw-firewall.service'), 'ExecReload');
       FAMILIES.forEach((f, i) => expect(normaliseSave(lab.save(f))).toBe(state[i]));
       expect(lab.ipsetSave().replace(/ initval 0x[0-9a-f]+/g, '')).toBe(sets);
       lab.simulateDockerRestart();
@@ -325,27 +333,14 @@ function bundleLab(variant: Variant): void {
   });
 
   describe('DOCKER chain: dfw-reapply.service after every Docker start', () => {
-    let lab: Lab | undefined;
-    const servers: Server[] = [];
-    let etc = '';
-    let paths = { sbin: '', dfw: '' };
-    const L = () => lab ?? (() => { throw new Error('lab not created'); })();
-
-    beforeAll(async () => {
-      paths = { sbin: join(dir, 'sbin'), dfw: join(dir, 'bin', 'dfw') };
-      etc = join(dir, 'docker', 'etc');
-      lab = await bootLab('docker', servers);
-    });
-    afterAll(() => {
-      for (const s of servers) s.stop();
-      lab?.destroy();
-    });
+    const booted = bootedLab('docker');
+    const L = booted.lab;
 
     it('boot: dfw-firewall.service creates the sets only; Docker starts; until dfw-reapply runs, every published port is open (the window DOCKER-USER does not have)', async () => {
       const lab = L();
-      const wrote = writeBundle(etc, policyYaml({ chain: 'DOCKER' }), paths);
-      expect(wrote.map((p) => p.slice(etc.length + 1))).toEqual(['policy.yaml', 'ipset.restore', 'dfw-firewall.service', 'dfw-reapply.service']);
-      runUnit(lab, join(etc, 'dfw-firewall.service'), 'ExecStart');
+      const wrote = writeBundle(booted.etc(), policyYaml({ chain: 'DOCKER' }), booted.paths());
+      expect(wrote.map((p) => p.slice(booted.etc().length + 1))).toEqual(['policy.yaml', 'ipset.restore', 'dfw-firewall.service', 'dfw-reapply.service']);
+      runUnit(lab, join(booted.etc(), 'dfw-firewall.service'), 'ExecStart');
       for (const f of FAMILIES) expect(lab.save(f)).not.toMatch(/^-A /m);
       expect(lab.ipsetSave()).toMatch(/^add ipfriends 192\.0\.2\.10$/m);
       dockerStarts(lab);
@@ -354,10 +349,10 @@ function bundleLab(variant: Variant): void {
 
     it('dfw-reapply.service (bash -o pipefail: iptables-save | dfw transform | iptables-restore --noflush) puts the policy in DOCKER (IPv4 and IPv6)', async () => {
       const lab = L();
-      runUnit(lab, join(etc, 'dfw-reapply.service'), 'ExecStart');
+      runUnit(lab, join(booted.etc(), 'dfw-reapply.service'), 'ExecStart');
       for (const f of FAMILIES) expect(managed(lab, f, 'DOCKER').length).toBe(6);
       await expectProbes(lab, 'DOCKER chain, re-applied', inbound(lab, asPolicy(POLICY_A)));
-      expect(await checkBoth(lab, join(etc, 'policy.yaml'))).toEqual([]);
+      expect(await checkBoth(lab, join(booted.etc(), 'policy.yaml'))).toEqual([]);
     });
 
     it('a Docker restart wipes the rules; dfw-reapply.service run again (PartOf=docker.service) puts them back, once', async () => {
@@ -365,10 +360,10 @@ function bundleLab(variant: Variant): void {
       lab.simulateDockerRestart();
       for (const f of FAMILIES) expect(managed(lab, f, 'DOCKER')).toEqual([]);
       await expectProbes(lab, 'DOCKER chain, docker restarted', inbound(lab, everyPortOpen));
-      runUnit(lab, join(etc, 'dfw-reapply.service'), 'ExecStart');
+      runUnit(lab, join(booted.etc(), 'dfw-reapply.service'), 'ExecStart');
       await expectProbes(lab, 'DOCKER chain, re-applied after the restart', inbound(lab, asPolicy(POLICY_A)));
       const state = FAMILIES.map((f) => normaliseSave(lab.save(f)));
-      runUnit(lab, join(etc, 'dfw-reapply.service'), 'ExecReload');
+      runUnit(lab, join(booted.etc(), 'dfw-reapply.service'), 'ExecReload');
       FAMILIES.forEach((f, i) => expect(normaliseSave(lab.save(f)), `IPv${f}: applied twice, no duplicate`).toBe(state[i]));
     });
 
@@ -380,32 +375,32 @@ function bundleLab(variant: Variant): void {
       }
       const bypassed = (c: ClientAddr, p: Published): Seen => (p.hostPort === 5432 || lets(POLICY_A, c.id, p) ? 'open' : 'timeout');
       await expectProbes(lab, 'DOCKER chain, a container rule above the policy', inbound(lab, bypassed));
-      runUnit(lab, join(etc, 'dfw-reapply.service'), 'ExecReload');
+      runUnit(lab, join(booted.etc(), 'dfw-reapply.service'), 'ExecReload');
       for (const f of FAMILIES) expect(lab.chainRules(f, 'DOCKER')[0]).toMatch(/dfw:lab:established/);
       await expectProbes(lab, 'DOCKER chain, re-applied over the container rule', inbound(lab, asPolicy(POLICY_A)));
     });
 
     it('a changed policy: new bundle, sets swapped in use (dfw-firewall reload), then dfw-reapply reload: the behaviour switches', async () => {
       const lab = L();
-      const wrote = writeBundle(etc, policyB('DOCKER'), paths);
-      expect(wrote.map((p) => p.slice(etc.length + 1))).toEqual(['policy.yaml', 'ipset.restore']);
-      runUnit(lab, join(etc, 'dfw-firewall.service'), 'ExecReload');
+      const wrote = writeBundle(booted.etc(), policyB('DOCKER'), booted.paths());
+      expect(wrote.map((p) => p.slice(booted.etc().length + 1))).toEqual(['policy.yaml', 'ipset.restore']);
+      runUnit(lab, join(booted.etc(), 'dfw-firewall.service'), 'ExecReload');
       expect(lab.ipsetSave()).not.toMatch(/dfwtmp/);
-      runUnit(lab, join(etc, 'dfw-reapply.service'), 'ExecReload');
+      runUnit(lab, join(booted.etc(), 'dfw-reapply.service'), 'ExecReload');
       for (const f of FAMILIES) expect(managed(lab, f, 'DOCKER').length).toBe(6);
       await expectProbes(lab, 'DOCKER chain, new bundle', [...inbound(lab, asPolicy(POLICY_B)), ...outbound(lab)]);
-      expect(await checkBoth(lab, join(etc, 'policy.yaml'))).toEqual([]);
-      expect(await checkIpsets(lab, join(etc, 'policy.yaml'))).toBeUndefined();
+      expect(await checkBoth(lab, join(booted.etc(), 'policy.yaml'))).toEqual([]);
+      expect(await checkIpsets(lab, join(booted.etc(), 'policy.yaml'))).toBeUndefined();
     });
 
     it('pipefail: when dfw fails in the pipe (a broken policy), the unit fails and the rules stay as they were', () => {
       const lab = L();
       const state = FAMILIES.map((f) => normaliseSave(lab.save(f)));
-      const policy = join(etc, 'policy.yaml');
+      const policy = join(booted.etc(), 'policy.yaml');
       const good = readFileSync(policy, 'utf8');
       writeFileSync(policy, good.replace('default: drop', 'default: maybe'));
       try {
-        const [v4] = commandsOf(readFileSync(join(etc, 'dfw-reapply.service'), 'utf8'), 'ExecStart');
+        const [v4] = commandsOf(readFileSync(join(booted.etc(), 'dfw-reapply.service'), 'utf8'), 'ExecStart');
         const r = lab.host.run('env', [`XTABLES_LOCKFILE=${join(dir, 'xtables.lock')}`, ...words(v4!)]);
         expect(r.status).toBe(2);
         expect(r.stderr).toMatch(/default: expected drop or reject|default/);
