@@ -10,7 +10,7 @@ import { BUNDLE_FILE_NAMES, buildBundle, bundleOptions, compareBundle, ipsetRest
 import { parseIpset } from '../src/ipset/index.js';
 import { loadPolicy } from '../src/policy/load.js';
 import { CLI, dfw } from './support/cli.js';
-import { FIXTURES } from './support/fixtures.js';
+import { FIXTURES, caseDirs } from './support/fixtures.js';
 import { inCI } from './support/netns.js';
 
 const CASES_DIR = join(FIXTURES, 'bundle');
@@ -25,22 +25,18 @@ interface Case {
 }
 
 function loadCases(): Case[] {
-  return readdirSync(CASES_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort()
-    .map((name) => {
-      const dir = join(CASES_DIR, name);
-      const argsFile = join(dir, 'args');
-      const expectedDir = join(dir, 'expected');
-      return {
-        name,
-        dir,
-        policyText: readFileSync(join(dir, 'policy.yaml'), 'utf8'),
-        args: existsSync(argsFile) ? readFileSync(argsFile, 'utf8').trim().split(/\s+/).filter(Boolean) : [],
-        expected: new Map(readdirSync(expectedDir).sort().map((f) => [f, readFileSync(join(expectedDir, f), 'utf8')])),
-      };
-    });
+  return caseDirs(CASES_DIR).map((name) => {
+    const dir = join(CASES_DIR, name);
+    const argsFile = join(dir, 'args');
+    const expectedDir = join(dir, 'expected');
+    return {
+      name,
+      dir,
+      policyText: readFileSync(join(dir, 'policy.yaml'), 'utf8'),
+      args: existsSync(argsFile) ? readFileSync(argsFile, 'utf8').trim().split(/\s+/).filter(Boolean) : [],
+      expected: folder(expectedDir),
+    };
+  });
 }
 
 const CASES = loadCases();

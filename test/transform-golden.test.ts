@@ -17,7 +17,7 @@ import { loadPolicy } from '../src/policy/load.js';
 import type { Family, Policy } from '../src/policy/types.js';
 import { transformDump } from '../src/transform/inject.js';
 import { stripDump } from '../src/transform/strip.js';
-import { FIXTURES, ROOT, iptablesFixtures } from './support/fixtures.js';
+import { FIXTURES, ROOT, caseDirs, iptablesFixtures } from './support/fixtures.js';
 
 const CLI = join(ROOT, 'dist', 'dfw.mjs');
 const CASES_DIR = join(FIXTURES, 'transform');
@@ -37,29 +37,25 @@ interface Case {
 }
 
 function loadCases(): Case[] {
-  return readdirSync(CASES_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort()
-    .map((name) => {
-      const dir = join(CASES_DIR, name);
-      const input = ['input.v4', 'input.v6'].find((f) => existsSync(join(dir, f)));
-      if (input === undefined) throw new Error(`${dir}: no input.v4 or input.v6`);
-      const read = (f: string) => readFileSync(join(dir, f), 'utf8');
-      const policyText = read('policy.yaml');
-      return {
-        name,
-        dir,
-        input,
-        inputText: read(input),
-        policyText,
-        policy: loadPolicy(policyText, join(dir, 'policy.yaml')),
-        args: existsSync(join(dir, 'args')) ? read('args').trim().split(/\s+/).filter(Boolean) : [],
-        full: read('full.out'),
-        noflush: read('noflush.out'),
-        diff: read('diff.out'),
-      };
-    });
+  return caseDirs(CASES_DIR).map((name) => {
+    const dir = join(CASES_DIR, name);
+    const input = ['input.v4', 'input.v6'].find((f) => existsSync(join(dir, f)));
+    if (input === undefined) throw new Error(`${dir}: no input.v4 or input.v6`);
+    const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+    const policyText = read('policy.yaml');
+    return {
+      name,
+      dir,
+      input,
+      inputText: read(input),
+      policyText,
+      policy: loadPolicy(policyText, join(dir, 'policy.yaml')),
+      args: existsSync(join(dir, 'args')) ? read('args').trim().split(/\s+/).filter(Boolean) : [],
+      full: read('full.out'),
+      noflush: read('noflush.out'),
+      diff: read('diff.out'),
+    };
+  });
 }
 
 const CASES = loadCases();

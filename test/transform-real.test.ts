@@ -14,7 +14,7 @@
 // has counters are restored with --counters and saved with -c.
 // Every namespace is deleted in a finally block (and by the global teardown after a crash).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseIptables } from '../src/iptables/parse.js';
@@ -23,7 +23,7 @@ import { loadPolicy } from '../src/policy/load.js';
 import type { IpsetSpec } from '../src/policy/types.js';
 import { transformDump } from '../src/transform/inject.js';
 import { noflushText } from '../src/transform/noflush.js';
-import { FIXTURES, ROOT } from './support/fixtures.js';
+import { FIXTURES, ROOT, caseDirs } from './support/fixtures.js';
 import { describeNetns, Netns, type RunResult } from './support/netns.js';
 
 const CLI = join(ROOT, 'dist', 'dfw.mjs');
@@ -47,37 +47,33 @@ interface Case {
 }
 
 function loadCases(): Case[] {
-  return readdirSync(CASES_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort()
-    .map((name) => {
-      const dir = join(CASES_DIR, name);
-      const inputFile = ['input.v4', 'input.v6'].find((f) => existsSync(join(dir, f)))!;
-      const read = (f: string) => readFileSync(join(dir, f), 'utf8');
-      const sets = new Map<string, IpsetSpec>();
-      for (const p of ['policy.yaml', 'input-policy.yaml']) {
-        if (!existsSync(join(dir, p))) continue;
-        for (const s of loadPolicy(read(p), join(dir, p)).ipsets) if (!sets.has(s.name)) sets.set(s.name, s);
-      }
-      const input = read(inputFile);
-      const family = inputFile.endsWith('.v6') ? 6 : 4;
-      const args = existsSync(join(dir, 'args')) ? read('args').trim().split(/\s+/).filter(Boolean) : [];
-      // What dfw produces now (the golden test compares it with full.out / noflush.out).
-      const policy = loadPolicy(read('policy.yaml'), join(dir, 'policy.yaml'));
-      const result = transformDump(parseIptables(input, { file: inputFile }), policy, { family, createChain: args.includes('--create-chain') });
-      return {
-        name,
-        dir,
-        family,
-        input,
-        full: printIptables(result.dump),
-        noflush: noflushText(result, policy),
-        args,
-        sets: [...sets.values()],
-        counters: /^\[\d+:\d+\]/m.test(input),
-      };
-    });
+  return caseDirs(CASES_DIR).map((name) => {
+    const dir = join(CASES_DIR, name);
+    const inputFile = ['input.v4', 'input.v6'].find((f) => existsSync(join(dir, f)))!;
+    const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+    const sets = new Map<string, IpsetSpec>();
+    for (const p of ['policy.yaml', 'input-policy.yaml']) {
+      if (!existsSync(join(dir, p))) continue;
+      for (const s of loadPolicy(read(p), join(dir, p)).ipsets) if (!sets.has(s.name)) sets.set(s.name, s);
+    }
+    const input = read(inputFile);
+    const family = inputFile.endsWith('.v6') ? 6 : 4;
+    const args = existsSync(join(dir, 'args')) ? read('args').trim().split(/\s+/).filter(Boolean) : [];
+    // What dfw produces now (the golden test compares it with full.out / noflush.out).
+    const policy = loadPolicy(read('policy.yaml'), join(dir, 'policy.yaml'));
+    const result = transformDump(parseIptables(input, { file: inputFile }), policy, { family, createChain: args.includes('--create-chain') });
+    return {
+      name,
+      dir,
+      family,
+      input,
+      full: printIptables(result.dump),
+      noflush: noflushText(result, policy),
+      args,
+      sets: [...sets.values()],
+      counters: /^\[\d+:\d+\]/m.test(input),
+    };
+  });
 }
 
 /** `ipset restore` text creating the sets with their options and entries. */

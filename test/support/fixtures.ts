@@ -13,3 +13,11 @@ export function iptablesFixtures(): [string, string][] {
     .sort()
     .map((f) => [f, readFileSync(join(dir, f), 'utf8')]);
 }
+
+/** The case folders of a golden-fixture folder (fixtures/transform, fixtures/bundle), sorted. */
+export function caseDirs(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+}
