@@ -153,29 +153,14 @@ export class ParsedTable implements Table {
     return this.#text.slice(this.#bodyStart, this.#commitStart - 1);
   }
 
-  /** Whether the body has lines and none has been built (sourceText() then gives them all). */
-  get untouched(): boolean {
-    return this.sourceText() !== undefined;
-  }
-
-  /**
-   * The rules whose chain and source line pass `keep`, built without building the others.
-   * `raw` is a function, so that a test on the chain alone never slices the line.
-   */
-  rulesWhere(keep: (chain: string, raw: () => string | undefined) => boolean): Rule[] {
-    if (this.#body !== undefined) return rulesOf(this.#body, keep);
-    const out: Rule[] = [];
-    let at = -1;
-    const raw = (): string => this.#lineAt(at);
+  /** Whether some rule's source line passes `test`, stopping at the first; no node is built. */
+  someRuleLine(test: (raw: string) => boolean): boolean {
+    if (this.#body !== undefined) return someRaw(this.#body, test);
     for (let i = 0; i < this.#entries.length; i++) {
       const e = this.#entries[i]!;
-      if (typeof e === 'number') {
-        const chain = this.#chains[i]!;
-        at = e;
-        if (chain !== '' && keep(chain, raw)) out.push(this.#node(i) as Rule);
-      } else if (e.kind === 'rule' && keep(e.chain, () => e.raw)) out.push(e);
+      if (typeof e === 'number' ? this.#chains[i] !== '' && test(this.#lineAt(e)) : e.kind === 'rule' && e.raw !== undefined && test(e.raw)) return true;
     }
-    return out;
+    return false;
   }
 
   /** The rules of one chain, built without building the others. */
@@ -208,16 +193,13 @@ function declFrom(raw: string, line: number): ChainDecl {
   return { kind: 'chain', name: name!, policy: policy!, raw, line, counters: countersFrom(counters!) };
 }
 
-function rulesOf(body: readonly Statement[], keep: (chain: string, raw: () => string | undefined) => boolean): Rule[] {
-  return body.filter((s): s is Rule => s.kind === 'rule' && keep(s.chain, () => s.raw));
+function someRaw(body: readonly Statement[], test: (raw: string) => boolean): boolean {
+  return body.some((s) => s.kind === 'rule' && s.raw !== undefined && test(s.raw));
 }
 
-/**
- * The rules of any table (parsed or built) that pass `keep`, without building the others.
- * `raw()` gives a rule's source line (undefined for a rule built in code).
- */
-export function tableRules(table: Table, keep: (chain: string, raw: () => string | undefined) => boolean): Rule[] {
-  return table instanceof ParsedTable ? table.rulesWhere(keep) : rulesOf(table.body, keep);
+/** Whether some rule's source line in any table (parsed or built) passes `test`, stopping at the first. */
+export function someRuleLine(table: Table, test: (raw: string) => boolean): boolean {
+  return table instanceof ParsedTable ? table.someRuleLine(test) : someRaw(table.body, test);
 }
 
 /** The rules of one chain of any table, without building the others. */

@@ -108,8 +108,4 @@ export class ShapeCache {
   peek(key: string): LineShape | undefined {
     return this.shapes.get(key);
   }
-
-  get size(): number {
-    return this.shapes.size;
-  }
 }
