@@ -2,22 +2,8 @@
 import type { Counters, Option, RuleSpec, Match, Target } from './ast.js';
 import type { Token } from './lexer.js';
 import type { OptionShape, SpecShape } from './shape.js';
+import { RULE_OPTIONS } from './rule-options.js';
 
-/**
- * Options that belong to the rule itself wherever they appear on the line: getopt does not
- * care about their position, and iptables-save prints them first (FORMAT.md 3.1).
- */
-export const RULE_FLAGS = new Set([
-  '-s', '--source', '--src',
-  '-d', '--destination', '--dst',
-  '-i', '--in-interface',
-  '-o', '--out-interface',
-  '-p', '--protocol',
-  '-f', '--fragment',
-  '-c', '--set-counters',
-  '-4', '--ipv4',
-  '-6', '--ipv6',
-]);
 
 function option(o: OptionShape, toks: readonly Token[]): Option {
   return {
@@ -35,7 +21,8 @@ export function specFrom(shape: SpecShape, toks: readonly Token[]): RuleSpec {
     const own: Option[] = [];
     for (const o of s.options) {
       const opt = option(o, toks);
-      (RULE_FLAGS.has(opt.flag) ? options : own).push(opt);
+      // getopt does not care where they stand; iptables-save prints them first (FORMAT.md 3.1).
+      (RULE_OPTIONS.has(opt.flag) ? options : own).push(opt);
     }
     const name = toks[s.name]!.value;
     if (s.kind === 'match') matches.push({ name, options: own });

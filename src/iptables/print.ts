@@ -4,17 +4,9 @@ import { DfwError } from '../errors.js';
 import type { ChainDecl, Command, Counters, IptablesDump, Option, Rule, RuleSpec, Statement, Table, TopLevel } from './ast.js';
 import { MAX_ARGS, MAX_LINE_BYTES } from './parse.js';
 import { quoteValue } from './quote.js';
+import { RULE_OPTIONS } from './rule-options.js';
 import { ParsedTable } from './parsed.js';
 
-/** The rule's own options in the order iptables-save prints them, by every spelling. */
-const RULE_OPTION_ORDER: Record<string, [number, string]> = {
-  '-s': [0, '-s'], '--source': [0, '-s'], '--src': [0, '-s'],
-  '-d': [1, '-d'], '--destination': [1, '-d'], '--dst': [1, '-d'],
-  '-i': [2, '-i'], '--in-interface': [2, '-i'],
-  '-o': [3, '-o'], '--out-interface': [3, '-o'],
-  '-p': [4, '-p'], '--protocol': [4, '-p'],
-  '-f': [5, '-f'], '--fragment': [5, '-f'],
-};
 
 function printOption(section: string, o: Option, flag = o.flag): string {
   let s = o.negated ? `! ${flag}` : flag;
@@ -26,11 +18,11 @@ function printOption(section: string, o: Option, flag = o.flag): string {
 export function printSpec(spec: RuleSpec): string {
   const parts: string[] = [];
   const own = spec.options
-    .map((o, i) => ({ o, i, order: RULE_OPTION_ORDER[o.flag] }))
-    .sort((a, b) => (a.order?.[0] ?? 9) - (b.order?.[0] ?? 9) || a.i - b.i);
-  for (const { o, order } of own) {
-    if (order === undefined) throw new DfwError(`${o.flag} is not an option of the rule itself: put it under its -m match or -j target`);
-    parts.push(printOption('', o, order[1]));
+    .map((o, i) => ({ o, i, info: RULE_OPTIONS.get(o.flag) }))
+    .sort((a, b) => (a.info?.order ?? 9) - (b.info?.order ?? 9) || a.i - b.i);
+  for (const { o, info } of own) {
+    if (info?.order === undefined) throw new DfwError(`${o.flag} is not an option of the rule itself: put it under its -m match or -j target`);
+    parts.push(printOption('', o, info.flag));
   }
   for (const m of spec.matches) {
     parts.push(`-m ${quoteValue('', '-m', m.name)}`);

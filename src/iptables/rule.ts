@@ -1,12 +1,14 @@
 // Accessors over a rule's structure: what transforms and users ask of a rule.
 import type { Option, Rule, RuleSpec } from './ast.js';
+import { spellingsOf } from './rule-options.js';
 
-const ALIASES: Record<string, readonly string[]> = {
-  source: ['-s', '--source', '--src'],
-  destination: ['-d', '--destination', '--dst'],
-  in: ['-i', '--in-interface'],
-  out: ['-o', '--out-interface'],
-  protocol: ['-p', '--protocol'],
+/** The spellings of the rule options the accessors read. */
+const ALIASES = {
+  source: spellingsOf('-s'),
+  destination: spellingsOf('-d'),
+  in: spellingsOf('-i'),
+  out: spellingsOf('-o'),
+  protocol: spellingsOf('-p'),
 };
 
 /** A value with its negation, e.g. `! -i eth0` → { value: 'eth0', negated: true }. */
@@ -16,7 +18,7 @@ export interface Negatable {
 }
 
 function own(spec: RuleSpec, key: keyof typeof ALIASES): Negatable | undefined {
-  const o: Option | undefined = spec.options.find((x) => ALIASES[key]!.includes(x.flag));
+  const o: Option | undefined = spec.options.find((x) => ALIASES[key].includes(x.flag));
   return o && o.values[0] !== undefined ? { value: o.values[0], negated: o.negated } : undefined;
 }
 
