@@ -1,15 +1,16 @@
 // dfw ipset's command line: outputs, --diff, --check, -o, warnings. Needs `npm run build`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+// The package's bin, as users run it.
+import { CLI as cli } from './support/cli.js';
 
 const root = join(import.meta.dirname, '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
 const allowlist = join(root, 'fixtures', 'ipset', 'docker-allowlist.ipset');
 
-describe.runIf(existsSync(cli))('dfw ipset', () => {
+describe('dfw ipset', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dfw-ipset-cli-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const policy = join(dir, 'dfw.yaml');

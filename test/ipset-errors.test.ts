@@ -1,15 +1,14 @@
 // Bad ipset input: each case gives the line, column and message of the error, and through the
 // CLI exit code 2 with nothing on stdout and `FILE:LINE:COL: message` on stderr.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+// The package's bin, as users run it.
+import { CLI as cli } from './support/cli.js';
 import { DfwSyntaxError } from '../src/errors.js';
 import { parseIpset } from '../src/ipset/index.js';
-
-const root = join(import.meta.dirname, '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
 
 /** [input, line, column, message] */
 const BAD: [string, number, number, string | RegExp][] = [
@@ -77,7 +76,7 @@ describe('bad ipset input', () => {
 });
 
 // The CLI needs `npm run build` (dist/). It reads the dump as FILE.
-describe.runIf(existsSync(cli))('bad ipset input through dfw ipset', () => {
+describe('bad ipset input through dfw ipset', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dfw-ipset-errors-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const policy = join(dir, 'policy.yaml');

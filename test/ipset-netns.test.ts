@@ -6,12 +6,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
+// The package's bin, as users run it.
+import { CLI as cli } from './support/cli.js';
 import { type IpsetSpec } from '../src/policy/types.js';
 import { type SetHeader, type SetState, dumpState, headerOptions, memberKey, parseIpset, resolveIpsets } from '../src/ipset/index.js';
 import { Netns, describeNetns } from './support/netns.js';
 
 const root = join(import.meta.dirname, '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
 const fixtureDir = join(root, 'fixtures', 'ipset');
 const fixtures = readdirSync(fixtureDir).filter((f) => f.endsWith('.ipset')).sort();
 const MODES = ['swap', 'flush', 'incremental'] as const;

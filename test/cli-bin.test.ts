@@ -1,0 +1,106 @@
+// The bin as shipped (issue 6): dist/dfw.mjs runs the bundle dist/dfw.cjs with the V8 code cache
+// dist/dfw.cjs.cache made at build time. The cache is used when it matches, ignored (never
+// trusted) when it does not; the string-width stand-in measures exactly as string-width does.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, dfw } from './support/cli.js';
+import { FIXTURES, ROOT } from './support/fixtures.js';
+
+const DIST = join(ROOT, 'dist');
+const work = mkdtempSync(join(tmpdir(), 'dfw-bin-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const FIXTURE = join(FIXTURES, 'iptables', 'docker29.nft.v4');
+const POLICY = join(FIXTURES, 'demo', 'policy.yaml');
+
+/** Whether loadBundle (as the bin calls it) used the cache, in a plain node process like the bin's. */
+function cacheUsed(dir: string): boolean {
+  const script = `import { loadBundle } from ${JSON.stringify(join(DIST, 'cli', 'code-cache.js'))};
+process.stdout.write(String(loadBundle(${JSON.stringify(join(dir, 'dfw.cjs'))}, ${JSON.stringify(join(dir, 'dfw.cjs.cache'))}).cacheUsed));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  expect(r.stderr).toBe('');
+  return JSON.parse(r.stdout) as boolean;
+}
+
+/** A copy of the three bin files in a fresh folder, the bundle's text changed by `edit`. */
+function binCopy(label: string, edit: (bundle: string) => string = (b) => b): string {
+  const dir = mkdtempSync(join(work, `${label}-`));
+  writeFileSync(join(dir, 'dfw.cjs'), edit(readFileSync(join(DIST, 'dfw.cjs'), 'utf8')));
+  copyFileSync(join(DIST, 'dfw.cjs.cache'), join(dir, 'dfw.cjs.cache'));
+  copyFileSync(CLI, join(dir, 'dfw.mjs'));
+  return dir;
+}
+
+const run = (bin: string, args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+
+describe('the V8 code cache', () => {
+  it('the build makes one, and the bin uses it', () => {
+    expect(readFileSync(join(DIST, 'dfw.cjs.cache')).length).toBeGreaterThan(100_000);
+    expect(cacheUsed(DIST)).toBe(true);
+  });
+
+  it('is ignored when the bundle is not the one it was made from, even at the same length (V8 checks only the length)', () => {
+    // Same length, other text: a message of the bundle changed letter for letter.
+    const marker = 'Name a command: see dfw --help.';
+    const dir = binCopy('same-length', (b) => {
+      expect(b).toContain(marker);
+      return b.replace(marker, 'Name a command! see dfw --help.');
+    });
+    expect(readFileSync(join(dir, 'dfw.cjs')).length).toBe(readFileSync(join(DIST, 'dfw.cjs')).length);
+    expect(cacheUsed(dir)).toBe(false);
+    // The changed bundle runs as its own text says, compiled from source.
+    const r = run(join(dir, 'dfw.mjs'), []);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('Name a command! see dfw --help.');
+  });
+
+  it('a missing or damaged cache only costs time: the same output as the shipped bin', () => {
+    const want = dfw(['transform', FIXTURE, '--policy', POLICY]);
+    expect(want.status).toBe(0);
+    const missing = binCopy('missing');
+    rmSync(join(missing, 'dfw.cjs.cache'));
+    const damaged = binCopy('damaged');
+    const cache = readFileSync(join(damaged, 'dfw.cjs.cache'));
+    cache.fill(0x5a, 32); // hash header intact, V8 data garbage: V8 rejects it
+    writeFileSync(join(damaged, 'dfw.cjs.cache'), cache);
+    for (const dir of [missing, damaged]) {
+      expect(cacheUsed(dir)).toBe(false);
+      const r = run(join(dir, 'dfw.mjs'), ['transform', FIXTURE, '--policy', POLICY]);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: want.stderr });
+      expect(r.stdout).toBe(want.stdout);
+    }
+  });
+
+  it('plugins still load (the bundle runs as a vm script, so the bin hands it import())', () => {
+    const r = dfw(['transform', FIXTURE, '--policy', POLICY, '--plugin', join(FIXTURES, 'plugins', 'log-before-drop.mjs')]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('-j LOG');
+  });
+});
+
+describe('the string-width stand-in (src/cli/string-width.cjs)', () => {
+  const standIn = createRequire(import.meta.url)('../src/cli/string-width.cjs') as (s: string, o?: object) => number;
+
+  it('measures as string-width does, ASCII (its own count) and other text (handed to string-width)', async () => {
+    const real = ((await import('string-width')) as { default: (s: string, o?: object) => number }).default;
+    const ascii = ['', 'dfw transform [file]', '  --policy, -p  policy file (YAML or JSON)  [string] [required]', 'tab\there', 'bell\x07', 'del\x7f'];
+    const other = ['\x1b[31mred\x1b[39m', 'größe', '漢字', 'e\u0301', '👍🏽 ok', 'zero\u200bwidth', 'nbsp\u00a0'];
+    for (const s of [...ascii, ...other]) expect(standIn(s), JSON.stringify(s)).toBe(real(s));
+    for (let c = 0; c < 128; c++) expect(standIn(`a${String.fromCharCode(c)}b`), `char ${c}`).toBe(real(`a${String.fromCharCode(c)}b`));
+  });
+
+  it('dfw --help is laid out as before (the columns line up)', () => {
+    const r = dfw(['transform', '--help']);
+    expect(r.status).toBe(0);
+    // `  -p, --policy        policy file…` and `      --mode          full: …`
+    const options = r.stdout.split('\n').map((l) => /^ {2}(?:-\w, | {4})--[\w-]+ +/.exec(l)).filter((m) => m !== null);
+    expect(options.length).toBeGreaterThan(8);
+    // yargs pads every option name to one column, measured with string-width: descriptions start at the same offset.
+    expect(new Set(options.map((m) => m[0].length))).toEqual(new Set([options[0]![0].length]));
+  });
+});
