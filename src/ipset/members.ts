@@ -452,8 +452,9 @@ export function optionText(o: IpsetOption): string {
 
 /** A readable, stable order for members of hash sets (ipset save's own order is the hash's). */
 export function compareElements(a: string, b: string): number {
-  return COLLATOR.compare(a, b);
+  return (collator ??= new Intl.Collator('en', { numeric: true, sensitivity: 'variant' })).compare(a, b);
 }
-const COLLATOR = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
+// Made on first use: building a collator takes a few ms, which every dfw command would pay.
+let collator: Intl.Collator | undefined;
 
 export type { Family };
