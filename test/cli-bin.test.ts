@@ -1,6 +1,7 @@
 // The bin as shipped (issue 6): dist/dfw.mjs runs the bundle dist/dfw.cjs with the V8 code cache
 // dist/dfw.cjs.cache made at build time. The cache is used when it matches, ignored (never
-// trusted) when it does not; the string-width stand-in measures exactly as string-width does.
+// trusted) when it does not; the string-width stand-in measures exactly as string-width does;
+// output goes straight to fd 1, whole, also through a pipe and to a reader that stops early.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -102,5 +103,31 @@ describe('the string-width stand-in (src/cli/string-width.cjs)', () => {
     expect(options.length).toBeGreaterThan(8);
     // yargs pads every option name to one column, measured with string-width: descriptions start at the same offset.
     expect(new Set(options.map((m) => m[0].length))).toEqual(new Set([options[0]![0].length]));
+  });
+});
+
+describe('stdout', () => {
+  /** A valid dump of `rules` rules (about 40 bytes each). */
+  const bigDump = (rules: number) =>
+    `*filter\n:INPUT ACCEPT [0:0]\n${Array.from({ length: rules }, (_, i) => `-A INPUT -s 192.0.2.${i % 256}/32 -p tcp --dport ${1 + (i % 60000)} -j ACCEPT\n`).join('')}COMMIT\n`;
+
+  it('a large output through a pipe arrives whole, and a large stdin is read whole', () => {
+    const text = bigDump(60_000); // ~3.5 MB: many pipe buffers, and stdin past its first buffer
+    const r = spawnSync(process.execPath, [CLI, 'fmt'], { input: text, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.length).toBe(text.length);
+    expect(r.stdout === text).toBe(true);
+  });
+
+  it('a reader that stops early (| head): exit 2 and one line saying so, no stack trace', () => {
+    const file = join(work, 'big.rules');
+    writeFileSync(file, bigDump(60_000));
+    const r = spawnSync('bash', ['-c', `set -o pipefail; node ${JSON.stringify(CLI)} fmt ${JSON.stringify(file)} | head -c 100 >/dev/null`], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('dfw: cannot write to stdout: EPIPE (the reading end was closed before the output was complete)\n');
   });
 });

@@ -26,7 +26,7 @@ export function readInput(path: string | undefined): Input {
     if (st.isDirectory()) throw new DfwError(`${file}: is a directory`);
     // A regular file (or stdin redirected from one) says its size: refuse before reading it.
     if (st.isFile() && st.size > MAX_INPUT_BYTES) throw new DfwError(tooBig(file, st.size));
-    return { file, text: decodeInput(readAll(fd, file), file) };
+    return { file, text: decodeInput(readAll(fd, file, st.isFile() ? st.size : 0), file) };
   } catch (e) {
     if (e instanceof DfwError) throw e;
     const err = e as NodeJS.ErrnoException;
@@ -39,42 +39,41 @@ export function readInput(path: string | undefined): Input {
 const tooBig = (file: string, bytes: number | string): string =>
   `${file}: ${bytes} bytes is over the 1 GiB input limit (a real iptables-save or ipset save dump is far smaller)`;
 
+const READ_CHUNK = 1 << 20;
+
 /**
- * Reads to the end in chunks, stopping as soon as the input is known to be refused: a NUL byte
- * (binary input, or a device such as /dev/zero that never ends) or more than MAX_INPUT_BYTES.
- * readFileSync would first read all of it, however large, or never return.
+ * Reads to the end, a chunk at a time, stopping as soon as the input is known to be refused: a
+ * NUL byte (binary input, or a device such as /dev/zero that never ends) or more than
+ * MAX_INPUT_BYTES. readFileSync would first read all of it, however large, or never return.
+ * A regular file is read straight into one buffer of its size; anything else into a buffer
+ * that doubles as needed.
  */
-function readAll(fd: number, file: string): Buffer {
-  const CHUNK = 1 << 20;
-  const chunks: Buffer[] = [];
+function readAll(fd: number, file: string, sizeHint: number): Buffer {
+  // One byte more than the size, to see the end at once (or that the file has grown).
+  let buf = Buffer.allocUnsafe(Math.max(sizeHint + 1, 1 << 16));
   let total = 0;
-  const buf = Buffer.allocUnsafe(CHUNK);
   for (;;) {
+    if (total === buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_INPUT_BYTES + 1));
+      buf.copy(bigger, 0, 0, total);
+      buf = bigger;
+    }
     let n: number;
     try {
-      n = readSync(fd, buf, 0, CHUNK, null);
+      n = retryAgain(() => readSync(fd, buf, total, Math.min(buf.length - total, READ_CHUNK), null));
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EOF') break;
-      // stdin left non-blocking by the parent process: wait a little and read again.
-      if (code === 'EAGAIN') {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-        continue;
-      }
+      if ((e as NodeJS.ErrnoException).code === 'EOF') break;
       throw e;
     }
     if (n === 0) break;
-    const got = buf.subarray(0, n);
-    const nul = got.indexOf(0);
+    const nul = buf.subarray(total, total + n).indexOf(0);
     if (nul >= 0) {
-      const line = chunks.reduce((k, c) => k + countLines(c, c.length) - 1, countLines(got, nul));
-      throw new DfwError(`${file}:${line}: binary input (NUL byte at offset ${total + nul}); expected a text dump`);
+      throw new DfwError(`${file}:${countLines(buf, total + nul)}: binary input (NUL byte at offset ${total + nul}); expected a text dump`);
     }
     total += n;
     if (total > MAX_INPUT_BYTES) throw new DfwError(tooBig(file, `more than ${MAX_INPUT_BYTES}`));
-    chunks.push(Buffer.from(got));
   }
-  return Buffer.concat(chunks, total);
+  return buf.subarray(0, total);
 }
 
 /** Strict UTF-8 decoding with a message that says where the bad bytes are. */
@@ -152,7 +151,14 @@ export function writeOutput(text: string | Producer, path: string | undefined): 
     // iptables-restore's limits, say) must not leave the first part of the result on stdout.
     const chunks: string[] = [];
     produce((chunk) => chunks.push(chunk));
-    for (const chunk of chunks) process.stdout.write(chunk);
+    try {
+      // Straight to fd 1, not through process.stdout: no Buffer copy of every chunk, and a
+      // reader that goes away (EPIPE) is an error here rather than an unhandled stream event.
+      for (const chunk of chunks) writeAll(1, chunk);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new DfwError(`cannot write to stdout: ${code ?? (e as Error).message}${code === 'EPIPE' ? ' (the reading end was closed before the output was complete)' : ''}`);
+    }
     return;
   }
   let target = path;
@@ -212,11 +218,30 @@ export function writeOutput(text: string | Producer, path: string | undefined): 
   }
 }
 
-/** writeSync may write less than asked (a disk filling up): loop, so a short write is never silent. */
+/**
+ * Writes all of `chunk`. A string goes to the kernel without a Buffer copy; writeSync may
+ * write less than asked (a disk filling up, a pipe whose reader lags), so a short write is
+ * finished from the chunk's bytes and is never silent.
+ */
 function writeAll(fd: number, chunk: string): void {
+  const done = retryAgain(() => writeSync(fd, chunk));
+  const total = Buffer.byteLength(chunk, 'utf8');
+  if (done === total) return;
   const buf = Buffer.from(chunk, 'utf8');
-  let off = 0;
-  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+  let off = done;
+  while (off < total) off += retryAgain(() => writeSync(fd, buf, off, total - off));
+}
+
+/** Runs `io` again, after a short wait, while it fails with EAGAIN (stdin or stdout left non-blocking by another process). */
+function retryAgain(io: () => number): number {
+  for (;;) {
+    try {
+      return io();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
 }
 
 /** Prints an error the way the CLI contract says and returns the exit code (2). */
