@@ -221,8 +221,11 @@ class FastPath {
       return true;
     }
     if (c0 === 58 /* : */) {
-      const parts = tabIn(scan, start, eol) ? undefined : plainDecl(text, start, eol);
-      if (parts === undefined || declProblem(table, parts) !== undefined) return false;
+      if (tabIn(scan, start, eol)) return false;
+      if (!plainUserDecl(text, start, eol)) {
+        const parts = plainDecl(text, start, eol);
+        if (parts === undefined || declProblem(table, parts) !== undefined) return false;
+      }
       table.addDeclAt(start);
       return true;
     }
@@ -318,6 +321,32 @@ function plainDecl(text: string, from: number, to: number): DeclParts | undefine
   if (!DECL_COUNTERS.test(counters) || sharedCache.peek(':wwc')?.kind !== 'chain') return undefined;
   return { name: text.slice(from + 1, a), nameOffset: 1, policy: text.slice(a + 1, b), policyOffset: a + 1 - from, counters };
 }
+
+/**
+ * Whether text[from, to) is `:NAME - [p:b]` with single spaces and a plain ASCII name that
+ * declProblem accepts: the line iptables-save prints for every user chain (a big dump has
+ * tens of thousands), checked in place without making a string. Anything else (a built-in
+ * chain's policy, a name that needs its bytes counted) goes to plainDecl and declProblem.
+ */
+function plainUserDecl(text: string, from: number, to: number): boolean {
+  const a = text.indexOf(' ', from);
+  if (a <= from + 1 || a - from - 1 > MAX_CHAIN_NAME || text.charCodeAt(a + 1) !== 45 /* - */ || text.charCodeAt(a + 2) !== 32) return false;
+  const first = text.charCodeAt(from + 1);
+  if (first === 45 /* - */ || first === 33 /* ! */) return false;
+  for (let k = from + 1; k < a; k++) if (text.charCodeAt(k) >= 0x80) return false;
+  // [p:b] up to the end of the line, as DECL_COUNTERS.
+  let j = a + 3;
+  if (text.charCodeAt(j) !== 91 /* [ */) return false;
+  const p = ++j;
+  while (j < to && isDigit(text.charCodeAt(j))) j++;
+  if (j === p || text.charCodeAt(j) !== 58 /* : */) return false;
+  const b = ++j;
+  while (j < to && isDigit(text.charCodeAt(j))) j++;
+  if (j === b || j !== to - 1 || text.charCodeAt(j) !== 93 /* ] */) return false;
+  return sharedCache.peek(':wwc')?.kind === 'chain';
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
 /** A chain name's length in bytes, as iptables counts it (UTF-8 takes at most 3 bytes per UTF-16 unit). */
 export function chainNameBytes(name: string): number {

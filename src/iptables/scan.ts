@@ -102,8 +102,11 @@ export function scanString(line: string, s: Scan): boolean {
 export function scanLine(s: Scan, from: number, to: number): boolean {
   const line = s.text;
   const n = to;
+  // The arrays in locals: V8 then keeps them in registers across the indexOf calls.
+  const codes = s.codes, starts = s.start, ends = s.end, quotes = s.quoted;
   let i = from;
   let w = 0;
+  let h = 0;
   let freeTextNext = false;
   let targets = 0;
   // Values still owed to / counted for the last option with a fixed count (-1: none).
@@ -117,10 +120,11 @@ export function scanLine(s: Scan, from: number, to: number): boolean {
     const b = ++j;
     while (j < n && line.charCodeAt(j) >= 48 && line.charCodeAt(j) <= 57) j++;
     if (j === b || line.charCodeAt(j) !== 93 /* ] */) return false;
-    s.codes[0] = COUNTERS;
-    s.start[0] = 0;
-    s.end[0] = j + 1 - from;
-    s.quoted[0] = 0;
+    codes[0] = COUNTERS;
+    starts[0] = 0;
+    ends[0] = j + 1 - from;
+    quotes[0] = 0;
+    h = COUNTERS;
     w = 1;
     i = j + 1;
   } else if (c0 !== 45 /* - */) {
@@ -198,16 +202,15 @@ export function scanLine(s: Scan, from: number, to: number): boolean {
       if (code === C('j') || code === C('g')) targets++;
     }
     freeTextNext = free;
-    s.codes[w] = code;
-    s.start[w] = start - from;
-    s.end[w] = end - from;
-    s.quoted[w++] = quoted;
+    codes[w] = code;
+    starts[w] = start - from;
+    ends[w] = end - from;
+    quotes[w++] = quoted;
+    h = (Math.imul(h, 31) + code) | 0;
   }
   if (targets > 1) return false;
   if (expect >= 0 && values !== expect) return false;
   s.n = w;
-  let h = 0;
-  for (let k = 0; k < w; k++) h = (Math.imul(h, 31) + s.codes[k]!) | 0;
   s.hash = h;
   return true;
 }
