@@ -1,12 +1,14 @@
 // Loads the bundled CLI (dist/dfw.cjs) with V8's code cache (dist/dfw.cjs.cache), made at build
 // time after a training run. With it, Node deserializes bytecode instead of parsing and compiling
-// ~600 kB of JavaScript on every start: about 45 ms of a 100k-line transform's 330 ms (issue 6).
+// ~600 kB of JavaScript on every start: about 45 ms of a 100k-line transform's 330 ms, on the
+// bench machine (issue 6).
 // Node 20 has no compile cache for ES modules, hence a CommonJS bundle run as a vm script.
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
+// A namespace import: Node before 20.15 has no zlib.crc32, and a named import of it would not link.
+import * as zlib from 'node:zlib';
 
 /** What the bundle exports (src/cli/main.ts). */
 export interface BundleExports {
@@ -16,22 +18,39 @@ export interface BundleExports {
 export interface LoadedBundle {
   exports: BundleExports;
   script: Script;
-  sourceHash: Buffer;
+  bytes: Buffer;
   /** Whether a cache was given and V8 used it. */
   cacheUsed: boolean;
 }
 
-const HASH_BYTES = 32;
+/**
+ * The cache file starts with a header: the length and CRC-32 of the bundle it was made from,
+ * and the CRC-32 of the V8 data that follows. V8 checks a cache against the source's length
+ * only, not its text, so a bundle changed at the same length would run the old bytecode; and
+ * a release build of V8 does not verify the data's checksum: a damaged cache crashes the
+ * process (seen here: SIGSEGV). The header catches both. (CRC-32 guards against accidents,
+ * not tampering: whoever can write the bundle can write its cache.)
+ */
+const HEADER_BYTES = 12;
 
-// V8 checks a cache against the source's length only, not its text: the cache file starts with
-// the SHA-256 of the source it was made from, so that a cache never runs other code's bytecode.
+/** Node before 20.15 has no zlib.crc32: no cache then. */
+const canStamp = typeof zlib.crc32 === 'function';
+
+function header(bundle: Buffer, data: Buffer): Buffer {
+  const h = Buffer.alloc(HEADER_BYTES);
+  h.writeUInt32LE(bundle.length, 0);
+  h.writeUInt32LE(zlib.crc32(bundle), 4);
+  h.writeUInt32LE(zlib.crc32(data), 8);
+  return h;
+}
+
 export function loadBundle(file: string, cacheFile: string): LoadedBundle {
   const bytes = readFileSync(file);
-  const sourceHash = createHash('sha256').update(bytes).digest();
   let cachedData: Buffer | undefined;
   try {
-    const cache = readFileSync(cacheFile);
-    if (cache.length > HASH_BYTES && cache.subarray(0, HASH_BYTES).equals(sourceHash)) cachedData = cache.subarray(HASH_BYTES);
+    const cache = canStamp ? readFileSync(cacheFile) : undefined;
+    const data = cache?.subarray(HEADER_BYTES);
+    if (data !== undefined && data.length > 0 && cache!.subarray(0, HEADER_BYTES).equals(header(bytes, data))) cachedData = data;
   } catch {
     // No cache (or unreadable): compile from source, as any script.
   }
@@ -40,12 +59,13 @@ export function loadBundle(file: string, cacheFile: string): LoadedBundle {
   const script = new Script(wrapped, { filename: file, cachedData });
   const module = { exports: {} as BundleExports };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
-  return { exports: module.exports, script, sourceHash, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
+  return { exports: module.exports, script, bytes, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
 }
 
-/** Writes the cache of everything the bundle has compiled so far (call after a training run). */
+/** Writes the cache of everything the bundle has compiled so far (call after a training run); 0: this Node cannot stamp it, none written. */
 export function writeCodeCache(bundle: LoadedBundle, cacheFile: string): number {
+  if (!canStamp) return 0;
   const data = bundle.script.createCachedData();
-  writeFileSync(cacheFile, Buffer.concat([bundle.sourceHash, data]));
+  writeFileSync(cacheFile, Buffer.concat([header(bundle.bytes, data), data]));
   return data.length;
 }
