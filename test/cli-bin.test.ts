@@ -1,5 +1,5 @@
-// The bin as shipped (issue 6): dist/dfw.mjs runs the bundle dist/dfw.cjs with the V8 code cache
-// dist/dfw.cjs.cache made at build time. The cache is used when it matches, ignored (never
+// The bin as shipped (issue 6): dist/dfw.cjs runs the bundle dist/cli.cjs with the V8 code cache
+// dist/cli.cjs.cache made at build time. The cache is used when it matches, ignored (never
 // trusted) when it does not; the string-width stand-in measures exactly as string-width does;
 // output goes straight to fd 1, whole, also through a pipe and to a reader that stops early.
 import { spawnSync } from 'node:child_process';
@@ -21,7 +21,7 @@ const POLICY = join(FIXTURES, 'demo', 'policy.yaml');
 /** Whether loadBundle (as the bin calls it) used the cache, in a plain node process like the bin's. */
 function cacheUsed(dir: string): boolean {
   const script = `import { loadBundle } from ${JSON.stringify(join(DIST, 'cli', 'code-cache.js'))};
-process.stdout.write(String(loadBundle(${JSON.stringify(join(dir, 'dfw.cjs'))}, ${JSON.stringify(join(dir, 'dfw.cjs.cache'))}).cacheUsed));`;
+process.stdout.write(String(loadBundle(${JSON.stringify(join(dir, 'cli.cjs'))}, ${JSON.stringify(join(dir, 'cli.cjs.cache'))}).cacheUsed));`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
   expect(r.stderr).toBe('');
   return JSON.parse(r.stdout) as boolean;
@@ -30,9 +30,9 @@ process.stdout.write(String(loadBundle(${JSON.stringify(join(dir, 'dfw.cjs'))}, 
 /** A copy of the three bin files in a fresh folder, the bundle's text changed by `edit`. */
 function binCopy(label: string, edit: (bundle: string) => string = (b) => b): string {
   const dir = mkdtempSync(join(work, `${label}-`));
-  writeFileSync(join(dir, 'dfw.cjs'), edit(readFileSync(join(DIST, 'dfw.cjs'), 'utf8')));
-  copyFileSync(join(DIST, 'dfw.cjs.cache'), join(dir, 'dfw.cjs.cache'));
-  copyFileSync(CLI, join(dir, 'dfw.mjs'));
+  writeFileSync(join(dir, 'cli.cjs'), edit(readFileSync(join(DIST, 'cli.cjs'), 'utf8')));
+  copyFileSync(join(DIST, 'cli.cjs.cache'), join(dir, 'cli.cjs.cache'));
+  copyFileSync(CLI, join(dir, 'dfw.cjs'));
   return dir;
 }
 
@@ -40,7 +40,7 @@ const run = (bin: string, args: string[]) => spawnSync(process.execPath, [bin, .
 
 describe('the V8 code cache', () => {
   it('the build makes one, and the bin uses it', () => {
-    expect(readFileSync(join(DIST, 'dfw.cjs.cache')).length).toBeGreaterThan(100_000);
+    expect(readFileSync(join(DIST, 'cli.cjs.cache')).length).toBeGreaterThan(100_000);
     expect(cacheUsed(DIST)).toBe(true);
   });
 
@@ -51,10 +51,10 @@ describe('the V8 code cache', () => {
       expect(b).toContain(marker);
       return b.replace(marker, 'Name a command! see dfw --help.');
     });
-    expect(readFileSync(join(dir, 'dfw.cjs')).length).toBe(readFileSync(join(DIST, 'dfw.cjs')).length);
+    expect(readFileSync(join(dir, 'cli.cjs')).length).toBe(readFileSync(join(DIST, 'cli.cjs')).length);
     expect(cacheUsed(dir)).toBe(false);
     // The changed bundle runs as its own text says, compiled from source.
-    const r = run(join(dir, 'dfw.mjs'), []);
+    const r = run(join(dir, 'dfw.cjs'), []);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('Name a command! see dfw --help.');
   });
@@ -63,16 +63,16 @@ describe('the V8 code cache', () => {
     const want = dfw(['transform', FIXTURE, '--policy', POLICY]);
     expect(want.status).toBe(0);
     const missing = binCopy('missing');
-    rmSync(join(missing, 'dfw.cjs.cache'));
-    const cache = readFileSync(join(DIST, 'dfw.cjs.cache'));
+    rmSync(join(missing, 'cli.cjs.cache'));
+    const cache = readFileSync(join(DIST, 'cli.cjs.cache'));
     // Garbage inside V8's data, header intact: V8 itself would deserialize it and crash (SIGSEGV).
     const damaged = binCopy('damaged');
-    writeFileSync(join(damaged, 'dfw.cjs.cache'), Buffer.from(cache).fill(0x5a, cache.length >> 1, (cache.length >> 1) + 64));
+    writeFileSync(join(damaged, 'cli.cjs.cache'), Buffer.from(cache).fill(0x5a, cache.length >> 1, (cache.length >> 1) + 64));
     const short = binCopy('short');
-    writeFileSync(join(short, 'dfw.cjs.cache'), cache.subarray(0, cache.length - 1000));
+    writeFileSync(join(short, 'cli.cjs.cache'), cache.subarray(0, cache.length - 1000));
     for (const dir of [missing, damaged, short]) {
       expect(cacheUsed(dir)).toBe(false);
-      const r = run(join(dir, 'dfw.mjs'), ['transform', FIXTURE, '--policy', POLICY]);
+      const r = run(join(dir, 'dfw.cjs'), ['transform', FIXTURE, '--policy', POLICY]);
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: want.stderr });
       expect(r.stdout).toBe(want.stdout);
     }

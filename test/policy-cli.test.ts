@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES, ROOT } from './support/fixtures.js';
 
-const CLI = join(ROOT, 'dist', 'dfw.mjs');
+const CLI = join(ROOT, 'dist', 'dfw.cjs');
 const DUMP = join(FIXTURES, 'iptables', 'docker29.nft.v4');
 const execFileP = promisify(execFile);
 

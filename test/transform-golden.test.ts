@@ -19,7 +19,7 @@ import { transformDump } from '../src/transform/inject.js';
 import { stripDump } from '../src/transform/strip.js';
 import { FIXTURES, ROOT, caseDirs, iptablesFixtures } from './support/fixtures.js';
 
-const CLI = join(ROOT, 'dist', 'dfw.mjs');
+const CLI = join(ROOT, 'dist', 'dfw.cjs');
 const CASES_DIR = join(FIXTURES, 'transform');
 
 interface Case {
@@ -68,7 +68,7 @@ interface Run {
 
 const execFileP = promisify(execFile);
 
-/** `node dist/dfw.mjs ARGS` in `cwd`, with an optional stdin. */
+/** `node dist/dfw.cjs ARGS` in `cwd`, with an optional stdin. */
 async function dfw(args: string[], cwd: string, input?: string): Promise<Run> {
   const child = execFileP(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 30_000 });
   if (input !== undefined) {

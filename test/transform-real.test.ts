@@ -26,7 +26,7 @@ import { noflushText } from '../src/transform/noflush.js';
 import { FIXTURES, ROOT, caseDirs } from './support/fixtures.js';
 import { describeNetns, Netns, type RunResult } from './support/netns.js';
 
-const CLI = join(ROOT, 'dist', 'dfw.mjs');
+const CLI = join(ROOT, 'dist', 'dfw.cjs');
 const CASES_DIR = join(FIXTURES, 'transform');
 const VARIANTS = ['nft', 'legacy'] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -121,7 +121,7 @@ const CASES = loadCases();
 describeNetns(
   'transform output on the real iptables-restore / ip6tables-restore (nft and legacy), in namespaces',
   () => {
-    it('dist/dfw.mjs is built', () => {
+    it('dist/dfw.cjs is built', () => {
       expect(existsSync(CLI), 'run npm run build first').toBe(true);
     });
 

@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-// The dfw command (the package's bin, dist/dfw.mjs): runs the bundled CLI from dist/dfw.cjs.
+// The dfw command (the package's bin, dist/dfw.cjs): runs the bundled CLI from dist/cli.cjs.
+// bundle.mjs builds this file as CommonJS: Node starts a CommonJS entry a few ms sooner than
+// an ES module one, and `import.meta.url` below is then the bin's own file URL.
 import { fileURLToPath } from 'node:url';
 import { loadBundle } from './code-cache.js';
 
-const file = fileURLToPath(new URL('./dfw.cjs', import.meta.url));
+const file = fileURLToPath(new URL('./cli.cjs', import.meta.url));
 const { exports } = loadBundle(file, `${file}.cache`);
-await exports.main(process.argv.slice(2), { importModule: (url) => import(url) });
+exports.main(process.argv.slice(2), { importModule: (url) => import(url) }).catch((e: unknown) => {
+  // main() reports every error itself; anything reaching here is a bug in dfw.
+  process.stderr.write(`dfw: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 2;
+});

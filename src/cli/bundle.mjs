@@ -1,6 +1,6 @@
-// Bundles the CLI for a fast start (issue 6): dist/dfw.cjs holds the whole CLI in one CommonJS
-// file (Node resolves and loads one file instead of a few hundred), dist/dfw.cjs.cache its V8
-// code cache, and dist/dfw.mjs, the package's bin, loads the two (src/cli/code-cache.ts).
+// Bundles the CLI for a fast start (issue 6): dist/cli.cjs holds the whole CLI in one CommonJS
+// file (Node resolves and loads one file instead of a few hundred), dist/cli.cjs.cache its V8
+// code cache, and dist/dfw.cjs, the package's bin, loads the two (src/cli/code-cache.ts).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,30 +19,31 @@ const lazyStringWidth = {
   resolveId: (source, importer) => (source === 'string-width' && importer !== stringWidth ? stringWidth : undefined),
 };
 
-rmSync(join(dist, 'dfw.cjs.cache'), { force: true });
+// import.meta does not exist in CommonJS: code that reads import.meta.url gets the file's URL.
+const importMetaUrl = {
+  define: { 'import.meta.url': '__import_meta_url' },
+  banner: 'const __import_meta_url = require("node:url").pathToFileURL(__filename).href;',
+};
+
+rmSync(join(dist, 'cli.cjs.cache'), { force: true });
 await build({
   input: join(dist, 'cli', 'main.js'),
   platform: 'node',
   logLevel: 'warn',
   plugins: [lazyStringWidth],
-  // import.meta does not exist in CommonJS: yargs-parser needs its url (for createRequire), and
-  // yargs its resolve only for `extends` in a config file, which dfw does not use.
-  transform: { define: { 'import.meta.url': '__import_meta_url', 'import.meta.resolve': 'undefined' } },
-  output: {
-    file: join(dist, 'dfw.cjs'),
-    format: 'cjs',
-    codeSplitting: false,
-    minify,
-    banner: 'const __import_meta_url = require("node:url").pathToFileURL(__filename).href;',
-  },
+  // yargs-parser needs import.meta.url (for createRequire); yargs reads import.meta.resolve
+  // only for `extends` in a config file, which dfw does not use.
+  transform: { define: { ...importMetaUrl.define, 'import.meta.resolve': 'undefined' } },
+  output: { file: join(dist, 'cli.cjs'), format: 'cjs', codeSplitting: false, minify, banner: importMetaUrl.banner },
 });
 await build({
   input: join(dist, 'cli', 'bin.js'),
   platform: 'node',
   logLevel: 'warn',
-  output: { file: join(dist, 'dfw.mjs'), format: 'esm', codeSplitting: false, minify },
+  transform: { define: importMetaUrl.define },
+  output: { file: join(dist, 'dfw.cjs'), format: 'cjs', codeSplitting: false, minify, banner: importMetaUrl.banner },
 });
-chmodSync(join(dist, 'dfw.mjs'), 0o755);
+chmodSync(join(dist, 'dfw.cjs'), 0o755);
 
 const train = spawnSync(process.execPath, [join(here, 'train-code-cache.mjs')], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
 if (train.status !== 0) {

@@ -1,4 +1,4 @@
-// Loads the bundled CLI (dist/dfw.cjs) with V8's code cache (dist/dfw.cjs.cache), made at build
+// Loads the bundled CLI (dist/cli.cjs) with V8's code cache (dist/cli.cjs.cache), made at build
 // time after a training run. With it, Node deserializes bytecode instead of parsing and compiling
 // ~600 kB of JavaScript on every start: about 45 ms of a 100k-line transform's 330 ms, on the
 // bench machine (issue 6).

@@ -1,4 +1,4 @@
-// Build-time stand-in for the `string-width` package inside dist/dfw.cjs (see bundle.mjs).
+// Build-time stand-in for the `string-width` package inside dist/cli.cjs (see bundle.mjs).
 // yargs' help layout (cliui, wrap-ansi, yargs itself) imports three copies of string-width, and
 // each builds an Intl.Segmenter and Unicode-property regexes as soon as its module loads: about
 // 20 ms of every dfw run, help or not, plus a new emoji regex per character measured.

@@ -1,12 +1,12 @@
-// Build step (run by bundle.mjs, stdout discarded): loads dist/dfw.cjs as the bin does, runs
+// Build step (run by bundle.mjs, stdout discarded): loads dist/cli.cjs as the bin does, runs
 // the commands a user runs most on a small real dump, so that V8 has compiled what they use,
-// then writes dist/dfw.cjs.cache. Functions the runs did not reach compile lazily as usual.
+// then writes dist/cli.cjs.cache. Functions the runs did not reach compile lazily as usual.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBundle, writeCodeCache } from '../../dist/cli/code-cache.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const file = join(root, 'dist', 'dfw.cjs');
+const file = join(root, 'dist', 'cli.cjs');
 const dump = join(root, 'fixtures', 'iptables', 'docker29.nft.v4');
 const policy = join(root, 'fixtures', 'demo', 'policy.yaml');
 const runs = [
@@ -23,4 +23,4 @@ for (const argv of runs) {
   if (process.exitCode) throw new Error(`training run failed: dfw ${argv.join(' ')} (exit ${process.exitCode})`);
 }
 const bytes = writeCodeCache(bundle, `${file}.cache`);
-process.stderr.write(bytes > 0 ? `dist/dfw.cjs.cache: ${bytes} bytes of code cache\n` : 'no code cache: this Node has no zlib.crc32 (Node 20.15 or later); dfw starts slower\n');
+process.stderr.write(bytes > 0 ? `dist/cli.cjs.cache: ${bytes} bytes of code cache\n` : 'no code cache: this Node has no zlib.crc32 (Node 20.15 or later); dfw starts slower\n');

@@ -28,7 +28,7 @@ import { createNetns, netnsUnavailable } from './netns.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const out = join(root, 'bench-out');
-let dfwMain = join(root, 'dist', 'dfw.mjs');
+let dfwMain = join(root, 'dist', 'dfw.cjs');
 const policy = join(here, 'policy.yaml');
 const baseline = join(here, 'baseline.mjs');
 const NODE = process.execPath;
@@ -60,13 +60,13 @@ const opts = { sizes: ['10k', '100k', '1M'], runs: 5, cellBudget: 45, timeout: 3
       process.stdout.write(
         'usage: node test/bench/run.mjs [--sizes 10k,100k,1M] [--runs 5] [--cell-budget 45]\n' +
           '                                [--timeout 300] [--no-iptables] [--ipset-members 100k]\n' +
-          '                                [--dfw dist/dfw.mjs] [--no-snapshot]\n' +
+          '                                [--dfw dist/dfw.cjs] [--no-snapshot]\n' +
           '  --runs N          runs per measurement (median); a cell whose first run is slow gets\n' +
           '                    fewer, so that it takes about --cell-budget seconds (at least 1 run)\n' +
           '  --timeout S       per run; a run over it is reported as a timeout\n' +
           '  --dfw FILE        the dfw CLI to run with node (default: a copy of dist/ taken at start,\n' +
           '                    so that a concurrent rebuild cannot change dfw in the middle of a run)\n' +
-          '  --no-snapshot     run dist/dfw.mjs in place\n' +
+          '  --no-snapshot     run dist/dfw.cjs in place\n' +
           'Results: a Markdown table on stdout, bench-out/results.md and bench-out/results.json.\n',
       );
       process.exit(0);
@@ -256,12 +256,12 @@ if (!dfwMissing && opts.snapshot) {
   for (let attempt = 1; attempt <= 3; attempt++) {
     rmSync(snapshotDir, { recursive: true, force: true });
     cpSync(join(root, 'dist'), snapshotDir, { recursive: true });
-    const ok = spawnSync(NODE, [join(snapshotDir, 'dfw.mjs'), '--help'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
+    const ok = spawnSync(NODE, [join(snapshotDir, 'dfw.cjs'), '--help'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
     if (ok) break;
     log(`dist/ snapshot ${attempt} does not run (a build in progress?)${attempt < 3 ? ': retrying in 10 s' : ': using it anyway'}`);
     if (attempt < 3) spawnSync('sleep', ['10']);
   }
-  dfwMain = join(snapshotDir, 'dfw.mjs');
+  dfwMain = join(snapshotDir, 'dfw.cjs');
   process.on('exit', () => rmSync(snapshotDir, { recursive: true, force: true }));
   process.on('SIGINT', () => process.exit(130));
   process.on('SIGTERM', () => process.exit(143));
@@ -529,7 +529,7 @@ writeFileSync(
       rows: allCells.map((c) => ({
         size: c.group,
         command: c.command,
-        argv: c.argv.map((a) => (a === NODE ? 'node' : a === dfwMain && snapshotDir ? 'dist/dfw.mjs' : shown(a))),
+        argv: c.argv.map((a) => (a === NODE ? 'node' : a === dfwMain && snapshotDir ? 'dist/dfw.cjs' : shown(a))),
         file: shown(c.file),
         lines: c.lines,
         status: c.result ? (c.result.startsWith('skipped') ? 'skipped' : 'failed') : 'ok',

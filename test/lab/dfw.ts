@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { FAMILIES, LAB, type Family, type Lab } from './topology.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const CLI = join(REPO, 'dist', 'dfw.mjs');
+export const CLI = join(REPO, 'dist', 'dfw.cjs');
 
 export interface CliResult {
   status: number;
@@ -15,7 +15,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `node dist/dfw.mjs ARGS` with an optional stdin (bounded: 60 s). */
+/** Runs `node dist/dfw.cjs ARGS` with an optional stdin (bounded: 60 s). */
 export function dfw(args: string[], input?: string): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     input,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ROOT } from './fixtures.js';
 
 // The bin of the package, as users run it (the bundled CLI).
-export const CLI = join(ROOT, 'dist', 'dfw.mjs');
+export const CLI = join(ROOT, 'dist', 'dfw.cjs');
 
 export interface CliResult {
   status: number;
