@@ -80,4 +80,39 @@ describe('fast path equals the plain path', () => {
     const text = rules.join('\n');
     expect(JSON.stringify(parseIptables(text))).toBe(JSON.stringify(parseIptables(text, { cache: false })));
   });
+
+  // The in-place check of a user chain's line (plainUserDecl) and everything it hands on.
+  const declLines: [string, string][] = [
+    ['plain', ':KUBE-SEP-4UC34Y4RNLVVWIFY - [0:0]'],
+    ['28 bytes, the most', `:${'C'.repeat(28)} - [0:0]`],
+    ['29 bytes', `:${'C'.repeat(29)} - [0:0]`],
+    ['non-ASCII, 28 bytes in 14 characters', `:${'é'.repeat(14)} - [0:0]`],
+    ['non-ASCII, 30 bytes in 10 characters', `:${'€'.repeat(10)} - [0:0]`],
+    ['name starting with -', ':-X - [0:0]'],
+    ['name starting with !', ':!X - [0:0]'],
+    ['built-in chain, policy -', ':INPUT - [0:0]'],
+    ['built-in chain, policy DROP', ':FORWARD DROP [1:2]'],
+    ['user chain, policy ACCEPT', ':MINE ACCEPT [0:0]'],
+    ['big counters', ':MINE - [18446744073709551615:18446744073709551615]'],
+    ['counters without packets', ':MINE - [:0]'],
+    ['counters without bytes', ':MINE - [0:]'],
+    ['counters not closed', ':MINE - [0:0'],
+    ['something after the counters', ':MINE - [0:0] x'],
+    ['two spaces', ':MINE  - [0:0]'],
+    ['no counters', ':MINE -'],
+    ['empty name', ': - [0:0]'],
+  ];
+
+  it.each(declLines)('a chain line, %s: same result both ways (node or error)', (_, line) => {
+    const text = `*filter\n:INPUT ACCEPT [0:0]\n${line}\n-A INPUT -j ACCEPT\nCOMMIT\n`;
+    const outcome = (cache: boolean) => {
+      try {
+        const dump = parseIptables(text, { cache });
+        return { ok: JSON.stringify(dump), out: printIptables(dump) };
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    };
+    expect(outcome(true)).toEqual(outcome(false));
+  });
 });
