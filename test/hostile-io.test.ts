@@ -10,10 +10,10 @@ import {
   readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeInput, firstInvalidUtf8, MAX_INPUT_BYTES, readInput, writeOutput } from '../src/cli/io.js';
+import { decodeInput, firstInvalidUtf8, MAX_INPUT_BYTES, readInput, writeOutput, writeOutputs } from '../src/cli/io.js';
 import { DfwError } from '../src/errors.js';
 import { CLI, dfw } from './support/cli.js';
 import { FIXTURES } from './support/fixtures.js';
@@ -197,7 +197,7 @@ describe('-o FILE: on any error, nothing is written', () => {
     expect(toStdout.stdout.length).toBe(0);
   });
 
-  it('a rename that fails (-o names a folder): exit 2, the folder untouched, no temporary file', () => {
+  it('-o names a folder (the rename would fail): exit 2, the folder untouched, no temporary file', () => {
     const dir = folder('rename');
     const target = join(dir, 'rules.v4');
     mkdirSync(target);
@@ -270,9 +270,90 @@ describe('-o FILE: on any error, nothing is written', () => {
       expect(readdirSync(dir)).toEqual(['rules.v4']);
     });
   });
+
+  mountIt(`dfw bundle: one file of the bundle on a read-only file system: none of the others changes${mountReason ? ` (skipped: ${mountReason})` : ''}`, { timeout: 60_000 }, () => {
+    const dir = folder('bundle-partial');
+    const out = join(dir, 'bundle');
+    const first = dfw(['bundle', '--policy', POLICY, '--out', out]);
+    expect(first.status, first.stderr).toBe(0);
+    const order = first.stdout.trim().split('\n').map((p) => basename(p)); // bundle order
+    const before = new Map(order.map((f) => [f, readFileSync(join(out, f), 'utf8')]));
+    // Another policy name changes the rule files (and maybe others): see which, in a spare folder.
+    const other = join(dir, 'other.yaml');
+    writeFileSync(other, readFileSync(POLICY, 'utf8').replace(/^name: \S+/m, 'name: other'));
+    const spare = join(dir, 'spare');
+    expect(dfw(['bundle', '--policy', other, '--out', spare]).status).toBe(0);
+    const changed = order.filter((f) => readFileSync(join(spare, f), 'utf8') !== before.get(f));
+    expect(changed.length).toBeGreaterThanOrEqual(2);
+    // The last changed file, in the order they are written, lives on a read-only file system.
+    const last = changed.at(-1)!;
+    withTmpfs('bundle-ro', 256, (ro) => {
+      writeFileSync(join(ro, last), before.get(last)!);
+      rmSync(join(out, last));
+      symlinkSync(join(ro, last), join(out, last));
+      expect(spawnSync('mount', ['-o', 'remount,ro', ro]).status).toBe(0);
+      const r = dfw(['bundle', '--policy', other, '--out', out]);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/EROFS/);
+      expect(r.stdout).toBe('');
+      for (const f of order) expect(readFileSync(join(out, f), 'utf8'), f).toBe(before.get(f));
+      expect(leftovers(out)).toEqual([]);
+    });
+  });
 });
 
 // ---- hostile input ----------------------------------------------------------------------------
+
+describe('several results at once (--diff FILE with -o FILE, a bundle): both or neither', () => {
+  it('transform and ipset: -o that cannot be written leaves --diff FILE unwritten, and the old one unchanged', () => {
+    const dir = folder('diff-and-o');
+    const diffFile = join(dir, 'changes.diff');
+    const missing = join(dir, 'no-such-folder', 'rules.v4');
+    const asFolder = join(dir, 'a-folder');
+    mkdirSync(asFolder);
+    for (const out of [missing, asFolder]) {
+      const r = dfw(['transform', FIXTURE, '-p', POLICY, '--diff', diffFile, '-o', out]);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/cannot write: (ENOENT|EISDIR)/);
+      expect(existsSync(diffFile)).toBe(false);
+      expect(leftovers(dir)).toEqual([]);
+    }
+    writeFileSync(diffFile, 'old diff\n');
+    const ipsetPolicy = join(dir, 'sets.yaml');
+    writeFileSync(ipsetPolicy, 'version: 1\nname: t\nexternal: [eth0]\nsources: [set:friends]\nipsets:\n  friends:\n    type: hash:ip\n    entries: [192.0.2.9]\n');
+    const r = dfw(['ipset', '-p', ipsetPolicy, '--diff', diffFile, '-o', missing], '');
+    expect(r.status, r.stderr).toBe(2);
+    expect(readFileSync(diffFile, 'utf8')).toBe('old diff\n');
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('both written when both can be: the diff in FILE, the result in -o FILE', () => {
+    const dir = folder('diff-and-o-ok');
+    const r = dfw(['transform', FIXTURE, '-p', POLICY, '--diff', join(dir, 'changes.diff'), '-o', join(dir, 'rules.v4')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(join(dir, 'changes.diff'), 'utf8')).toMatch(/^--- /);
+    expect(readFileSync(join(dir, 'rules.v4'), 'utf8')).toBe(dfw(['transform', FIXTURE, '-p', POLICY]).stdout);
+  });
+
+  it('library: a producer that fails after another file was written in full leaves both files as they were', () => {
+    const dir = folder('outputs-lib');
+    const a = join(dir, 'a');
+    const b = join(dir, 'b');
+    writeFileSync(a, 'old a\n');
+    writeFileSync(b, 'old b\n');
+    expect(() =>
+      writeOutputs([
+        { text: 'new a\n', path: a },
+        { text: () => { throw new DfwError('b cannot be printed'); }, path: b },
+      ]),
+    ).toThrow('b cannot be printed');
+    expect([readFileSync(a, 'utf8'), readFileSync(b, 'utf8')]).toEqual(['old a\n', 'old b\n']);
+    expect(leftovers(dir)).toEqual([]);
+    writeOutputs([{ text: 'new a\n', path: a }, { text: 'new b\n', path: b }]);
+    expect([readFileSync(a, 'utf8'), readFileSync(b, 'utf8')]).toEqual(['new a\n', 'new b\n']);
+  });
+});
 
 describe('input that is not a text dump: a clear message and exit 2, quickly', () => {
   it('not UTF-8: names the file, the line and the byte', () => {

@@ -137,6 +137,12 @@ export function firstInvalidUtf8(buf: Buffer): number {
 /** Produces text in chunks: calls `emit` for each, in order. */
 export type Producer = (emit: (chunk: string) => void) => void;
 
+/** One result of a command: its text, and where it goes (undefined, '' or '-': stdout). */
+export interface Output {
+  text: string | Producer;
+  path: string | undefined;
+}
+
 /**
  * Writes `text` to stdout, or atomically to `path`: a temporary file in the same folder,
  * flushed, given the mode and owner of the file it replaces, then renamed over it (over the
@@ -145,22 +151,55 @@ export type Producer = (emit: (chunk: string) => void) => void;
  * existing file is left as it was, and stdout gets nothing.
  */
 export function writeOutput(text: string | Producer, path: string | undefined): void {
-  const produce: Producer = typeof text === 'string' ? (emit) => emit(text) : text;
-  if (path === undefined || path === '-' || path === '') {
-    // Produce everything before writing anything: a printer error in the middle (a rule over
-    // iptables-restore's limits, say) must not leave the first part of the result on stdout.
-    const chunks: string[] = [];
-    produce((chunk) => chunks.push(chunk));
-    try {
-      // Straight to fd 1, not through process.stdout: no Buffer copy of every chunk, and a
-      // reader that goes away (EPIPE) is an error here rather than an unhandled stream event.
-      for (const chunk of chunks) writeAll(1, chunk);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new DfwError(`cannot write to stdout: ${code ?? (e as Error).message}${code === 'EPIPE' ? ' (the reading end was closed before the output was complete)' : ''}`);
+  writeOutputs([{ text, path }]);
+}
+
+/**
+ * Writes several results as one (--diff FILE next to -o FILE, the files of a bundle): each
+ * file is produced in full into its temporary file and stdout into memory first; only when all
+ * are complete are the files renamed into place, in order, and then stdout written. An error
+ * before that leaves every file as it was and stdout empty.
+ */
+export function writeOutputs(outputs: readonly Output[]): void {
+  const staged: Staged[] = [];
+  const stdout: string[] = [];
+  try {
+    for (const o of outputs) {
+      const produce: Producer = typeof o.text === 'string' ? (emit) => emit(o.text as string) : o.text;
+      // Produce everything before writing anything: a printer error in the middle (a rule over
+      // iptables-restore's limits, say) must not leave the first part of the result anywhere.
+      if (o.path === undefined || o.path === '-' || o.path === '') produce((chunk) => stdout.push(chunk));
+      else staged.push(stage(produce, o.path));
     }
-    return;
+  } catch (e) {
+    for (const s of staged) s.discard();
+    throw e;
   }
+  for (let i = 0; i < staged.length; i++) {
+    try {
+      staged[i]!.commit();
+    } catch (e) {
+      for (const rest of staged.slice(i + 1)) rest.discard();
+      throw e;
+    }
+  }
+  try {
+    // Straight to fd 1, not through process.stdout: no Buffer copy of every chunk, and a
+    // reader that goes away (EPIPE) is an error here rather than an unhandled stream event.
+    for (const chunk of stdout) writeAll(1, chunk);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DfwError(`cannot write to stdout: ${code ?? (e as Error).message}${code === 'EPIPE' ? ' (the reading end was closed before the output was complete)' : ''}`);
+  }
+}
+
+/** A result written in full to its temporary file, waiting to be renamed over its target. */
+interface Staged {
+  commit(): void;
+  discard(): void;
+}
+
+function stage(produce: Producer, path: string): Staged {
   let target = path;
   try {
     target = realpathSync(path);
@@ -169,13 +208,27 @@ export function writeOutput(text: string | Producer, path: string | undefined): 
   }
   const dir = dirname(target);
   const tmp = join(dir, `.${basename(target)}.dfw-${process.pid}.tmp`);
-  let old: { mode: number; uid: number; gid: number } | undefined;
+  const discard = () => {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* nothing to remove */
+    }
+  };
+  const cannotWrite = (e: unknown): DfwError => {
+    if (e instanceof DfwError) return e; // the result itself is wrong: say why, not "cannot write"
+    const err = e as NodeJS.ErrnoException;
+    return new DfwError(`${path}: cannot write: ${err.code ?? err.message}${err.code === 'ENOSPC' ? ' (no space left on the device; the file was not changed)' : ''}`);
+  };
+  let old: { mode: number; uid: number; gid: number; folder: boolean } | undefined;
   try {
     const st = statSync(target);
-    old = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    old = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, folder: st.isDirectory() };
   } catch {
     old = undefined;
   }
+  // The rename would fail: say so now, before another file of the same write is renamed.
+  if (old?.folder) throw new DfwError(`${path}: cannot write: EISDIR`);
   let fd: number | undefined;
   try {
     // O_EXCL: never write through a file or link someone else put at the temporary name.
@@ -193,29 +246,31 @@ export function writeOutput(text: string | Producer, path: string | undefined): 
         /* not root: the file keeps our owner, as with any editor */
       }
     }
-    renameSync(tmp, target);
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
+    discard();
+    throw cannotWrite(e);
+  }
+  const commit = () => {
     try {
-      unlinkSync(tmp);
+      renameSync(tmp, target);
+    } catch (e) {
+      discard();
+      throw cannotWrite(e);
+    }
+    try {
+      // Make the rename itself durable.
+      const d = openSync(dir, 'r');
+      try {
+        fsyncSync(d);
+      } finally {
+        closeSync(d);
+      }
     } catch {
-      /* nothing to remove */
+      /* some file systems cannot sync a folder */
     }
-    if (e instanceof DfwError) throw e; // the result itself is wrong: say why, not "cannot write"
-    const err = e as NodeJS.ErrnoException;
-    throw new DfwError(`${path}: cannot write: ${err.code ?? err.message}${err.code === 'ENOSPC' ? ' (no space left on the device; the file was not changed)' : ''}`);
-  }
-  try {
-    // Make the rename itself durable.
-    const d = openSync(dir, 'r');
-    try {
-      fsyncSync(d);
-    } finally {
-      closeSync(d);
-    }
-  } catch {
-    /* some file systems cannot sync a folder */
-  }
+  };
+  return { commit, discard };
 }
 
 /**

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { BUNDLE_FILE_NAMES, buildBundle, compareBundle } from '../../bundle/index.js';
 import { DfwError } from '../../errors.js';
 import { defineCommand } from '../command.js';
-import { writeOutput } from '../io.js';
+import { writeOutputs } from '../io.js';
 import { atPolicyPosition, readPolicy } from '../policy-input.js';
 
 interface Args {
@@ -104,12 +104,11 @@ export const bundleCommand = defineCommand({
       throw new DfwError(`${dir}: cannot make the folder: ${code(e)}`);
     }
     const changed = new Set(differences.map((d) => d.name));
-    // In bundle order (sets, rules, then units): each file is replaced atomically.
-    for (const f of bundle.files) {
-      if (!changed.has(f.name)) continue;
-      writeOutput(f.text, join(dir, f.name));
-      process.stdout.write(`${join(dir, f.name)}\n`);
-    }
+    // All the changed files at once, renamed into place in bundle order (sets, rules, then
+    // units) only when every one is written: a failure leaves the old bundle as it was.
+    const files = bundle.files.filter((f) => changed.has(f.name));
+    writeOutputs(files.map((f) => ({ text: f.text, path: join(dir, f.name) })));
+    for (const f of files) process.stdout.write(`${join(dir, f.name)}\n`);
     for (const d of differences) {
       if (d.status !== 'stale') continue;
       const path = join(dir, d.name);

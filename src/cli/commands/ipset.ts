@@ -4,7 +4,7 @@ import { DfwError } from '../../errors.js';
 import { looksLikeIpset, parseIpset, reconcileIpsets, type IpsetDump, type ReconcileMode } from '../../ipset/index.js';
 import { referencedSets } from '../../policy/load.js';
 import { defineCommand } from '../command.js';
-import { type Input, readInput, warn, writeOutput } from '../io.js';
+import { type Input, readInput, warn, writeOutput, writeOutputs } from '../io.js';
 import { readPolicy } from '../policy-input.js';
 import { outputOptions, type OutputArgs } from './output-options.js';
 
@@ -83,8 +83,8 @@ export const ipsetCommand = defineCommand({
       writeOutput(result.diff, args.o);
       return 0;
     }
-    if (args.diff !== undefined) writeOutput(result.diff, args.diff);
-    writeOutput(result.text, args.o);
+    // With --diff FILE, the diff and the restore file are written together: both, or neither.
+    writeOutputs([...(args.diff !== undefined ? [{ text: result.diff, path: args.diff }] : []), { text: result.text, path: args.o }]);
     return 0;
   },
 });
