@@ -62,6 +62,10 @@ export type { IpsetDump, IpsetLine } from './ipset/ast.js';
 export { ipsetToJson, ipsetFromJson } from './ipset/json.js';
 export * as ipset from './ipset/index.js';
 
+// boot and restart persistence: the files `dfw bundle` writes, built in memory (the CLI writes them)
+export { buildBundle, compareBundle, bundleOptions, BUNDLE_FILE_NAMES } from './bundle/index.js';
+export type { Bundle, BundleFile, BundleDifference, BundleOptions } from './bundle/index.js';
+
 // either kind of dump, recognised by content
 export { parseDump, printDump, dumpToJson, dumpFromJson, isIptablesDump } from './dump.js';
 export type { Dump } from './dump.js';

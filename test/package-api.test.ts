@@ -1,7 +1,7 @@
 // dfw as a user sees it: the package imported by its name, a plugin, a jq edit through the
 // JSON form; each loads with the real iptables-restore. README shows these same commands.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,23 @@ describe('the package and its examples', () => {
     expect(r.stdout.split('\n')).toContain('-A DOCKER-USER -s 203.0.113.0/24 -i eth0 -p tcp -m tcp --dport 22 -m comment --comment "no ssh from there" -j DROP');
     // Nothing else changed.
     expect(r.stdout.split('\n').length).toBe(readFileSync(fixture, 'utf8').split('\n').length + 1);
+  });
+
+  it('imported by its name, buildBundle gives the files dfw bundle writes, byte for byte', () => {
+    const policy = join(FIXTURES, 'policies', 'web.yaml');
+    const script = `import { readFileSync } from 'node:fs';
+import { buildBundle, loadPolicy } from 'dfw';
+const text = readFileSync(process.argv[2], 'utf8');
+const bundle = buildBundle(loadPolicy(text, process.argv[2]), text);
+process.stdout.write(JSON.stringify(bundle.files));`;
+    writeFileSync(join(tmp, 'bundle.mjs'), script);
+    const r = spawnSync(process.execPath, [join(tmp, 'bundle.mjs'), policy], { cwd: tmp, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const files = JSON.parse(r.stdout) as { name: string; text: string }[];
+    const out = join(tmp, 'bundle-out');
+    expect(dfw(['bundle', '--policy', policy, '--out', out]).status).toBe(0);
+    expect(files.map((f) => f.name).sort()).toEqual(readdirSync(out).sort());
+    for (const f of files) expect(f.text, f.name).toBe(readFileSync(join(out, f.name), 'utf8'));
   });
 
   it('README shows the plugin and jq examples that these tests run', () => {
