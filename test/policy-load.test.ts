@@ -376,6 +376,15 @@ describe('loadPolicy: bad policies', () => {
     ['entry with a NUL', `${head}ipsets:\n  s:\n    type: hash:ip\n    entries: ["192.0.2.1\\0"]\n`, 'ipsets.s.entries[0]', 7, 'control character (\\u0000)'],
     ['bitmap with inet6', `${head}ipsets:\n  s:\n    type: bitmap:ip\n    family: inet6\n`, 'ipsets.s.family', 7, 'IPv4 only'],
     ['non-string key', `${head}1: x\n`, '', 4, 'keys must be strings'],
+    // YAML 1.1 tags the yaml package knows: their values are not plain text.
+    ['a !!binary name', 'version: 1\nname: !!binary d2Vi\nexternal: eth0\n', 'name', 2, 'a !!binary value: a policy holds plain YAML values'],
+    ['a !!timestamp port', rule('proto: tcp', 'port: !!timestamp 2001-01-01'), 'allow[0].port', 6, 'a !!timestamp value'],
+    ['a !!set of sources', `${head}sources: !!set {192.0.2.1: null}\n`, 'sources', 4, 'a !!set value'],
+    ['a !!binary entry', `${head}ipsets:\n  s:\n    type: hash:ip\n    entries: [!!binary MTky]\n`, 'ipsets.s.entries[0]', 7, 'a !!binary value'],
+    // Characters a terminal would not show are escaped in the message.
+    ['NEL in a name', 'version: 1\nname: "a\\u0085b"\nexternal: eth0\n', 'name', 2, 'the value "a\\u0085b" contains a control character (\\u0085)'],
+    ['right-to-left override in a rule name', rule('name: "ok\\u202edb"', 'proto: tcp', 'port: 80'), 'allow[0].name', 5, '"ok\\u202edb"'],
+    ['line separator in an interface', 'version: 1\nname: t\nexternal: "eth\\u20280"\n', 'external', 3, '"eth\\u20280"'],
   ];
 
   it.each(bad)('%s', (_what, text, path, line, fragment) => {

@@ -168,6 +168,15 @@ function grammarError(out: Extract<Outcome, { ok: false }>, tokens: readonly Ips
 }
 
 /**
+ * The lexer drops `""` words, as ipset restore does: a value written `""` is no value at all.
+ * When the grammar then misses a value, say so, or the message points at a word that is there.
+ */
+function droppedEmpty(raw: string, at: IpsetToken | undefined): string {
+  const before = raw.slice(0, at === undefined ? raw.length : at.offset);
+  return /(^|[ \t])""([ \t]|$)/.test(before) ? ' ("" is an empty value, which ipset restore reads as no value: "Missing mandatory argument")' : '';
+}
+
+/**
  * Parses an `ipset save` dump or `ipset restore` file. Throws DfwSyntaxError at the first problem.
  *
  *   const sets = parseIpset(execOutput, 'ipset save'); printIpset(sets) === execOutput;
@@ -216,7 +225,7 @@ export function parseIpset(text: string, file: string): IpsetDump {
     const out = parseTokens(tokens);
     if (!out.ok) {
       const tok = tokens[out.at];
-      fail(grammarError(out, tokens), tok === undefined ? shown.trimEnd().length : tok.offset);
+      fail(grammarError(out, tokens) + droppedEmpty(raw, tok), tok === undefined ? shown.trimEnd().length : tok.offset);
       continue;
     }
     const tree = out.tree;

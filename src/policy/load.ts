@@ -19,7 +19,7 @@ import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yam
 import type { Document, Node as YamlNode, Scalar, YAMLMap } from 'yaml';
 import { DfwSyntaxError } from '../errors.js';
 import { parseCidr } from './addresses.js';
-import { checkInterface, checkPolicyName, checkRuleName, checkSetName, firstControl } from './names.js';
+import { checkInterface, checkPolicyName, checkRuleName, checkSetName, firstControl, quoted } from './names.js';
 import { PORT_EXPECTED, parsePortNumber, parsePortString } from './ports.js';
 import { didYouMean } from './suggest.js';
 import type { AllowRule, Family, IpsetSpec, Policy, PortRange, Source } from './types.js';
@@ -66,7 +66,7 @@ export function formatPath(path: Path): string {
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
     else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
+    else out += `[${quoted(seg)}]`;
   }
   return out;
 }
@@ -82,7 +82,7 @@ function describe(node: YamlNode | null): string {
   if (isSeq(node)) return 'a list';
   if (isScalar(node)) {
     const v = node.value;
-    if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+    if (typeof v === 'string') return quoted(v.length > 60 ? `${v.slice(0, 60)}…` : v);
     if (typeof v === 'number') return node.source ?? String(v);
     return String(v);
   }
@@ -162,11 +162,29 @@ class Loader {
     }
   }
 
+  /** Refuses explicit tags outside YAML 1.2's core schema anywhere under `node`. */
+  refuseTags(node: YamlNode | null, path: Path): void {
+    if (node === null) return;
+    const tag = node.tag?.replace(/^tag:yaml\.org,2002:/, '!!');
+    if (tag !== undefined && !CORE_TAGS.has(tag)) {
+      this.fail(node, path, `a ${tag} value: a policy holds plain YAML values (strings, numbers, booleans, lists, mappings); write the value itself`);
+    }
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = pair.key as YamlNode | null;
+        this.refuseTags(key, path);
+        this.refuseTags(pair.value as YamlNode | null, [...path, isScalar(key) ? String(key.value) : '?']);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => this.refuseTags(item as YamlNode | null, [...path, i]));
+    }
+  }
+
   /** Refuses control characters in any string taken from the policy. */
   checkText(node: YamlNode, path: Path, s: string, what = 'value'): void {
     const c = firstControl(s);
     if (c !== undefined) {
-      this.fail(node, path, `the ${what} ${JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s)} contains a control character (${c}): policy strings end up in files that root loads`);
+      this.fail(node, path, `the ${what} ${quoted(s.length > 60 ? `${s.slice(0, 60)}…` : s)} contains a control character (${c}): policy strings end up in files that root loads`);
     }
   }
 
@@ -304,7 +322,7 @@ class Loader {
       const bad = checkInterface(s);
       if (bad !== undefined) this.fail(it.node, it.path, bad);
       const dup = out.indexOf(s);
-      if (dup >= 0) this.fail(it.node, it.path, `interface ${JSON.stringify(s)} is listed twice (also external[${dup}])`);
+      if (dup >= 0) this.fail(it.node, it.path, `interface ${quoted(s)} is listed twice (also external[${dup}])`);
       out.push(s);
     }
     return out;
@@ -320,7 +338,7 @@ class Loader {
       if (first) {
         const firstName = first.nameNode ? `${formatPath(first.path)}.name` : `${formatPath(first.path)}, named by default`;
         const whatHere = r.nameNode ? '' : ' (the default name of this rule)';
-        this.fail(r.nameNode ?? r.node, r.nameNode ? [...r.path, 'name'] : r.path, `duplicate rule name ${JSON.stringify(r.rule.name)}${whatHere}; already used by ${firstName}`);
+        this.fail(r.nameNode ?? r.node, r.nameNode ? [...r.path, 'name'] : r.path, `duplicate rule name ${quoted(r.rule.name)}${whatHere}; already used by ${firstName}`);
       }
       seen.set(r.rule.name, r);
     }
@@ -337,7 +355,7 @@ class Loader {
     if (nameField) {
       name = this.name(nameField, [...path, 'name'], checkRuleName);
       if (RESERVED_RULE_NAMES.includes(name)) {
-        this.fail(nameField.value ?? nameField.key, [...path, 'name'], `${JSON.stringify(name)} is reserved for the rule dfw generates from the policy's "${name}" setting; choose another name`);
+        this.fail(nameField.value ?? nameField.key, [...path, 'name'], `${quoted(name)} is reserved for the rule dfw generates from the policy's "${name}" setting; choose another name`);
       }
     }
 
@@ -414,7 +432,7 @@ class Loader {
       const dup = out.find((o) => sourceKey(o.source) === key);
       if (dup) {
         const first = formatPath(dup.item.path);
-        const msg = JSON.stringify(s) === describe(dup.item.node) ? `${JSON.stringify(s)} is listed twice; also ${first}` : `${JSON.stringify(s)} is the same as ${first} (both are ${key})`;
+        const msg = quoted(s) === describe(dup.item.node) ? `${quoted(s)} is listed twice; also ${first}` : `${quoted(s)} is the same as ${first} (both are ${key})`;
         this.fail(it.node, it.path, msg);
       }
       out.push({ source, item: it });
@@ -445,17 +463,17 @@ class Loader {
   cidr(s: string, it: Item, role: 'from' | 'sources' | 'to', expected: string): Extract<Source, { kind: 'cidr' }> {
     if (/^(set|ipset)\s*[:=]/i.test(s) || /^all$/i.test(s) || /^any$/i.test(s) || /^0\/0$/.test(s)) {
       const hint = /^0\/0$|^all$/i.test(s) ? ' (everyone is written any)' : /^any$/i.test(s) ? ' ("any" is lowercase)' : ' (sets are written set:NAME)';
-      this.fail(it.node, it.path, `expected ${expected}, found ${JSON.stringify(s)}${hint}`);
+      this.fail(it.node, it.path, `expected ${expected}, found ${quoted(s)}${hint}`);
     }
     const r = parseCidr(s);
-    if (!r.ok) this.fail(it.node, it.path, `expected ${expected}, found ${JSON.stringify(s)}: ${r.reason}`);
+    if (!r.ok) this.fail(it.node, it.path, `expected ${expected}, found ${quoted(s)}: ${r.reason}`);
     const { family, cidr, prefix } = r.value;
     if (prefix === 0) {
       const why =
         role === 'from' ? 'write any' :
         role === 'sources' ? 'it would let everyone through; list trusted sources' :
         'leave "to" out to match every container address';
-      this.fail(it.node, it.path, `${JSON.stringify(s)} matches every IPv${family} address: ${why}`);
+      this.fail(it.node, it.path, `${quoted(s)} matches every IPv${family} address: ${why}`);
     }
     return { kind: 'cidr', family, cidr };
   }
@@ -474,10 +492,10 @@ class Loader {
     for (const it of items) {
       const s = this.str(it.node, it.path, expected, it.node);
       if (s === 'any') this.fail(it.node, it.path, 'leave "to" out to match every container address ("any" is not needed)');
-      if (s.startsWith('set:')) this.fail(it.node, it.path, `expected ${expected}, found ${JSON.stringify(s)} (sets are not supported in "to")`);
+      if (s.startsWith('set:')) this.fail(it.node, it.path, `expected ${expected}, found ${quoted(s)} (sets are not supported in "to")`);
       const c = this.cidr(s, it, 'to', expected);
       const dup = out.findIndex((o) => o.cidr === c.cidr);
-      if (dup >= 0) this.fail(it.node, it.path, `${JSON.stringify(s)} is listed twice (as ${c.cidr}); also ${formatPath(where[dup] ?? path)}`);
+      if (dup >= 0) this.fail(it.node, it.path, `${quoted(s)} is listed twice (as ${c.cidr}); also ${formatPath(where[dup] ?? path)}`);
       out.push(c);
       where.push(it.path);
     }
@@ -507,7 +525,7 @@ class Loader {
     const typeNode = this.present(typeField, [...path, 'type'], 'an ipset type (e.g. hash:ip)');
     const type = this.str(typeNode, [...path, 'type'], 'an ipset type (e.g. hash:ip)', typeField.key);
     if (!IPSET_TYPES.includes(type)) {
-      this.fail(typeNode, [...path, 'type'], `unknown ipset type ${JSON.stringify(type)}${didYouMean(type, IPSET_TYPES)}; expected one of: ${IPSET_TYPES.join(', ')}`);
+      this.fail(typeNode, [...path, 'type'], `unknown ipset type ${quoted(type)}${didYouMean(type, IPSET_TYPES)}; expected one of: ${IPSET_TYPES.join(', ')}`);
     }
 
     const familyField = fields.get('family');
@@ -623,6 +641,9 @@ function sourceKey(s: Source): string {
   return s.kind === 'any' ? 'any' : s.kind === 'set' ? `set:${s.name}` : s.cidr;
 }
 
+/** Tags of YAML 1.2's core schema: writing one explicitly changes nothing dfw cares about. */
+const CORE_TAGS = new Set(['!!str', '!!int', '!!float', '!!bool', '!!null', '!!map', '!!seq']);
+
 /**
  * Parses, validates and normalises a policy. `file` is only used in error positions.
  * @throws DfwSyntaxError for every problem, at the offending node.
@@ -639,6 +660,10 @@ export function loadPolicy(text: string, file: string): Policy {
   if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== '1.2') {
     loader.fail(0, [], `dfw reads YAML 1.2 (in YAML ${doc.directives.yaml.version}, yes/no/on/off and y/n are booleans): remove the %YAML directive`);
   }
+  // The yaml package also knows YAML 1.1's !!binary, !!timestamp, !!set, !!omap and !!pairs:
+  // their values are not text (a !!binary is decoded into bytes), and messages would show
+  // something the file does not say. A policy holds plain values.
+  loader.refuseTags(doc.contents as YamlNode | null, []);
   return loader.policy();
 }
 

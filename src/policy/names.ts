@@ -13,6 +13,15 @@ export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
+ * A string quoted for a message, as JSON, with what JSON leaves raw escaped too: DEL, C1
+ * controls (U+0085 NEL...), the line and paragraph separators and format characters (U+200B,
+ * U+202E...). Raw, they are invisible or move the text around them on a terminal.
+ */
+export function quoted(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\p{Cf}]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
  * Shows the first control character (or lone surrogate) of a string as a JSON escape, e.g. `\n`.
  * Both are refused in every policy string.
  */
@@ -35,7 +44,7 @@ function invisible(s: string, what: string): string | undefined {
   const m = INVISIBLE.exec(s);
   if (!m) return undefined;
   const code = `U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-  return `${what} ${JSON.stringify(s)} contains an invisible formatting character (${code}): the file would not show the name the kernel gets`;
+  return `${what} ${quoted(s)} contains an invisible formatting character (${code}): the file would not show the name the kernel gets`;
 }
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
@@ -48,9 +57,9 @@ export const RULE_NAME_MAX = 64;
 function tagPart(s: string, max: number): string | undefined {
   if (s.length === 0) return 'must not be empty';
   if (!NAME.test(s)) {
-    return `${JSON.stringify(s)} may contain only letters, digits, "_", "." and "-" (it becomes part of the rule tag dfw:<policy>:<rule>)`;
+    return `${quoted(s)} may contain only letters, digits, "_", "." and "-" (it becomes part of the rule tag dfw:<policy>:<rule>)`;
   }
-  if (s.length > max) return `${JSON.stringify(s)} is ${s.length} characters long (at most ${max})`;
+  if (s.length > max) return `${quoted(s)} is ${s.length} characters long (at most ${max})`;
   return undefined;
 }
 
@@ -64,7 +73,7 @@ export const checkRuleName = (s: string): string | undefined => tagPart(s, RULE_
  * is iptables' prefix wildcard and counts in the 15 (FORMAT.md 2.3).
  */
 export function checkInterface(s: string): string | undefined {
-  const shown = JSON.stringify(s);
+  const shown = quoted(s);
   if (s.length === 0) return 'an interface name must not be empty';
   if (s === '+') return `${shown} alone matches every interface (iptables-save drops "-i +"): name the external interfaces, e.g. eth0 or eth+`;
   if (/\s/.test(s)) return `interface name ${shown} contains whitespace`;
@@ -87,7 +96,7 @@ export function checkInterface(s: string): string | undefined {
  * and `"` is a quote for both the ipset and iptables-restore tokenizers.
  */
 export function checkSetName(s: string): string | undefined {
-  const shown = JSON.stringify(s);
+  const shown = quoted(s);
   if (s.length === 0) return 'a set name must not be empty';
   if (/\s/.test(s)) return `set name ${shown} contains whitespace`;
   if (s.includes('"')) return `set name ${shown} contains a double quote`;

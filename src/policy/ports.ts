@@ -1,5 +1,6 @@
 // One port item of a policy: `443`, `"443"` or a range `"8000:8100"`, as iptables writes ranges.
 
+import { quoted } from './names.js';
 import type { PortRange } from './types.js';
 
 export type PortResult = { ok: true; value: PortRange } | { ok: false; reason: string };
@@ -35,7 +36,7 @@ export function parsePortNumber(n: number, source: string | undefined): PortResu
 
 /** A string item: `"443"` or `"8000:8100"`. */
 export function parsePortString(s: string): PortResult {
-  const found = `${PORT_EXPECTED}, found ${JSON.stringify(s)}`;
+  const found = `${PORT_EXPECTED}, found ${quoted(s)}`;
   if (DECIMAL.test(s)) {
     const n = Number(s);
     const bad = checkNumber(n, s);
