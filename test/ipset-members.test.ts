@@ -1,7 +1,10 @@
 // Members as ipset stores them: every expected value below was observed with the real
 // `ipset restore` + `ipset save` (v7.17, FORMAT.md 7.2 and 9) unless marked otherwise.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type IpsetOption, type SetTypeName, normalizeElement, normalizeEntryOptions, readHeader } from '../src/ipset/index.js';
+import { fastV4Element } from '../src/ipset/fast-v4.js';
+import { generalElement } from '../src/ipset/members.js';
 
 function header(type: SetTypeName, options: IpsetOption[] = []) {
   const h = readHeader(type, options);
@@ -165,5 +168,59 @@ describe('readHeader', () => {
     expect(readHeader('hash:ip', [{ name: 'timeout', value: '2147484' }])).toMatchObject({ ok: false, reason: /out of range/ });
     expect(readHeader('hash:net', [{ name: 'netmask', value: '24' }])).toMatchObject({ ok: false, reason: /not an option of hash:net/ });
     expect(readHeader('list:set', [{ name: 'family', value: 'inet' }])).toMatchObject({ ok: false, reason: /no family/ });
+  });
+});
+
+describe('the IPv4 fast path (src/ipset/fast-v4.ts) equals the general path', () => {
+  const headers: [string, ReturnType<typeof header>][] = [
+    ['hash:ip', header('hash:ip')],
+    ['hash:ip netmask 24', header('hash:ip', [{ name: 'netmask', value: '24' }])],
+    ['hash:net', header('hash:net')],
+    ['hash:net inet6', header('hash:net', v6)],
+    ['hash:ip inet6', header('hash:ip', v6)],
+    ['hash:ip,port', header('hash:ip,port')],
+  ];
+  // IPv4-looking words: valid ones, and every near miss the general path words an error for.
+  const octet = fc.oneof(
+    { weight: 9, arbitrary: fc.integer({ min: 0, max: 255 }).map(String) },
+    { weight: 1, arbitrary: fc.constantFrom('256', '999', '00', '01', '010', '1000', '', 'a', '-1', ' 1') },
+  );
+  const address = fc.oneof(
+    { weight: 4, arbitrary: fc.tuple(octet, octet, octet, octet).map((p) => p.join('.')) },
+    { weight: 1, arbitrary: fc.array(octet, { minLength: 1, maxLength: 6 }).map((p) => p.join('.')) },
+  );
+  const prefix = fc.oneof(
+    { weight: 4, arbitrary: fc.integer({ min: 0, max: 40 }).map(String) },
+    { weight: 1, arbitrary: fc.constantFrom('', '08', '00', '255.255.255.0', 'x', '3 2') },
+  );
+  const entry = fc.oneof(
+    { weight: 3, arbitrary: address },
+    { weight: 3, arbitrary: fc.tuple(address, prefix).map(([a, p]) => `${a}/${p}`) },
+    { weight: 1, arbitrary: fc.tuple(address, address).map(([a, b]) => `${a}-${b}`) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+  );
+
+  it.each(headers)('%s: same result wherever the fast path answers, on 5,000 random entries', (_, h) => {
+    let answered = 0;
+    fc.assert(
+      fc.property(entry, (e) => {
+        const fast = fastV4Element(h, e);
+        if (fast === undefined) return;
+        answered++;
+        expect(fast, e).toEqual(generalElement(h, e));
+      }),
+      { numRuns: 5000 },
+    );
+    // It answers for the plain types, and never where masks or other families apply.
+    if (_ === 'hash:ip' || _ === 'hash:net') expect(answered).toBeGreaterThan(500);
+    else expect(answered).toBe(0);
+  });
+
+  it('and it answers only for entries the general path accepts', () => {
+    for (const [t, e] of [['hash:ip', '010.0.0.1'], ['hash:net', '10.0.0.0/08'], ['hash:net', '10.0.0.0/0'], ['hash:ip', '10.0.0.0/24'], ['hash:net', '10.0.0.1-10.0.0.9']] as const) {
+      expect(fastV4Element(header(t), e), `${t} ${e}`).toBeUndefined();
+    }
+    expect(fastV4Element(header('hash:net'), '10.1.2.3/8')).toEqual({ ok: true, value: ['10.0.0.0/8'] });
+    expect(fastV4Element(header('hash:net'), '192.0.2.7/32')).toEqual({ ok: true, value: ['192.0.2.7'] });
   });
 });

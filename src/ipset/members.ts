@@ -30,6 +30,7 @@ import {
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, PORT_PROTOCOLS, WELL_KNOWN_PORTS, icmpText, protocolName, protocolNumber } from './protocols.js';
 import { SET_TYPE_INFO, type SetTypeName } from './settypes.js';
 import { checkComment, checkSetName } from './limits.js';
+import { fastV4Element } from './fast-v4.js';
 
 /** One member as ipset stores it: the element and its options, both in `ipset save` form. */
 export interface Member {
@@ -255,6 +256,11 @@ const wrap = (r: Result<string>): Result<string[]> => (r.ok ? ok([r.value]) : r)
  * Several when ipset expands a range, CIDR or port range.
  */
 export function normalizeElement(h: SetHeader, entry: string): Result<string[]> {
+  return fastV4Element(h, entry) ?? generalElement(h, entry);
+}
+
+/** normalizeElement for every type and form; exported for the test that fastV4Element equals it. */
+export function generalElement(h: SetHeader, entry: string): Result<string[]> {
   const type: SetTypeName = h.type;
   const limit = limitOf(h);
   const v4range = h.range === undefined ? '' : `${v4Text(h.range.from)}-${v4Text(h.range.to)}`;
