@@ -55,6 +55,7 @@ export { unifiedDiff, withoutSaveDates } from './diff.js';
 
 // ipset dumps: parse, print, reconcile with the policy's sets (the whole API under `ipset`)
 export { parseIpset } from './ipset/parse.js';
+export type { IpsetParseOptions } from './ipset/parse.js';
 export { printIpset } from './ipset/print.js';
 export { reconcileIpsets, RECONCILE_MODES } from './ipset/reconcile.js';
 export type { ReconcileMode, ReconcileResult, IpsetChange } from './ipset/reconcile.js';

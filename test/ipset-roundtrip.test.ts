@@ -2,6 +2,7 @@
 // line has exactly one parse (more would mean the grammar is ambiguous).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { countParses, looksLikeIpset, parseIpset, printIpset } from '../src/ipset/index.js';
 
@@ -79,5 +80,56 @@ describe('any text', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+// The fast path for `add SET ADDRESS` lines (src/ipset/parse.ts FastAdd) gives what the lexer
+// and the grammar give: the same lines, or the same error at the same place.
+describe('ipset fast path equals the plain path', () => {
+  const outcome = (text: string, fast: boolean) => {
+    try {
+      return { lines: JSON.stringify(parseIpset(text, 'x.ipset', { fast }).lines) };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  };
+
+  it.each(fixtures)('%s', (f) => {
+    const text = readFileSync(join(dir, f), 'utf8');
+    expect(outcome(text, true)).toEqual(outcome(text, false));
+  });
+
+  const creates = [
+    'create plain hash:ip family inet hashsize 1024 maxelem 65536',
+    'create nets hash:net family inet hashsize 1024 maxelem 65536',
+    'create masked hash:ip family inet netmask 24',
+    'create six hash:net family inet6',
+    'create timeout hash:ip family inet timeout 60',
+    'create cmt hash:ip family inet comment',
+    'create lst list:set',
+  ];
+  const setName = fc.constantFrom('plain', 'nets', 'masked', 'six', 'timeout', 'cmt', 'lst', 'missing', '-exist');
+  const octet = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 255 }).map(String) }, { weight: 1, arbitrary: fc.constantFrom('256', '01', '') });
+  const element = fc.oneof(
+    { weight: 6, arbitrary: fc.tuple(octet, octet, octet, octet).map((p) => p.join('.')) },
+    { weight: 4, arbitrary: fc.tuple(octet, octet, octet, octet, fc.integer({ min: 0, max: 33 })).map(([a, b, c, d, p]) => `${a}.${b}.${c}.${d}/${p}`) },
+    { weight: 1, arbitrary: fc.constantFrom('2001:db8::1', 'plain', 'timeout', '10.0.0.1-10.0.0.3', '"10.0.0.1"', '-exist') },
+  );
+  const tail = fc.constantFrom('', '', '', '', ' timeout 5', ' comment "x"', ' -exist', ' ', '\r', '\t', '  ');
+  const addLine = fc.tuple(fc.constantFrom('add ', 'add ', 'add ', 'add  ', 'del ', '-exist add ', 'add\t'), setName, fc.constantFrom(' ', ' ', ' ', '  ', '\t'), element, tail).map((p) => p.join(''));
+
+  it('on 2,000 random dumps of add lines (good and bad), the same lines or the same error', () => {
+    let fastLines = 0;
+    fc.assert(
+      fc.property(fc.array(addLine, { minLength: 1, maxLength: 12 }), (adds) => {
+        const text = `${[...creates, ...adds].join('\n')}\n`;
+        const fast = outcome(text, true);
+        expect(fast, text).toEqual(outcome(text, false));
+        if ('lines' in fast) fastLines++;
+      }),
+      { numRuns: 2000 },
+    );
+    // Not only errors: a good share of the dumps parse.
+    expect(fastLines).toBeGreaterThan(100);
   });
 });

@@ -1,6 +1,6 @@
 // The public API of dfw's ipset side: re-exports only.
 export * from './ast.js';
-export { parseIpset, countParses } from './parse.js';
+export { parseIpset, countParses, type IpsetParseOptions } from './parse.js';
 export { printIpset, printLine, canonicalLine } from './print.js';
 export { looksLikeIpset } from './detect.js';
 export { type Member, normalizeElement, normalizeEntryOptions, memberKey, optionText } from './members.js';
@@ -8,5 +8,5 @@ export { type SetHeader, readHeader, headerOptions, headerDifferences } from './
 export { checkSetName, checkComment, checkRestoreLine } from './limits.js';
 export { SET_TYPES, SET_TYPE_INFO, type SetTypeName, setTypeOf, commandOf } from './settypes.js';
 export { type ReconcileMode, type ReconcileResult, type IpsetChange, type ResolvedSet, RECONCILE_MODES, reconcileIpsets, resolveIpsets } from './reconcile.js';
-export { type SetState, dumpState } from './state.js';
+export { type SetState, type DumpStateOptions, dumpState } from './state.js';
 export { parseEntryText } from './parse.js';

@@ -10,6 +10,7 @@ import type { IpsetDump, IpsetLine, IpsetOption, LineSource } from './ast.js';
 import { type SetHeader, readHeader } from './header.js';
 import { type IpsetToken, KEYWORDS, tokenClass, tokenizeLine } from './lexer.js';
 import { LINE_MAX_BYTES, byteLength, checkSetName } from './limits.js';
+import { fastV4Element } from './fast-v4.js';
 import { normalizeElement, normalizeEntryOptions } from './members.js';
 import { SET_TYPES, commandOf, isOtherEnvOption, setTypeOf } from './settypes.js';
 
@@ -176,12 +177,62 @@ function droppedEmpty(raw: string, at: IpsetToken | undefined): string {
   return /(^|[ \t])""([ \t]|$)/.test(before) ? ' ("" is an empty value, which ipset restore reads as no value: "Missing mandatory argument")' : '';
 }
 
+export interface IpsetParseOptions {
+  /**
+   * Read `add SET ADDRESS` lines on the fast path (default true). `false` runs the lexer and
+   * the grammar on every line: the plain path the fast one must equal.
+   */
+  fast?: boolean;
+}
+
+/**
+ * `add SET ENTRY` with an IPv4 address or CIDR, the line of nearly every member of a big set,
+ * read without the lexer and the grammar: the words are split at single spaces, and the line
+ * is taken only when the general path has parsed `add SET 192.0.2.1` as an add (once per set
+ * name: an address is never a keyword, so all such lines have its shape), the set exists, and
+ * fastV4Element reads the entry. Anything else (quotes, tabs, -exist, options, an error) is left
+ * to the general path, which also words the errors.
+ */
+class FastAdd {
+  /** The set name whose shape, name and entry options were last found good. */
+  private checked = '';
+  private checkedHeader: SetHeader | undefined;
+
+  constructor(
+    private readonly sets: ReadonlyMap<string, SetHeader>,
+    private readonly lines: IpsetLine[],
+  ) {}
+
+  line(raw: string, lineNo: number): boolean {
+    if (!raw.startsWith('add ') || raw.length > LINE_MAX_BYTES / 3) return false;
+    const sp = raw.indexOf(' ', 4);
+    if (sp <= 4 || sp === raw.length - 1 || raw.indexOf(' ', sp + 1) >= 0) return false;
+    if (raw.indexOf('"') >= 0 || raw.indexOf('\t') >= 0 || raw.indexOf('\r') >= 0) return false;
+    const set = raw.slice(4, sp);
+    const header = this.sets.get(set);
+    if (header === undefined) return false;
+    const entry = raw.slice(sp + 1);
+    const element = fastV4Element(header, entry);
+    if (element === undefined || !element.ok) return false;
+    if (set !== this.checked || header !== this.checkedHeader) {
+      const t = tokenizeLine(`add ${set} 192.0.2.1`);
+      const shape = t.ok && t.exist.length === 0 ? parseTokens(t.tokens) : undefined;
+      if (shape === undefined || !shape.ok || shape.tree.kind !== 'add' || shape.tree.options.length > 0) return false;
+      if (checkSetName(set) !== undefined || !normalizeEntryOptions(header, 'add', []).ok) return false;
+      this.checked = set;
+      this.checkedHeader = header;
+    }
+    this.lines.push({ kind: 'add', exist: false, set, entry, options: [], source: { text: raw, line: lineNo } });
+    return true;
+  }
+}
+
 /**
  * Parses an `ipset save` dump or `ipset restore` file. Throws DfwSyntaxError at the first problem.
  *
  *   const sets = parseIpset(execOutput, 'ipset save'); printIpset(sets) === execOutput;
  */
-export function parseIpset(text: string, file: string): IpsetDump {
+export function parseIpset(text: string, file: string, options: IpsetParseOptions = {}): IpsetDump {
   const parts = text.split('\n');
   let finalNewline = true;
   if (parts[parts.length - 1] === '') parts.pop();
@@ -190,8 +241,10 @@ export function parseIpset(text: string, file: string): IpsetDump {
 
   const sets = new Map<string, SetHeader>();
   const lines: IpsetLine[] = [];
+  const fast = options.fast === false ? undefined : new FastAdd(sets, lines);
   for (const [i, raw] of parts.entries()) {
     const lineNo = i + 1;
+    if (fast?.line(raw, lineNo)) continue;
     const shown = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const fail = (reason: string, offset: number): never => {
       throw new DfwSyntaxError(reason, { file, line: lineNo, column: Math.min(offset, shown.length) + 1, source: shown });
