@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseIpset, reconcileIpsets } from '../src/ipset/index.js';
+import { dumpState, parseIpset, reconcileIpsets } from '../src/ipset/index.js';
 import type { IpsetSpec } from '../src/policy/types.js';
 
 const fixture = (name: string) => parseIpset(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'ipset', `${name}.ipset`), 'utf8'), `${name}.ipset`);
@@ -155,5 +155,37 @@ describe('reconcileIpsets', () => {
   it('orders member sets before the lists that use them', () => {
     const r = reconcileIpsets(undefined, [spec('l', 'list:set', ['a']), spec('a', 'hash:ip', ['10.0.0.1'])], 'swap');
     expect(r.text).toBe('create a hash:ip family inet\nadd a 10.0.0.1\ncreate l list:set\nadd l a\n');
+  });
+});
+
+describe('dumpState with membersOf (what a reconcile reads)', () => {
+  const text = [
+    'create keep hash:ip family inet hashsize 1024 maxelem 65536',
+    'create big hash:net family inet hashsize 1024 maxelem 65536',
+    'add keep 192.0.2.1',
+    'add big 198.51.100.0/24',
+    'add big 203.0.113.0/25',
+    '',
+  ].join('\n');
+
+  it('keeps the members of the named sets only, and every set with its header', () => {
+    const all = dumpState(parseIpset(text, 's'));
+    const some = dumpState(parseIpset(text, 's'), { membersOf: new Set(['keep']) });
+    expect([...some.keys()]).toEqual(['keep', 'big']);
+    expect(some.get('big')?.header).toEqual(all.get('big')?.header);
+    expect([...(some.get('keep')?.members.keys() ?? [])]).toEqual(['192.0.2.1']);
+    expect(all.get('big')?.members.size).toBe(2);
+    expect(some.get('big')?.members.size).toBe(0);
+  });
+
+  it('is ignored when the dump renames or swaps sets (a name changes hands)', () => {
+    const renamed = `${text}rename big other\nrename keep big\n`;
+    const some = dumpState(parseIpset(renamed, 's'), { membersOf: new Set(['big']) });
+    expect([...(some.get('big')?.members.keys() ?? [])]).toEqual(['192.0.2.1']);
+    expect(some.get('other')?.members.size).toBe(2);
+  });
+
+  it('still refuses an add to a set the dump never creates', () => {
+    expect(() => dumpState(parseIpset(`${text}add nowhere 192.0.2.9\n`, 's'), { membersOf: new Set(['keep']) })).toThrow(/used before the dump creates it/);
   });
 });

@@ -224,7 +224,7 @@ export interface ResolvedSet {
 
 /** The policy's sets as ipset would store them, given the current sets (for list:set members). */
 export function resolveIpsets(desired: IpsetSpec[], current?: IpsetDump): ResolvedSet[] {
-  const have = current === undefined ? new Map<string, SetState>() : dumpState(current);
+  const have = current === undefined ? new Map<string, SetState>() : dumpState(current, { membersOf: new Set(desired.map((d) => d.name)) });
   return resolveSets(desired, have).map((w) => ({ name: w.name, header: w.header, members: w.members.map(memberKey) }));
 }
 
@@ -236,7 +236,8 @@ export function resolveIpsets(desired: IpsetSpec[], current?: IpsetDump): Resolv
  */
 export function reconcileIpsets(current: IpsetDump | undefined, desired: IpsetSpec[], mode: ReconcileMode = 'swap'): ReconcileResult {
   if (!RECONCILE_MODES.includes(mode)) throw new DfwError(`unknown mode ${JSON.stringify(mode)} (swap, flush or incremental)`);
-  const have = current === undefined ? new Map<string, SetState>() : dumpState(current);
+  // Members of the policy's sets only: the others are compared by name and header.
+  const have = current === undefined ? new Map<string, SetState>() : dumpState(current, { membersOf: new Set(desired.map((d) => d.name)) });
   const wanted = resolveSets(desired, have);
 
   // Member sets before the lists that name them (FORMAT.md 10: create before add).

@@ -19,9 +19,20 @@ function problem(d: IpsetDump, line: IpsetLine, reason: string): DfwError {
   return new DfwSyntaxError(reason, { file: d.file, line: line.source.line, column: 1, source });
 }
 
+export interface DumpStateOptions {
+  /**
+   * Keep the members of these sets only: the others' `members` stay empty, their entries
+   * neither normalised nor stored (the parser has checked them). A reconcile needs the members
+   * of the policy's sets, and of the rest only names and headers; a host's big blocklist then
+   * costs nothing. Ignored when the dump renames or swaps sets (a name then changes hands).
+   */
+  membersOf?: ReadonlySet<string>;
+}
+
 /** Applies a dump's commands in order, as ipset restore would on a host without sets. */
-export function dumpState(d: IpsetDump): Map<string, SetState> {
+export function dumpState(d: IpsetDump, options: DumpStateOptions = {}): Map<string, SetState> {
   const sets = new Map<string, SetState>();
+  const keep = options.membersOf === undefined || d.lines.some((l) => l.kind === 'rename' || l.kind === 'swap') ? undefined : options.membersOf;
   const need = (line: IpsetLine, name: string): SetState => {
     const s = sets.get(name);
     if (s === undefined) throw problem(d, line, `set ${name} is used before the dump creates it (dfw needs a whole \`ipset save\` dump)`);
@@ -44,6 +55,7 @@ export function dumpState(d: IpsetDump): Map<string, SetState> {
       case 'add':
       case 'del': {
         const s = need(line, line.set);
+        if (keep !== undefined && !keep.has(line.set)) break;
         const e = normalizeElement(s.header, line.entry);
         if (!e.ok) throw problem(d, line, e.reason);
         const o = normalizeEntryOptions(s.header, line.kind, line.options);

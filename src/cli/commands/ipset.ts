@@ -42,7 +42,7 @@ export const ipsetCommand = defineCommand({
         }),
     )
       // Same flags as the other rewriting commands; here the diff is of the policy's sets (members and header).
-      .option('diff', { type: 'string', describe: "print the unified diff of the policy's sets (current → wanted) instead of the restore file; with FILE, write the diff to FILE and the restore file as usual" })
+      .option('diff', { type: 'string', describe: "print the unified diff of the policy's sets (current -> wanted) instead of the restore file; with FILE, write the diff to FILE and the restore file as usual" })
       .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 0 when the sets already match the policy, 1 (diff on stderr) when something would change' })
       .example('ipset save | $0 ipset --policy dfw.yaml | ipset restore', 'bring the sets to the policy, atomically (swap)')
       .example('ipset save | $0 ipset -p dfw.yaml --mode incremental | ipset restore', 'add and delete only the members that differ')
