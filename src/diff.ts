@@ -1,6 +1,8 @@
 // Unified diffs as `diff -u` prints them: 3 lines of context (the diff package defaults to 4).
 import { createTwoFilesPatch } from 'diff';
 
+const CONTEXT = 3;
+
 /**
  * The unified diff of two texts, as `diff -u` prints it (3 lines of context), or '' when they
  * are equal.
@@ -9,9 +11,76 @@ import { createTwoFilesPatch } from 'diff';
  */
 export function unifiedDiff(oldText: string, newText: string, oldName: string, newName: string): string {
   if (oldText === newText) return '';
-  const patch = createTwoFilesPatch(oldName, newName, oldText, newText, undefined, undefined, { context: 3 });
+  // Lines the two texts share at the start and at the end play no part but as context: the
+  // diff package gets the rest only, as GNU diff does. dfw changes a few lines of dumps that
+  // can be a million lines long; the package took seconds and gigabytes over the whole text.
+  const t = trimCommon(oldText, newText);
+  const patch = createTwoFilesPatch(oldName, newName, t.oldMiddle, t.newMiddle, undefined, undefined, { context: CONTEXT });
   // Drop the `Index:`/`===` preamble the package adds: `diff -u` starts at `---`.
-  return patch.slice(patch.indexOf('--- '));
+  const body = patch.slice(patch.indexOf('--- '));
+  if (t.skippedLines === 0) return body;
+  const shift = (start: string) => String(Number(start) + t.skippedLines);
+  return body.replace(/^@@ -(\d+)((?:,\d+)?) \+(\d+)((?:,\d+)?) @@/gm, (_, a: string, b: string, c: string, d: string) => `@@ -${shift(a)}${b} +${shift(c)}${d} @@`);
+}
+
+interface Trimmed {
+  oldMiddle: string;
+  newMiddle: string;
+  /** Whole lines left out before the middles (the same in both texts). */
+  skippedLines: number;
+}
+
+/**
+ * The two texts without the whole lines they share at the start and at the end, less CONTEXT
+ * lines kept on each side for the hunks' context.
+ */
+function trimCommon(a: string, b: string): Trimmed {
+  // The common prefix, back to the start of the line where the texts part.
+  let p = commonPrefix(a, b);
+  p = p === 0 ? 0 : a.lastIndexOf('\n', p - 1) + 1;
+  // The common suffix, forward to a line start in both texts, and not into the prefix.
+  const max = Math.min(a.length, b.length) - p;
+  let s = commonSuffix(a, b, max);
+  while (s > 0 && !(lineStartAt(a, a.length - s) && lineStartAt(b, b.length - s))) {
+    const nl = a.indexOf('\n', a.length - s);
+    s = nl < 0 ? 0 : a.length - nl - 1;
+  }
+  // Keep CONTEXT lines of each for the hunks.
+  let head = p;
+  for (let k = 0; k < CONTEXT && head > 0; k++) head = head === 1 ? 0 : a.lastIndexOf('\n', head - 2) + 1;
+  let tail = s;
+  for (let k = 0; k < CONTEXT && tail > 0; k++) {
+    const nl = a.indexOf('\n', a.length - tail);
+    tail = nl < 0 ? 0 : a.length - nl - 1;
+  }
+  return { oldMiddle: a.slice(head, a.length - tail), newMiddle: b.slice(head, b.length - tail), skippedLines: countLines(a, head) };
+}
+
+const lineStartAt = (text: string, at: number): boolean => at === 0 || text.charCodeAt(at - 1) === 10;
+
+/** Length of the common prefix, compared in blocks (native string compares) then per character. */
+function commonPrefix(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  for (let step = 1 << 16; step >= 1; step >>= 4) {
+    while (i + step <= n && a.slice(i, i + step) === b.slice(i, i + step)) i += step;
+  }
+  return i;
+}
+
+/** Length of the common suffix, at most `max`. */
+function commonSuffix(a: string, b: string, max: number): number {
+  let i = 0;
+  for (let step = 1 << 16; step >= 1; step >>= 4) {
+    while (i + step <= max && a.slice(a.length - i - step, a.length - i) === b.slice(b.length - i - step, b.length - i)) i += step;
+  }
+  return i;
+}
+
+function countLines(text: string, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 /** The date lines iptables-save writes around each table: never a meaningful difference. */
