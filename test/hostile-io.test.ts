@@ -327,6 +327,18 @@ describe('several results at once (--diff FILE with -o FILE, a bundle): both or 
     expect(leftovers(dir)).toEqual([]);
   });
 
+  it('--diff FILE and -o naming the same file: exit 2 and why, nothing written', () => {
+    const dir = folder('diff-same-file');
+    const same = join(dir, 'rules.v4');
+    for (const args of [['--diff', same, '-o', same], ['--diff', same, '-o', join(dir, '.', 'rules.v4')]]) {
+      const r = dfw(['transform', FIXTURE, '-p', POLICY, ...args]);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/named for two outputs/);
+      expect(existsSync(same)).toBe(false);
+      expect(leftovers(dir)).toEqual([]);
+    }
+  });
+
   it('both written when both can be: the diff in FILE, the result in -o FILE', () => {
     const dir = folder('diff-and-o-ok');
     const r = dfw(['transform', FIXTURE, '-p', POLICY, '--diff', join(dir, 'changes.diff'), '-o', join(dir, 'rules.v4')]);

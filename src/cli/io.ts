@@ -1,7 +1,7 @@
 // The CLI's only I/O: reading the input (file or stdin), writing results atomically,
 // and turning errors into stderr text and exit codes. The library never does any of this.
 import { chmodSync, chownSync, closeSync, fstatSync, fsyncSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { isAscii } from 'node:buffer';
 import { DfwError, DfwSyntaxError } from '../errors.js';
 
@@ -161,6 +161,9 @@ export function writeOutput(text: string | Producer, path: string | undefined): 
  * before that leaves every file as it was and stdout empty.
  */
 export function writeOutputs(outputs: readonly Output[]): void {
+  const files = outputs.flatMap((o) => (o.path === undefined || o.path === '-' || o.path === '' ? [] : [{ path: o.path, target: targetOf(o.path) }]));
+  const twice = files.find((f, i) => files.findIndex((g) => g.target === f.target) !== i);
+  if (twice !== undefined) throw new DfwError(`${twice.path}: named for two outputs (--diff FILE and -o FILE must differ)`);
   const staged: Staged[] = [];
   const stdout: string[] = [];
   try {
@@ -199,13 +202,17 @@ interface Staged {
   discard(): void;
 }
 
-function stage(produce: Producer, path: string): Staged {
-  let target = path;
+/** The file a path names: through symbolic links; a new file (or a dangling link) as given. */
+function targetOf(path: string): string {
   try {
-    target = realpathSync(path);
+    return realpathSync(path);
   } catch {
-    /* a new file (or a dangling link): write at the path as given */
+    return resolve(path);
   }
+}
+
+function stage(produce: Producer, path: string): Staged {
+  const target = targetOf(path);
   const dir = dirname(target);
   const tmp = join(dir, `.${basename(target)}.dfw-${process.pid}.tmp`);
   const discard = () => {
