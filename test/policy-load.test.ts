@@ -384,6 +384,7 @@ describe('loadPolicy: bad policies', () => {
     // Characters a terminal would not show are escaped in the message.
     ['NEL in a name', 'version: 1\nname: "a\\u0085b"\nexternal: eth0\n', 'name', 2, 'the value "a\\u0085b" contains a control character (\\u0085)'],
     ['right-to-left override in a rule name', rule('name: "ok\\u202edb"', 'proto: tcp', 'port: 80'), 'allow[0].name', 5, '"ok\\u202edb"'],
+    ['astral format character (U+E0001) in a rule name', rule('name: "ok\\U000E0001db"', 'proto: tcp', 'port: 80'), 'allow[0].name', 5, '"ok\\udb40\\udc01db"'],
     ['line separator in an interface', 'version: 1\nname: t\nexternal: "eth\\u20280"\n', 'external', 3, '"eth\\u20280"'],
   ];
 

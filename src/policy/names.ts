@@ -18,7 +18,9 @@ export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\u
  * U+202E...). Raw, they are invisible or move the text around them on a terminal.
  */
 export function quoted(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\p{Cf}]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const escape = (unit: number) => `\\u${unit.toString(16).padStart(4, '0')}`;
+  // Per UTF-16 unit, as JSON escapes: an astral format character (U+E0001...) is two.
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\p{Cf}]/gu, (c) => [...Array(c.length).keys()].map((i) => escape(c.charCodeAt(i))).join(''));
 }
 
 /**
