@@ -18,7 +18,7 @@ import {
 } from './ast.js';
 import { FREE_TEXT_OPTIONS, LexError, RAW_VALUE_NAMES, VALUE_COUNTS, tokenizeFast as tokenize, unquote, type Token, type TokenType } from './lexer.js';
 import { countersFrom, specFrom } from './materialize.js';
-import { newScan, scanKey, scanLine, scanMatches, tabIn, type Scan } from './scan.js';
+import { countersEnd, newScan, scanKey, scanLine, scanMatches, tabIn, type Scan } from './scan.js';
 import { AmbiguityError, ShapeError, parseShape, type LineShape } from './shape.js';
 import { ParsedRule, ParsedTable, PlainParsedRule, sharedCache } from './parsed.js';
 
@@ -308,8 +308,6 @@ function declProblem(table: Table, d: DeclParts): { reason: string; offset: numb
   return undefined;
 }
 
-const DECL_COUNTERS = /^\[[0-9]+:[0-9]+\]$/;
-
 /** `:NAME POLICY [p:b]` with single spaces, in text[from, to): its parts, when the grammar already knows this shape. */
 function plainDecl(text: string, from: number, to: number): DeclParts | undefined {
   const a = text.indexOf(' ', from);
@@ -317,8 +315,8 @@ function plainDecl(text: string, from: number, to: number): DeclParts | undefine
   if (a <= from + 1 || b <= a + 1 || b >= to) return undefined;
   const c = text.indexOf(' ', b + 1);
   if (c >= 0 && c < to) return undefined;
+  if (countersEnd(text, b + 1, to) !== to || sharedCache.peek(':wwc')?.kind !== 'chain') return undefined;
   const counters = text.slice(b + 1, to);
-  if (!DECL_COUNTERS.test(counters) || sharedCache.peek(':wwc')?.kind !== 'chain') return undefined;
   return { name: text.slice(from + 1, a), nameOffset: 1, policy: text.slice(a + 1, b), policyOffset: a + 1 - from, counters };
 }
 
@@ -334,19 +332,10 @@ function plainUserDecl(text: string, from: number, to: number): boolean {
   const first = text.charCodeAt(from + 1);
   if (first === 45 /* - */ || first === 33 /* ! */) return false;
   for (let k = from + 1; k < a; k++) if (text.charCodeAt(k) >= 0x80) return false;
-  // [p:b] up to the end of the line, as DECL_COUNTERS.
-  let j = a + 3;
-  if (text.charCodeAt(j) !== 91 /* [ */) return false;
-  const p = ++j;
-  while (j < to && isDigit(text.charCodeAt(j))) j++;
-  if (j === p || text.charCodeAt(j) !== 58 /* : */) return false;
-  const b = ++j;
-  while (j < to && isDigit(text.charCodeAt(j))) j++;
-  if (j === b || j !== to - 1 || text.charCodeAt(j) !== 93 /* ] */) return false;
+  // [p:b] up to the end of the line.
+  if (countersEnd(text, a + 3, to) !== to) return false;
   return sharedCache.peek(':wwc')?.kind === 'chain';
 }
-
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
 /** A chain name's length in bytes, as iptables counts it (UTF-8 takes at most 3 bytes per UTF-16 unit). */
 export function chainNameBytes(name: string): number {

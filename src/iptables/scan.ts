@@ -114,19 +114,15 @@ export function scanLine(s: Scan, from: number, to: number): boolean {
   let values = 0;
   const c0 = line.charCodeAt(from);
   if (c0 === 91 /* [ */) {
-    let j = from + 1;
-    while (j < n && line.charCodeAt(j) >= 48 && line.charCodeAt(j) <= 57) j++;
-    if (j === from + 1 || line.charCodeAt(j) !== 58 /* : */) return false;
-    const b = ++j;
-    while (j < n && line.charCodeAt(j) >= 48 && line.charCodeAt(j) <= 57) j++;
-    if (j === b || line.charCodeAt(j) !== 93 /* ] */) return false;
+    const end = countersEnd(line, from, n);
+    if (end < 0) return false;
     codes[0] = COUNTERS;
     starts[0] = 0;
-    ends[0] = j + 1 - from;
+    ends[0] = end - from;
     quotes[0] = 0;
     h = COUNTERS;
     w = 1;
-    i = j + 1;
+    i = end;
   } else if (c0 !== 45 /* - */) {
     return false;
   }
@@ -213,6 +209,25 @@ export function scanLine(s: Scan, from: number, to: number): boolean {
   s.n = w;
   s.hash = h;
   return true;
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * Where `[packets:bytes]` (decimal digits on both sides) starting at text[from] ends, the index
+ * after its `]`, within text[from, to); -1 when there is none. As a rule's prefix and at the end
+ * of a `:CHAIN` line.
+ */
+export function countersEnd(text: string, from: number, to: number): number {
+  if (text.charCodeAt(from) !== 91 /* [ */) return -1;
+  let j = from + 1;
+  const p = j;
+  while (j < to && isDigit(text.charCodeAt(j))) j++;
+  if (j === p || j >= to || text.charCodeAt(j) !== 58 /* : */) return -1;
+  const b = ++j;
+  while (j < to && isDigit(text.charCodeAt(j))) j++;
+  if (j === b || j >= to || text.charCodeAt(j) !== 93 /* ] */) return -1;
+  return j + 1;
 }
 
 /** Whether `key` is the shape key of the scanned line. */
