@@ -18,10 +18,15 @@ export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\u
  * U+202E...). Raw, they are invisible or move the text around them on a terminal.
  */
 export function quoted(s: string): string {
-  const escape = (unit: number) => `\\u${unit.toString(16).padStart(4, '0')}`;
-  // Per UTF-16 unit, as JSON escapes: an astral format character (U+E0001...) is two.
-  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\p{Cf}]/gu, (c) => [...Array(c.length).keys()].map((i) => escape(c.charCodeAt(i))).join(''));
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\p{Cf}]/gu, unitEscapes);
 }
+
+/** `\uXXXX` for each UTF-16 unit of `c`, as JSON writes escapes: an astral character (U+E0001...) is two. */
+const unitEscapes = (c: string): string =>
+  c
+    .split('')
+    .map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .join('');
 
 /**
  * Shows the first control character (or lone surrogate) of a string as a JSON escape, e.g. `\n`.
@@ -29,10 +34,7 @@ export function quoted(s: string): string {
  */
 export function firstControl(s: string): string | undefined {
   const m = CONTROL.exec(s) ?? LONE_SURROGATE.exec(s);
-  if (!m) return undefined;
-  const json = JSON.stringify(m[0]).slice(1, -1);
-  // JSON leaves DEL and C1 characters (U+0085 NEL...) raw, i.e. invisible in a message.
-  return json.startsWith('\\') ? json : `\\u${m[0].charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return m ? quoted(m[0]).slice(1, -1) : undefined;
 }
 
 /**
