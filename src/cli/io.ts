@@ -14,10 +14,17 @@ export interface Input {
   text: string;
 }
 
+/**
+ * Whether a FILE argument means stdin or stdout: none, `-`, or '' (yargs hands a positional `-`
+ * over as '': it reads `-` as an empty option name).
+ */
+export function isStdio(path: string | undefined): path is undefined | '' | '-' {
+  return path === undefined || path === '-' || path === '';
+}
+
 /** Reads FILE, or stdin when FILE is undefined or `-`; refuses binary and non-UTF-8 input. */
 export function readInput(path: string | undefined): Input {
-  // yargs hands a positional `-` over as '' (it reads `-` as an empty option name).
-  const fromStdin = path === undefined || path === '-' || path === '';
+  const fromStdin = isStdio(path);
   const file = fromStdin ? '<stdin>' : path;
   let fd: number | undefined;
   try {
@@ -161,7 +168,7 @@ export function writeOutput(text: string | Producer, path: string | undefined): 
  * before that leaves every file as it was and stdout empty.
  */
 export function writeOutputs(outputs: readonly Output[]): void {
-  const files = outputs.flatMap((o) => (o.path === undefined || o.path === '-' || o.path === '' ? [] : [{ path: o.path, target: targetOf(o.path) }]));
+  const files = outputs.flatMap((o) => (isStdio(o.path) ? [] : [{ path: o.path, target: targetOf(o.path) }]));
   const twice = files.find((f, i) => files.findIndex((g) => g.target === f.target) !== i);
   if (twice !== undefined) throw new DfwError(`${twice.path}: named for two outputs (--diff FILE and -o FILE must differ)`);
   const staged: Staged[] = [];
@@ -171,7 +178,7 @@ export function writeOutputs(outputs: readonly Output[]): void {
       const produce: Producer = typeof o.text === 'string' ? (emit) => emit(o.text as string) : o.text;
       // Produce everything before writing anything: a printer error in the middle (a rule over
       // iptables-restore's limits, say) must not leave the first part of the result anywhere.
-      if (o.path === undefined || o.path === '-' || o.path === '') produce((chunk) => stdout.push(chunk));
+      if (isStdio(o.path)) produce((chunk) => stdout.push(chunk));
       else staged.push(stage(produce, o.path));
     }
   } catch (e) {

@@ -14,7 +14,7 @@ import { applyPlugins } from '../../transform/plugins.js';
 import { loadPlugins } from '../plugins.js';
 import { noflushText } from '../../transform/noflush.js';
 import { defineCommand } from '../command.js';
-import { readInput, refuseEmpty, warn, writeOutput } from '../io.js';
+import { isStdio, readInput, refuseEmpty, warn, writeOutput } from '../io.js';
 import { atPolicyPosition, readPolicy } from '../policy-input.js';
 import { emitResult, outputOptions, type OutputArgs } from './output-options.js';
 
@@ -75,7 +75,7 @@ export const transformCommand = defineCommand({
  * it. Docker keeps DOCKER-USER's rules when it starts and adds its own jump from FORWARD.
  */
 function fromPolicyAlone(args: Args, policy: Policy): number {
-  if (args.file !== undefined && args.file !== '-' && args.file !== '') throw new DfwError('--no-dump takes no input FILE');
+  if (!isStdio(args.file)) throw new DfwError('--no-dump takes no input FILE');
   if (args.mode !== 'noflush') throw new DfwError('--no-dump writes only --mode noflush output: a full restore file would flush every table Docker filled');
   if (policy.chain !== 'DOCKER-USER') {
     throw new DfwError('--no-dump needs chain DOCKER-USER: Docker flushes the DOCKER chain when it starts, so rules there must be applied after it (pipe iptables-save through dfw transform --mode noflush)');
