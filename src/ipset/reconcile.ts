@@ -214,6 +214,11 @@ function resolveSets(desired: IpsetSpec[], have: Map<string, SetState>): Wanted[
   return wanted;
 }
 
+/** The sets of `current` (none without a dump), with members for the policy's sets only: the others are compared by name and header. */
+function currentSets(current: IpsetDump | undefined, desired: readonly IpsetSpec[]): Map<string, SetState> {
+  return current === undefined ? new Map() : dumpState(current, { membersOf: new Set(desired.map((d) => d.name)) });
+}
+
 /** A policy set as ipset would store it. */
 export interface ResolvedSet {
   name: string;
@@ -224,8 +229,7 @@ export interface ResolvedSet {
 
 /** The policy's sets as ipset would store them, given the current sets (for list:set members). */
 export function resolveIpsets(desired: IpsetSpec[], current?: IpsetDump): ResolvedSet[] {
-  const have = current === undefined ? new Map<string, SetState>() : dumpState(current, { membersOf: new Set(desired.map((d) => d.name)) });
-  return resolveSets(desired, have).map((w) => ({ name: w.name, header: w.header, members: w.members.map(memberKey) }));
+  return resolveSets(desired, currentSets(current, desired)).map((w) => ({ name: w.name, header: w.header, members: w.members.map(memberKey) }));
 }
 
 /**
@@ -236,8 +240,7 @@ export function resolveIpsets(desired: IpsetSpec[], current?: IpsetDump): Resolv
  */
 export function reconcileIpsets(current: IpsetDump | undefined, desired: IpsetSpec[], mode: ReconcileMode = 'swap'): ReconcileResult {
   if (!RECONCILE_MODES.includes(mode)) throw new DfwError(`unknown mode ${JSON.stringify(mode)} (swap, flush or incremental)`);
-  // Members of the policy's sets only: the others are compared by name and header.
-  const have = current === undefined ? new Map<string, SetState>() : dumpState(current, { membersOf: new Set(desired.map((d) => d.name)) });
+  const have = currentSets(current, desired);
   const wanted = resolveSets(desired, have);
 
   // Member sets before the lists that name them (FORMAT.md 10: create before add).
