@@ -7,8 +7,5 @@ import { loadBundle } from './code-cache.js';
 
 const file = fileURLToPath(new URL('./cli.cjs', import.meta.url));
 const { exports } = loadBundle(file, `${file}.cache`);
-exports.main(process.argv.slice(2), { importModule: (url) => import(url) }).catch((e: unknown) => {
-  // main() reports every error itself; anything reaching here is a bug in dfw.
-  process.stderr.write(`dfw: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = 2;
-});
+// main() never rejects: it reports every error and sets process.exitCode.
+void exports.main(process.argv.slice(2), { importModule: (url) => import(url) });

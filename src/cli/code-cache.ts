@@ -9,10 +9,11 @@ import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 // A namespace import: Node before 20.15 has no zlib.crc32, and a named import of it would not link.
 import * as zlib from 'node:zlib';
+import type { main } from './main.js';
 
-/** What the bundle exports (src/cli/main.ts). */
+/** What the bundle exports (src/cli/main.ts; a type-only import: the bin does not load main.ts itself). */
 export interface BundleExports {
-  main(argv: string[], host: { importModule(url: string): Promise<unknown> }): Promise<void>;
+  main: typeof main;
 }
 
 export interface LoadedBundle {

@@ -2,6 +2,7 @@
 // The bin (bin.ts) runs this from a bundle compiled with a code cache (code-cache.ts).
 import yargs from 'yargs';
 import { commands } from './commands/index.js';
+import { reportError } from './io.js';
 import { setModuleImporter, type ModuleImporter } from './plugins.js';
 
 export interface CliHost {
@@ -9,7 +10,7 @@ export interface CliHost {
   importModule: ModuleImporter;
 }
 
-/** Runs one dfw command line (the arguments after `dfw`); the exit code is left in process.exitCode. */
+/** Runs one dfw command line (the arguments after `dfw`); the exit code is left in process.exitCode. Never rejects. */
 export async function main(argv: string[], host: CliHost): Promise<void> {
   setModuleImporter(host.importModule);
   const cli = yargs(argv)
@@ -28,5 +29,10 @@ export async function main(argv: string[], host: CliHost): Promise<void> {
       process.exit(2);
     });
   for (const c of commands) cli.command(c);
-  await cli.parseAsync();
+  try {
+    await cli.parseAsync();
+  } catch (e) {
+    // Commands report their own errors (defineCommand): anything reaching here is a bug in dfw.
+    process.exitCode = reportError(e);
+  }
 }
