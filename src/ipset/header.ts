@@ -38,6 +38,14 @@ export const LIST_DEFAULT_SIZE = 8;
 /** The kernel raises smaller list:set sizes to 4 (observed: `size 3` saves as `size 4`). */
 export const LIST_MIN_SIZE = 4;
 
+/** Create options that take an unsigned number, with the largest value ipset accepts. */
+const NUMBER_OPTIONS = { hashsize: 0xffffffff, maxelem: 0xffffffff, timeout: TIMEOUT_MAX, bucketsize: 255, initval: 0xffffffff, size: 0xffffffff, markmask: 0xffffffff } as const;
+const isNumberOption = (name: string): name is keyof typeof NUMBER_OPTIONS => Object.hasOwn(NUMBER_OPTIONS, name);
+
+/** Create options that only switch a feature on. */
+const FLAG_OPTIONS = ['counters', 'comment', 'forceadd', 'skbinfo'] as const;
+const isFlagOption = (name: string): name is (typeof FLAG_OPTIONS)[number] => (FLAG_OPTIONS as readonly string[]).includes(name);
+
 /**
  * An unsigned number as ipset reads it (strtoul with base 0): decimal or 0x-hex. A leading zero
  * would make it octal (`010` is 8, observed), which dfw refuses instead of guessing what was meant.
@@ -106,56 +114,22 @@ export function readHeader(type: SetTypeName, options: readonly IpsetOption[]): 
       return undefined;
     };
     let e: ReturnType<typeof err> | undefined;
-    switch (o.name) {
-      case 'hashsize':
-        e = set(parseUint(v, 0xffffffff, 'hashsize'), (n) => (h.hashsize = n));
-        break;
-      case 'maxelem':
-        e = set(parseUint(v, 0xffffffff, 'maxelem'), (n) => (h.maxelem = n));
-        break;
-      case 'timeout':
-        e = set(parseUint(v, TIMEOUT_MAX, 'timeout'), (n) => (h.timeout = n));
-        break;
-      case 'bucketsize':
-        e = set(parseUint(v, 255, 'bucketsize'), (n) => (h.bucketsize = n));
-        break;
-      case 'initval':
-        e = set(parseUint(v, 0xffffffff, 'initval'), (n) => (h.initval = n));
-        break;
-      case 'size':
-        e = set(parseUint(v, 0xffffffff, 'size'), (n) => (h.size = n));
-        break;
-      case 'markmask':
-        e = set(parseUint(v, 0xffffffff, 'markmask'), (n) => (h.markmask = n));
-        break;
-      case 'netmask': {
-        const fam = h.family ?? 'inet';
-        e = set(parsePrefix(v, fam, 1), (n) => (h.netmask = n));
-        break;
-      }
-      case 'bitmask':
-        e = set(parseBitmask(v, h.family ?? 'inet'), (b) => {
-          h.bitmaskBytes = b;
-          h.bitmask = formatAddress({ family: h.family ?? 'inet', bytes: b });
-        });
-        break;
-      case 'range':
-        e = type === 'bitmap:port' ? set(parsePortRange(v), (r) => (h.range = r)) : set(parseBitmapRange(v), (r) => (h.range = r));
-        break;
-      case 'counters':
-        h.counters = true;
-        break;
-      case 'comment':
-        h.comment = true;
-        break;
-      case 'forceadd':
-        h.forceadd = true;
-        break;
-      case 'skbinfo':
-        h.skbinfo = true;
-        break;
-      default:
-        h.legacy.push(o.name);
+    if (isNumberOption(o.name)) {
+      const name = o.name;
+      e = set(parseUint(v, NUMBER_OPTIONS[name], name), (n) => (h[name] = n));
+    } else if (isFlagOption(o.name)) {
+      h[o.name] = true;
+    } else if (o.name === 'netmask') {
+      e = set(parsePrefix(v, h.family ?? 'inet', 1), (n) => (h.netmask = n));
+    } else if (o.name === 'bitmask') {
+      e = set(parseBitmask(v, h.family ?? 'inet'), (b) => {
+        h.bitmaskBytes = b;
+        h.bitmask = formatAddress({ family: h.family ?? 'inet', bytes: b });
+      });
+    } else if (o.name === 'range') {
+      e = type === 'bitmap:port' ? set(parsePortRange(v), (r) => (h.range = r)) : set(parseBitmapRange(v), (r) => (h.range = r));
+    } else {
+      h.legacy.push(o.name);
     }
     if (e) return e;
   }

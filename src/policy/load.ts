@@ -18,6 +18,7 @@
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode, Scalar, YAMLMap } from 'yaml';
 import { DfwSyntaxError } from '../errors.js';
+import { TIMEOUT_MAX } from '../ipset/header.js';
 import { parseCidr } from './addresses.js';
 import { checkInterface, checkPolicyName, checkRuleName, checkSetName, firstControl, quoted } from './names.js';
 import { PORT_EXPECTED, parsePortNumber, parsePortString } from './ports.js';
@@ -43,8 +44,6 @@ const IPSET_OPTIONS: Record<string, OptionKind> = {
   markmask: 'hex', initval: 'hex',
   range: 'word', bitmask: 'word',
 };
-/** ipset's timeout maximum, in seconds (ipset(8)). */
-const TIMEOUT_MAX = 2147483;
 
 const TOP_KEYS = ['version', 'name', 'chain', 'external', 'established', 'allow', 'sources', 'default', 'ipsets'];
 const RULE_KEYS = ['name', 'proto', 'port', 'container_port', 'from', 'to'];
