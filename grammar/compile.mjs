@@ -1,7 +1,7 @@
 // Compiles grammar/*.ne with nearleyc into src/grammar/*.gen.ts (never edited by hand).
 // The generated code is not type-clean under `strict`, hence the @ts-nocheck banner.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync, mkdirSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, writeFileSync, mkdirSync, statSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

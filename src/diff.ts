@@ -15,12 +15,17 @@ export function unifiedDiff(oldText: string, newText: string, oldName: string, n
   // diff package gets the rest only, as GNU diff does. dfw changes a few lines of dumps that
   // can be a million lines long; the package took seconds and gigabytes over the whole text.
   const t = trimCommon(oldText, newText);
-  const patch = createTwoFilesPatch(oldName, newName, t.oldMiddle, t.newMiddle, undefined, undefined, { context: CONTEXT });
+  const patch = createTwoFilesPatch(oldName, newName, t.oldMiddle, t.newMiddle, undefined, undefined, {
+    context: CONTEXT,
+  });
   // Drop the `Index:`/`===` preamble the package adds: `diff -u` starts at `---`.
   const body = patch.slice(patch.indexOf('--- '));
   if (t.skippedLines === 0) return body;
   const shift = (start: string) => String(Number(start) + t.skippedLines);
-  return body.replace(/^@@ -(\d+)((?:,\d+)?) \+(\d+)((?:,\d+)?) @@/gm, (_, a: string, b: string, c: string, d: string) => `@@ -${shift(a)}${b} +${shift(c)}${d} @@`);
+  return body.replace(
+    /^@@ -(\d+)((?:,\d+)?) \+(\d+)((?:,\d+)?) @@/gm,
+    (_, a: string, b: string, c: string, d: string) => `@@ -${shift(a)}${b} +${shift(c)}${d} @@`,
+  );
 }
 
 interface Trimmed {
@@ -53,7 +58,11 @@ function trimCommon(a: string, b: string): Trimmed {
     const nl = a.indexOf('\n', a.length - tail);
     tail = nl < 0 ? 0 : a.length - nl - 1;
   }
-  return { oldMiddle: a.slice(head, a.length - tail), newMiddle: b.slice(head, b.length - tail), skippedLines: countLines(a, head) };
+  return {
+    oldMiddle: a.slice(head, a.length - tail),
+    newMiddle: b.slice(head, b.length - tail),
+    skippedLines: countLines(a, head),
+  };
 }
 
 const lineStartAt = (text: string, at: number): boolean => at === 0 || text.charCodeAt(at - 1) === 10;
@@ -72,7 +81,8 @@ function commonPrefix(a: string, b: string): number {
 function commonSuffix(a: string, b: string, max: number): number {
   let i = 0;
   for (let step = 1 << 16; step >= 1; step >>= 4) {
-    while (i + step <= max && a.slice(a.length - i - step, a.length - i) === b.slice(b.length - i - step, b.length - i)) i += step;
+    while (i + step <= max && a.slice(a.length - i - step, a.length - i) === b.slice(b.length - i - step, b.length - i))
+      i += step;
   }
   return i;
 }

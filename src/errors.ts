@@ -44,6 +44,12 @@ export class DfwSyntaxError extends DfwError {
 }
 
 /** Builds a DfwSyntaxError from a 0-based character offset within a line. */
-export function syntaxErrorAt(reason: string, file: string, lineNo: number, source: string, offset: number): DfwSyntaxError {
+export function syntaxErrorAt(
+  reason: string,
+  file: string,
+  lineNo: number,
+  source: string,
+  offset: number,
+): DfwSyntaxError {
   return new DfwSyntaxError(reason, { file, line: lineNo, column: offset + 1, source });
 }

@@ -38,7 +38,10 @@ describeNetns(
     let ns: Netns | undefined;
 
     /** Runs an example with bash -e -o pipefail in the namespace, in the work folder, dfw on PATH. */
-    function run(id: string, edit: (code: string) => string = (c) => c): { status: number; stdout: string; stderr: string } {
+    function run(
+      id: string,
+      edit: (code: string) => string = (c) => c,
+    ): { status: number; stdout: string; stderr: string } {
       const block = BLOCKS.get(id);
       if (block === undefined) throw new Error(`no block ${id} in ${DOC}`);
       const code = edit(block).replaceAll('/etc/dfw', join(work, 'etc-dfw'));
@@ -52,7 +55,11 @@ describeNetns(
     }
 
     function sh(cmd: string): string {
-      const r = spawnSync('ip', ['netns', 'exec', ns!.name, 'bash', '-c', cmd], { cwd: work, encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync('ip', ['netns', 'exec', ns!.name, 'bash', '-c', cmd], {
+        cwd: work,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
       return r.stdout;
     }
@@ -124,7 +131,11 @@ describeNetns(
       freshHost();
       const classic = run('classic');
       expect(classic.status, classic.stderr).toBe(0);
-      expect(sh('iptables -S DOCKER').split('\n').filter((l) => l.includes('-i eth0'))).toHaveLength(4);
+      expect(
+        sh('iptables -S DOCKER')
+          .split('\n')
+          .filter((l) => l.includes('-i eth0')),
+      ).toHaveLength(4);
 
       const r = run('migrate');
       expect(r.status, r.stderr).toBe(0);

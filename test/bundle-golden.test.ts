@@ -2,11 +2,29 @@
 // its --check, idempotence, stale files and errors, and `systemd-analyze verify` on the units.
 // The CLI runs as a process, inside the case folder, as a user runs it. Needs `npm run build`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_FILE_NAMES, buildBundle, bundleOptions, compareBundle, ipsetRestoreText, pathProblem, reapplyCommands } from '../src/bundle/index.js';
+import {
+  BUNDLE_FILE_NAMES,
+  buildBundle,
+  bundleOptions,
+  compareBundle,
+  ipsetRestoreText,
+  pathProblem,
+  reapplyCommands,
+} from '../src/bundle/index.js';
 import { parseIpset } from '../src/ipset/index.js';
 import { loadPolicy } from '../src/policy/load.js';
 import { CLI, dfw } from './support/cli.js';
@@ -46,11 +64,16 @@ const freshDir = (label: string) => join(work, `${++counter}-${label}`);
 
 /** The files of a folder: name → content. */
 function folder(dir: string): Map<string, string> {
-  return new Map(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+  return new Map(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [f, readFileSync(join(dir, f), 'utf8')]),
+  );
 }
 
 /** Bundle order: the order in which dfw writes (and lists) the files. */
-const inBundleOrder = (names: Iterable<string>) => [...names].sort((a, b) => BUNDLE_FILE_NAMES.indexOf(a) - BUNDLE_FILE_NAMES.indexOf(b));
+const inBundleOrder = (names: Iterable<string>) =>
+  [...names].sort((a, b) => BUNDLE_FILE_NAMES.indexOf(a) - BUNDLE_FILE_NAMES.indexOf(b));
 
 beforeAll(() => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
@@ -64,10 +87,28 @@ describe('fixtures/bundle: the cases', () => {
     const docker = byName.get('docker-chain')!;
     expect(loadPolicy(user.policyText, 'p').chain).toBe('DOCKER-USER');
     expect(loadPolicy(docker.policyText, 'p').chain).toBe('DOCKER');
-    expect([...user.expected.keys()].sort()).toEqual(['dfw-firewall.service', 'ipset.restore', 'policy.yaml', 'rules.v4', 'rules.v6']);
-    expect([...docker.expected.keys()].sort()).toEqual(['dfw-firewall.service', 'dfw-reapply.service', 'ipset.restore', 'policy.yaml']);
-    expect([...byName.get('ipv4-only')!.expected.keys()].sort()).toEqual(['dfw-firewall.service', 'policy.yaml', 'rules.v4']);
-    expect([...byName.get('docker-chain-no-sets')!.expected.keys()].sort()).toEqual(['dfw-reapply.service', 'policy.yaml']);
+    expect([...user.expected.keys()].sort()).toEqual([
+      'dfw-firewall.service',
+      'ipset.restore',
+      'policy.yaml',
+      'rules.v4',
+      'rules.v6',
+    ]);
+    expect([...docker.expected.keys()].sort()).toEqual([
+      'dfw-firewall.service',
+      'dfw-reapply.service',
+      'ipset.restore',
+      'policy.yaml',
+    ]);
+    expect([...byName.get('ipv4-only')!.expected.keys()].sort()).toEqual([
+      'dfw-firewall.service',
+      'policy.yaml',
+      'rules.v4',
+    ]);
+    expect([...byName.get('docker-chain-no-sets')!.expected.keys()].sort()).toEqual([
+      'dfw-reapply.service',
+      'policy.yaml',
+    ]);
   });
 });
 
@@ -80,7 +121,11 @@ describe.each(CASES)('golden $name', (c) => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(folder(out)).toEqual(c.expected);
-    expect(r.stdout).toBe(inBundleOrder(c.expected.keys()).map((f) => `${join(out, f)}\n`).join(''));
+    expect(r.stdout).toBe(
+      inBundleOrder(c.expected.keys())
+        .map((f) => `${join(out, f)}\n`)
+        .join(''),
+    );
     expect(folder(out).get('policy.yaml'), 'policy.yaml is a byte copy of the policy').toBe(c.policyText);
   });
 
@@ -101,7 +146,10 @@ describe.each(CASES)('golden $name', (c) => {
     expect(again.stdout, 'nothing written').toBe('');
     expect(folder(out)).toEqual(contents);
     for (const [f, t] of before) expect(statSync(join(out, f)).mtimeMs, f).toBe(t);
-    expect(readdirSync(out).filter((f) => f.startsWith('.')), 'no temporary files left').toEqual([]);
+    expect(
+      readdirSync(out).filter((f) => f.startsWith('.')),
+      'no temporary files left',
+    ).toEqual([]);
   });
 
   it('the library gives the same files, and the same bytes on every call', () => {
@@ -110,7 +158,13 @@ describe.each(CASES)('golden $name', (c) => {
       const i = c.args.indexOf(flag);
       return i < 0 ? undefined : c.args[i + 1];
     };
-    const given = { prefix: opt('--prefix'), policyPath: opt('--policy-path'), dfwPath: opt('--dfw-path'), sbinDir: opt('--sbin-dir'), ipv6: !c.args.includes('--no-ipv6') };
+    const given = {
+      prefix: opt('--prefix'),
+      policyPath: opt('--policy-path'),
+      dfwPath: opt('--dfw-path'),
+      sbinDir: opt('--sbin-dir'),
+      ipv6: !c.args.includes('--no-ipv6'),
+    };
     const a = buildBundle(policy, c.policyText, given);
     const b = buildBundle(loadPolicy(c.policyText, 'policy.yaml'), c.policyText, given);
     expect(a).toEqual(b);
@@ -122,7 +176,11 @@ describe.each(CASES)('golden $name', (c) => {
     for (const f of [4, 6]) {
       const name = `rules.v${f}`;
       if (!c.expected.has(name)) continue;
-      const r = dfw(['transform', '--policy', 'policy.yaml', '--mode', 'noflush', '--no-dump', '--family', String(f)], undefined, c.dir);
+      const r = dfw(
+        ['transform', '--policy', 'policy.yaml', '--mode', 'noflush', '--no-dump', '--family', String(f)],
+        undefined,
+        c.dir,
+      );
       expect(r.status, r.stderr).toBe(0);
       expect(c.expected.get(name)).toBe(r.stdout);
       // One table, one COMMIT: iptables-restore applies it in one transaction (FORMAT.md 2.7), so
@@ -142,7 +200,9 @@ describe.each(CASES)('golden $name', (c) => {
     const commands = dump.lines.filter((l) => l.kind !== 'comment' && l.kind !== 'blank');
     const policy = loadPolicy(c.policyText, 'p');
     for (const s of policy.ipsets) {
-      const own = commands.filter((l) => 'set' in l && (l.set === s.name || l.set === `${s.name}-dfwtmp`)).map((l) => l.kind);
+      const own = commands
+        .filter((l) => 'set' in l && (l.set === s.name || l.set === `${s.name}-dfwtmp`))
+        .map((l) => l.kind);
       expect(own, s.name).toEqual(['create', 'create', 'flush', ...s.entries.map(() => 'add'), 'swap', 'destroy']);
     }
     for (const l of commands) if (l.kind === 'create') expect(l.exist, 'every create has -exist').toBe(true);
@@ -155,18 +215,28 @@ describe.each(CASES)('golden $name', (c) => {
       const exec = fw.split('\n').filter((l) => l.startsWith('ExecStart='));
       const kinds = exec.map((l) => /\/(ipset|iptables-restore|ip6tables-restore) /.exec(l)?.[1]);
       expect(kinds.filter((k) => k === undefined)).toEqual([]);
-      expect([...kinds].sort((a, b) => ['ipset', 'iptables-restore', 'ip6tables-restore'].indexOf(a!) - ['ipset', 'iptables-restore', 'ip6tables-restore'].indexOf(b!))).toEqual(kinds);
+      expect(
+        [...kinds].sort(
+          (a, b) =>
+            ['ipset', 'iptables-restore', 'ip6tables-restore'].indexOf(a!) -
+            ['ipset', 'iptables-restore', 'ip6tables-restore'].indexOf(b!),
+        ),
+      ).toEqual(kinds);
       expect(fw).toMatch(/^Before=.*\bdocker\.service\b/m);
       expect(fw).toMatch(/^Type=oneshot$/m);
       expect(fw).toMatch(/^RemainAfterExit=yes$/m);
-      for (const l of exec) expect(l).toMatch(c.args.includes('--sbin-dir') ? /^ExecStart=\/sbin\// : /^ExecStart=\/usr\/sbin\//);
+      for (const l of exec)
+        expect(l).toMatch(c.args.includes('--sbin-dir') ? /^ExecStart=\/sbin\// : /^ExecStart=\/usr\/sbin\//);
     }
     const re = c.expected.get('dfw-reapply.service');
     if (re !== undefined) {
       expect(re).toMatch(/^PartOf=docker\.service$/m);
       expect(re).toMatch(/^After=docker\.service\b/m);
       expect(re).toMatch(/^WantedBy=docker\.service$/m);
-      for (const l of re.split('\n').filter((x) => x.startsWith('ExecStart='))) expect(l).toMatch(/^ExecStart=\/bin\/bash -o pipefail -c '[^']*\| [^']*dfw transform --policy \S+ --family [46] --mode noflush \| [^']*-restore -w --noflush'$/);
+      for (const l of re.split('\n').filter((x) => x.startsWith('ExecStart=')))
+        expect(l).toMatch(
+          /^ExecStart=\/bin\/bash -o pipefail -c '[^']*\| [^']*dfw transform --policy \S+ --family [46] --mode noflush \| [^']*-restore -w --noflush'$/,
+        );
     }
   });
 });
@@ -207,7 +277,11 @@ describe('dfw bundle --check: what differs', () => {
     const out = freshDir('absent');
     const r = dfw([...base, '--out', out, '--check'], undefined, c.dir);
     expect(r.status).toBe(1);
-    expect(r.stdout).toBe(inBundleOrder(c.expected.keys()).map((f) => `${join(out, f)}\n`).join(''));
+    expect(r.stdout).toBe(
+      inBundleOrder(c.expected.keys())
+        .map((f) => `${join(out, f)}\n`)
+        .join(''),
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -326,85 +400,121 @@ function verifyUnavailable(): string | undefined {
   const restore = has('iptables-restore');
   if (restore === undefined) return 'iptables-restore is not installed';
   for (const tool of ['ipset', 'ip6tables-restore', 'iptables-save', 'ip6tables-save']) {
-    if (!existsSync(join(dirname(restore), tool))) return `${tool} is not in ${dirname(restore)} (next to iptables-restore)`;
+    if (!existsSync(join(dirname(restore), tool)))
+      return `${tool} is not in ${dirname(restore)} (next to iptables-restore)`;
   }
   if (!existsSync('/bin/bash')) return '/bin/bash does not exist';
   return undefined;
 }
 
 const verifyReason = verifyUnavailable();
-if (verifyReason !== undefined) console.warn(`systemd-analyze verify tests ${inCI ? 'FAIL (CI)' : 'skipped'}: ${verifyReason}`);
+if (verifyReason !== undefined)
+  console.warn(`systemd-analyze verify tests ${inCI ? 'FAIL (CI)' : 'skipped'}: ${verifyReason}`);
 const describeVerify = verifyReason === undefined || inCI ? describe : describe.skip;
 
-describeVerify(`systemd-analyze verify accepts the generated units${verifyReason ? ` (skipped: ${verifyReason})` : ''}`, () => {
-  beforeAll(() => {
-    if (verifyReason !== undefined) throw new Error(`systemd-analyze verify cannot run in CI: ${verifyReason}`);
-  });
+describeVerify(
+  `systemd-analyze verify accepts the generated units${verifyReason ? ` (skipped: ${verifyReason})` : ''}`,
+  () => {
+    beforeAll(() => {
+      if (verifyReason !== undefined) throw new Error(`systemd-analyze verify cannot run in CI: ${verifyReason}`);
+    });
 
-  /** `systemd-analyze verify` of the given unit files, from their folder (bounded: 30 s). */
-  function verify(dir: string, units: string[]): { status: number; output: string } {
-    const r = spawnSync('systemd-analyze', ['verify', ...units.map((u) => join(dir, u))], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
-    return { status: r.status ?? -1, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
-  }
-
-  const STUB_DOCKER = '[Unit]\nDescription=stand-in for Docker (test only)\n\n[Service]\nType=notify\nExecStart=/bin/true\n';
-
-  it.each(CASES)('$name: no complaint with a docker.service next to them; without one, only that docker.service is missing', (c) => {
-    // Units pointing at the tools of this machine, so that verify checks every ExecStart binary
-    // (the dfw of the re-apply pipe is inside bash -c: verify does not look at it).
-    const sbin = dirname(has('iptables-restore')!);
-    const dir = freshDir(`verify-${c.name}`);
-    const args = ['bundle', '--policy', 'policy.yaml', '--out', dir, ...c.args.filter((a, i, all) => a !== '--sbin-dir' && all[i - 1] !== '--sbin-dir'), '--sbin-dir', sbin];
-    const r = dfw(args, undefined, c.dir);
-    expect(r.status, r.stderr).toBe(0);
-    const units = readdirSync(dir).filter((f) => f.endsWith('.service')).sort();
-    expect(units.length).toBeGreaterThan(0);
-    for (const u of units) {
-      for (const line of readFileSync(join(dir, u), 'utf8').split('\n').filter((l) => l.startsWith('ExecStart='))) {
-        const bin = line.slice('ExecStart='.length).split(' ')[0]!;
-        expect(existsSync(bin), `${u}: ${bin} exists`).toBe(true);
-      }
+    /** `systemd-analyze verify` of the given unit files, from their folder (bounded: 30 s). */
+    function verify(dir: string, units: string[]): { status: number; output: string } {
+      const r = spawnSync('systemd-analyze', ['verify', ...units.map((u) => join(dir, u))], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      return { status: r.status ?? -1, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
     }
 
-    // Alone: the only thing verify may say is that docker.service (BindsTo=) does not exist here.
-    const alone = verify(dir, units);
-    const other = alone.output.split('\n').filter((l) => l.trim() !== '' && !/Unit docker\.service not found/.test(l));
-    expect(other, alone.output).toEqual([]);
-    if (alone.output.trim() === '') expect(alone.status).toBe(0);
+    const STUB_DOCKER =
+      '[Unit]\nDescription=stand-in for Docker (test only)\n\n[Service]\nType=notify\nExecStart=/bin/true\n';
 
-    // With a stand-in docker.service in the same folder: nothing to say at all.
-    writeFileSync(join(dir, 'docker.service'), STUB_DOCKER);
-    const full = verify(dir, units);
-    expect(full.output, full.output).toBe('');
-    expect(full.status).toBe(0);
-  });
+    it.each(CASES)(
+      '$name: no complaint with a docker.service next to them; without one, only that docker.service is missing',
+      (c) => {
+        // Units pointing at the tools of this machine, so that verify checks every ExecStart binary
+        // (the dfw of the re-apply pipe is inside bash -c: verify does not look at it).
+        const sbin = dirname(has('iptables-restore')!);
+        const dir = freshDir(`verify-${c.name}`);
+        const args = [
+          'bundle',
+          '--policy',
+          'policy.yaml',
+          '--out',
+          dir,
+          ...c.args.filter((a, i, all) => a !== '--sbin-dir' && all[i - 1] !== '--sbin-dir'),
+          '--sbin-dir',
+          sbin,
+        ];
+        const r = dfw(args, undefined, c.dir);
+        expect(r.status, r.stderr).toBe(0);
+        const units = readdirSync(dir)
+          .filter((f) => f.endsWith('.service'))
+          .sort();
+        expect(units.length).toBeGreaterThan(0);
+        for (const u of units) {
+          for (const line of readFileSync(join(dir, u), 'utf8')
+            .split('\n')
+            .filter((l) => l.startsWith('ExecStart='))) {
+            const bin = line.slice('ExecStart='.length).split(' ')[0]!;
+            expect(existsSync(bin), `${u}: ${bin} exists`).toBe(true);
+          }
+        }
 
-  it('the check is real: a unit with an unknown key and a missing binary is refused', () => {
-    const dir = freshDir('verify-broken');
-    mkdirSync(dir, { recursive: true });
-    const c = CASES.find((x) => x.name === 'docker-user')!;
-    const unit = c.expected.get('dfw-firewall.service')!.replace(/^ExecStart=\/usr\/sbin\/ipset /m, 'ExecStart=/nonexistent/ipset ').replace('RemainAfterExit=yes', 'RemainAfterExit=yes\nRemainAfterExist=yes');
-    writeFileSync(join(dir, 'dfw-firewall.service'), unit);
-    const r = verify(dir, ['dfw-firewall.service']);
-    expect(r.status).not.toBe(0);
-    expect(r.output).toMatch(/Unknown key 'RemainAfterExist'/);
-    expect(r.output).toMatch(/\/nonexistent\/ipset is not executable/);
-  });
+        // Alone: the only thing verify may say is that docker.service (BindsTo=) does not exist here.
+        const alone = verify(dir, units);
+        const other = alone.output
+          .split('\n')
+          .filter((l) => l.trim() !== '' && !/Unit docker\.service not found/.test(l));
+        expect(other, alone.output).toEqual([]);
+        if (alone.output.trim() === '') expect(alone.status).toBe(0);
 
-  it('the re-apply commands are what the unit runs (library and file agree)', () => {
-    const c = CASES.find((x) => x.name === 'docker-chain')!;
-    const unit = c.expected.get('dfw-reapply.service')!;
-    const exec = unit.split('\n').filter((l) => l.startsWith('ExecStart=')).map((l) => l.slice('ExecStart='.length));
-    expect(exec).toEqual(reapplyCommands(bundleOptions()));
-  });
-});
+        // With a stand-in docker.service in the same folder: nothing to say at all.
+        writeFileSync(join(dir, 'docker.service'), STUB_DOCKER);
+        const full = verify(dir, units);
+        expect(full.output, full.output).toBe('');
+        expect(full.status).toBe(0);
+      },
+    );
+
+    it('the check is real: a unit with an unknown key and a missing binary is refused', () => {
+      const dir = freshDir('verify-broken');
+      mkdirSync(dir, { recursive: true });
+      const c = CASES.find((x) => x.name === 'docker-user')!;
+      const unit = c.expected
+        .get('dfw-firewall.service')!
+        .replace(/^ExecStart=\/usr\/sbin\/ipset /m, 'ExecStart=/nonexistent/ipset ')
+        .replace('RemainAfterExit=yes', 'RemainAfterExit=yes\nRemainAfterExist=yes');
+      writeFileSync(join(dir, 'dfw-firewall.service'), unit);
+      const r = verify(dir, ['dfw-firewall.service']);
+      expect(r.status).not.toBe(0);
+      expect(r.output).toMatch(/Unknown key 'RemainAfterExist'/);
+      expect(r.output).toMatch(/\/nonexistent\/ipset is not executable/);
+    });
+
+    it('the re-apply commands are what the unit runs (library and file agree)', () => {
+      const c = CASES.find((x) => x.name === 'docker-chain')!;
+      const unit = c.expected.get('dfw-reapply.service')!;
+      const exec = unit
+        .split('\n')
+        .filter((l) => l.startsWith('ExecStart='))
+        .map((l) => l.slice('ExecStart='.length));
+      expect(exec).toEqual(reapplyCommands(bundleOptions()));
+    });
+  },
+);
 
 describe('library details', () => {
   const policyWith = (sets: string) => loadPolicy(`version: 1\nname: t\nexternal: [eth0]\nipsets:\n${sets}`, 'p.yaml');
 
   it('temporary set names stay within 31 bytes and never take a name the policy uses', () => {
     const long = 'a'.repeat(31);
-    const p = policyWith(`  ${long}:\n    type: hash:ip\n    family: inet\n    entries: [192.0.2.1]\n  x:\n    type: hash:ip\n    family: inet\n    entries: []\n  x-dfwtmp:\n    type: hash:ip\n    family: inet\n    entries: []\n`);
+    const p = policyWith(
+      `  ${long}:\n    type: hash:ip\n    family: inet\n    entries: [192.0.2.1]\n  x:\n    type: hash:ip\n    family: inet\n    entries: []\n  x-dfwtmp:\n    type: hash:ip\n    family: inet\n    entries: []\n`,
+    );
     const text = ipsetRestoreText(p)!;
     expect(text).toContain(`swap ${long} ${'a'.repeat(24)}-dfwtmp\n`);
     expect(text).toContain('swap x x-dfwtmp2\n');
@@ -413,17 +523,28 @@ describe('library details', () => {
   });
 
   it('a policy without sets has no ipset.restore and its unit loads only the rules', () => {
-    const b = buildBundle(loadPolicy('version: 1\nname: t\nexternal: [eth0]\n', 'p'), 'version: 1\nname: t\nexternal: [eth0]\n');
+    const b = buildBundle(
+      loadPolicy('version: 1\nname: t\nexternal: [eth0]\n', 'p'),
+      'version: 1\nname: t\nexternal: [eth0]\n',
+    );
     expect(b.files.map((f) => f.name)).toEqual(['policy.yaml', 'rules.v4', 'rules.v6', 'dfw-firewall.service']);
     expect(b.absent).toEqual(['ipset.restore', 'dfw-reapply.service']);
     expect(b.files.find((f) => f.name === 'dfw-firewall.service')!.text).not.toMatch(/ipset/);
   });
 
   it('paths: plain absolute paths only, defaults under /etc/dfw', () => {
-    expect(bundleOptions()).toEqual({ prefix: '/etc/dfw', policyPath: '/etc/dfw/policy.yaml', dfwPath: '/usr/local/bin/dfw', sbinDir: '/usr/sbin', ipv6: true });
+    expect(bundleOptions()).toEqual({
+      prefix: '/etc/dfw',
+      policyPath: '/etc/dfw/policy.yaml',
+      dfwPath: '/usr/local/bin/dfw',
+      sbinDir: '/usr/sbin',
+      ipv6: true,
+    });
     expect(bundleOptions({ prefix: '/srv/fw' }).policyPath).toBe('/srv/fw/policy.yaml');
-    for (const bad of ['relative', '/a b', '/a/', '/a//b', '/a/./b', "/a'b", '/a$b', '/a%b', '/a;b']) expect(pathProblem(bad), bad).toBeDefined();
-    for (const good of ['/', '/etc/dfw', '/opt/dfw-1.2/bin/dfw', '/srv/fw_x+y@z']) expect(pathProblem(good), good).toBeUndefined();
+    for (const bad of ['relative', '/a b', '/a/', '/a//b', '/a/./b', "/a'b", '/a$b', '/a%b', '/a;b'])
+      expect(pathProblem(bad), bad).toBeDefined();
+    for (const good of ['/', '/etc/dfw', '/opt/dfw-1.2/bin/dfw', '/srv/fw_x+y@z'])
+      expect(pathProblem(good), good).toBeUndefined();
   });
 
   it('compareBundle: missing, changed and stale files, each with a diff', () => {

@@ -19,8 +19,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBoth, checkIpsets, CLI, cliUnavailable, dfw, policyYaml } from './lab/dfw.js';
-import { mismatches, probe, startServer, type ProbeResult, type ProbeSpec, type Seen, type Server } from './lab/servers.js';
-import { dockerRuleset, FAMILIES, LAB, Lab, normaliseSave, toolsFor, variantUnavailable, type ClientAddr, type Family, type Variant } from './lab/topology.js';
+import {
+  mismatches,
+  probe,
+  startServer,
+  type ProbeResult,
+  type ProbeSpec,
+  type Seen,
+  type Server,
+} from './lab/servers.js';
+import {
+  dockerRuleset,
+  FAMILIES,
+  LAB,
+  Lab,
+  normaliseSave,
+  toolsFor,
+  variantUnavailable,
+  type ClientAddr,
+  type Family,
+  type Variant,
+} from './lab/topology.js';
 import { describeNetns, inCI } from './support/netns.js';
 
 type ClientId = ClientAddr['id'];
@@ -54,7 +73,8 @@ function policyB(chain: 'DOCKER-USER' | 'DOCKER'): string {
     .replace('port: 8443', 'port: 8080')
     .replace('entries: [192.0.2.10]', 'entries: [203.0.113.66]')
     .replace('entries: ["2001:db8:1::10"]', 'entries: ["2001:db8:3::66"]');
-  if ((a.match(/8443|192\.0\.2\.10\]|2001:db8:1::10"\]/g) ?? []).length !== 3 || b === a) throw new Error('the lab policy changed: update policyB()');
+  if ((a.match(/8443|192\.0\.2\.10\]|2001:db8:1::10"\]/g) ?? []).length !== 3 || b === a)
+    throw new Error('the lab policy changed: update policyB()');
   return b;
 }
 
@@ -63,17 +83,37 @@ function inbound(lab: Lab, expect: (c: ClientAddr, p: Published) => Seen): Probe
   for (const f of FAMILIES)
     for (const c of LAB.clients)
       for (const p of LAB.published)
-        specs.push({ ns: lab.client, from: c.id, src: c[f], dst: LAB.hostAddr[f], port: p.hostPort, expect: expect(c, p), banner: `${p.container}:${p.port}` });
+        specs.push({
+          ns: lab.client,
+          from: c.id,
+          src: c[f],
+          dst: LAB.hostAddr[f],
+          port: p.hostPort,
+          expect: expect(c, p),
+          banner: `${p.container}:${p.port}`,
+        });
   return specs;
 }
 
-const asPolicy = (e: Expectation) => (c: ClientAddr, p: Published): Seen => (lets(e, c.id, p) ? 'open' : 'timeout');
+const asPolicy =
+  (e: Expectation) =>
+  (c: ClientAddr, p: Published): Seen =>
+    lets(e, c.id, p) ? 'open' : 'timeout';
 const everyPortOpen = (): Seen => 'open';
 
 /** Container c1's own connections out to the stranger (replies pass by the established rule). */
 function outbound(lab: Lab): ProbeSpec[] {
   const stranger = LAB.clients.find((c) => c.id === 'stranger')!;
-  return FAMILIES.flatMap((f) => LAB.clientPorts.map((port) => ({ ns: lab.c1, from: 'c1', dst: stranger[f], port, expect: 'open' as Seen, banner: `client:${port}` })));
+  return FAMILIES.flatMap((f) =>
+    LAB.clientPorts.map((port) => ({
+      ns: lab.c1,
+      from: 'c1',
+      dst: stranger[f],
+      port,
+      expect: 'open' as Seen,
+      banner: `client:${port}`,
+    })),
+  );
 }
 
 /**
@@ -108,7 +148,14 @@ function commandsOf(unit: string, key: 'ExecStart' | 'ExecReload'): string[] {
     .map((l) => l.slice(key.length + 1));
 }
 
-const TOOLS = ['iptables-nft-restore', 'iptables-nft-save', 'ip6tables-nft-restore', 'ip6tables-nft-save', 'ipset', 'bash'];
+const TOOLS = [
+  'iptables-nft-restore',
+  'iptables-nft-save',
+  'ip6tables-nft-restore',
+  'ip6tables-nft-save',
+  'ipset',
+  'bash',
+];
 
 function which(cmd: string): string {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
@@ -119,7 +166,9 @@ function which(cmd: string): string {
 function bundleLab(variant: Variant): void {
   const reason = variantUnavailable(variant);
   const cliReason = cliUnavailable();
-  console.log(`bundle lab: iptables-${variant}: ${reason === undefined ? 'runs' : `NOT RUN: ${reason}`}; dfw CLI: ${cliReason ?? 'usable'}`);
+  console.log(
+    `bundle lab: iptables-${variant}: ${reason === undefined ? 'runs' : `NOT RUN: ${reason}`}; dfw CLI: ${cliReason ?? 'usable'}`,
+  );
   if (reason !== undefined && !(variant === 'nft' && inCI)) {
     it.skip(`iptables-${variant} not run: ${reason}`, () => {});
     return;
@@ -141,7 +190,14 @@ function bundleLab(variant: Variant): void {
       throw (failed as PromiseRejectedResult).reason;
     }
     // The host is empty, as at boot: no rule, no chain but the built-in ones, no set.
-    for (const f of FAMILIES) expect(lab.save(f).split('\n').filter((l) => /^(-A |:\S+ - )/.test(l)), `IPv${f} ruleset at boot`).toEqual([]);
+    for (const f of FAMILIES)
+      expect(
+        lab
+          .save(f)
+          .split('\n')
+          .filter((l) => /^(-A |:\S+ - )/.test(l)),
+        `IPv${f} ruleset at boot`,
+      ).toEqual([]);
     expect(lab.ipsetSave()).toBe('');
     // Neighbours resolved once, with no firewall (the first IPv6 solicitations after a link comes
     // up are lost, topology.ts): host ↔ containers, client addresses ↔ host. No DNAT yet, so the
@@ -151,9 +207,16 @@ function bundleLab(variant: Variant): void {
       for (const name of ['c1', 'c2'] as const) {
         const c = LAB.containers[name];
         warm.push({ ns: lab.host, from: 'host', dst: c[f], port: 80, expect: 'open', banner: `${name}:80` });
-        warm.push({ ns: name === 'c1' ? lab.c1 : lab.c2, from: name, dst: LAB.bridgeGw[f], port: 9, expect: 'refused' });
+        warm.push({
+          ns: name === 'c1' ? lab.c1 : lab.c2,
+          from: name,
+          dst: LAB.bridgeGw[f],
+          port: 9,
+          expect: 'refused',
+        });
       }
-      for (const c of LAB.clients) warm.push({ ns: lab.client, from: c.id, src: c[f], dst: LAB.hostAddr[f], port: 8080, expect: 'refused' });
+      for (const c of LAB.clients)
+        warm.push({ ns: lab.client, from: c.id, src: c[f], dst: LAB.hostAddr[f], port: 8080, expect: 'refused' });
     }
     const w = await probe(`[${variant} ${label} warm-up]`, warm, 5000);
     if (mismatches(w).length > 0) throw new Error(`lab not working: ${mismatches(w).join('; ')}`);
@@ -193,7 +256,19 @@ function bundleLab(variant: Variant): void {
     mkdirSync(etc, { recursive: true });
     const src = join(dir, 'policy-source.yaml');
     writeFileSync(src, policyText);
-    const r = dfw(['bundle', '--policy', src, '--out', etc, '--prefix', etc, '--sbin-dir', paths.sbin, '--dfw-path', paths.dfw]);
+    const r = dfw([
+      'bundle',
+      '--policy',
+      src,
+      '--out',
+      etc,
+      '--prefix',
+      etc,
+      '--sbin-dir',
+      paths.sbin,
+      '--dfw-path',
+      paths.dfw,
+    ]);
     if (r.status !== 0) throw new Error(`dfw bundle exited ${r.status}: ${r.stderr}`);
     return r.stdout.split('\n').filter(Boolean);
   }
@@ -204,7 +279,12 @@ function bundleLab(variant: Variant): void {
     const cmds = commandsOf(unit, key);
     expect(cmds.length, `${unitPath} has ${key} lines`).toBeGreaterThan(0);
     for (const cmd of cmds) {
-      const r = lab.host.run('env', [`XTABLES_LOCKFILE=${join(dir, 'xtables.lock')}`, ...words(cmd)], undefined, 30_000);
+      const r = lab.host.run(
+        'env',
+        [`XTABLES_LOCKFILE=${join(dir, 'xtables.lock')}`, ...words(cmd)],
+        undefined,
+        30_000,
+      );
       if (r.status !== 0) throw new Error(`${key}=${cmd} exited ${r.status}: ${r.stderr}`);
     }
   }
@@ -247,7 +327,11 @@ function bundleLab(variant: Variant): void {
       lab?.destroy();
     });
     return {
-      lab: (): Lab => lab ?? (() => { throw new Error('lab not created'); })(),
+      lab: (): Lab =>
+        lab ??
+        (() => {
+          throw new Error('lab not created');
+        })(),
       etc: (): string => join(dir, label, 'etc'),
       paths: () => ({ sbin: join(dir, 'sbin'), dfw: join(dir, 'bin', 'dfw') }),
     };
@@ -260,7 +344,13 @@ function bundleLab(variant: Variant): void {
     it('boot: the unit loads the sets, then DOCKER-USER (v4 and v6), on an empty host; no jump from FORWARD yet', () => {
       const lab = L();
       const wrote = writeBundle(booted.etc(), policyYaml(), booted.paths());
-      expect(wrote.map((p) => p.slice(booted.etc().length + 1))).toEqual(['policy.yaml', 'ipset.restore', 'rules.v4', 'rules.v6', 'dfw-firewall.service']);
+      expect(wrote.map((p) => p.slice(booted.etc().length + 1))).toEqual([
+        'policy.yaml',
+        'ipset.restore',
+        'rules.v4',
+        'rules.v6',
+        'dfw-firewall.service',
+      ]);
       runUnit(lab, join(booted.etc(), 'dfw-firewall.service'), 'ExecStart');
       for (const f of FAMILIES) {
         expect(managed(lab, f, 'DOCKER-USER').length, `IPv${f} DOCKER-USER`).toBe(6);
@@ -281,7 +371,10 @@ function bundleLab(variant: Variant): void {
       });
       await expectProbes(lab, 'boot bundle, docker started', [...inbound(lab, asPolicy(POLICY_A)), ...outbound(lab)]);
       const policy = join(booted.etc(), 'policy.yaml');
-      expect(await checkBoth(lab, policy), 'iptables-save | dfw transform --check: the pipe would change nothing').toEqual([]);
+      expect(
+        await checkBoth(lab, policy),
+        'iptables-save | dfw transform --check: the pipe would change nothing',
+      ).toEqual([]);
       expect(await checkIpsets(lab, policy)).toBeUndefined();
     });
 
@@ -297,7 +390,10 @@ function bundleLab(variant: Variant): void {
       const lab = L();
       const unitBefore = readFileSync(join(booted.etc(), 'dfw-firewall.service'), 'utf8');
       const wrote = writeBundle(booted.etc(), policyB('DOCKER-USER'), booted.paths());
-      expect(wrote.map((p) => p.slice(booted.etc().length + 1)), 'the unit itself does not change').toEqual(['policy.yaml', 'ipset.restore', 'rules.v4', 'rules.v6']);
+      expect(
+        wrote.map((p) => p.slice(booted.etc().length + 1)),
+        'the unit itself does not change',
+      ).toEqual(['policy.yaml', 'ipset.restore', 'rules.v4', 'rules.v6']);
       expect(readFileSync(join(booted.etc(), 'dfw-firewall.service'), 'utf8')).toBe(unitBefore);
 
       // ExecReload, one line at a time, probing in between: first the sets (ipset restore), in use.
@@ -311,7 +407,11 @@ function bundleLab(variant: Variant): void {
       expect(lab.ipsetSave()).toMatch(/^add ipfriends 203\.0\.113\.66$/m);
       expect(lab.ipsetSave()).not.toMatch(/192\.0\.2\.10|dfwtmp/);
       expect(lab.host.ok('ipset', ['list', 'ipfriends'])).toMatch(/^References: 1$/m);
-      await expectProbes(lab, 'new sets, old rules', inbound(lab, asPolicy({ friend: 'stranger', open: POLICY_A.open })));
+      await expectProbes(
+        lab,
+        'new sets, old rules',
+        inbound(lab, asPolicy({ friend: 'stranger', open: POLICY_A.open })),
+      );
 
       for (const cmd of rules) run(cmd);
       await expectProbes(lab, 'new bundle', [...inbound(lab, asPolicy(POLICY_B)), ...outbound(lab)]);
@@ -339,7 +439,12 @@ function bundleLab(variant: Variant): void {
     it('boot: dfw-firewall.service creates the sets only; Docker starts; until dfw-reapply runs, every published port is open (the window DOCKER-USER does not have)', async () => {
       const lab = L();
       const wrote = writeBundle(booted.etc(), policyYaml({ chain: 'DOCKER' }), booted.paths());
-      expect(wrote.map((p) => p.slice(booted.etc().length + 1))).toEqual(['policy.yaml', 'ipset.restore', 'dfw-firewall.service', 'dfw-reapply.service']);
+      expect(wrote.map((p) => p.slice(booted.etc().length + 1))).toEqual([
+        'policy.yaml',
+        'ipset.restore',
+        'dfw-firewall.service',
+        'dfw-reapply.service',
+      ]);
       runUnit(lab, join(booted.etc(), 'dfw-firewall.service'), 'ExecStart');
       for (const f of FAMILIES) expect(lab.save(f)).not.toMatch(/^-A /m);
       expect(lab.ipsetSave()).toMatch(/^add ipfriends 192\.0\.2\.10$/m);
@@ -364,16 +469,38 @@ function bundleLab(variant: Variant): void {
       await expectProbes(lab, 'DOCKER chain, re-applied after the restart', inbound(lab, asPolicy(POLICY_A)));
       const state = FAMILIES.map((f) => normaliseSave(lab.save(f)));
       runUnit(lab, join(booted.etc(), 'dfw-reapply.service'), 'ExecReload');
-      FAMILIES.forEach((f, i) => expect(normaliseSave(lab.save(f)), `IPv${f}: applied twice, no duplicate`).toBe(state[i]));
+      FAMILIES.forEach((f, i) =>
+        expect(normaliseSave(lab.save(f)), `IPv${f}: applied twice, no duplicate`).toBe(state[i]),
+      );
     });
 
     it('a container started after dfw-reapply ran: its ACCEPT rule goes to the head of DOCKER (Docker 28+), above the policy, and the port opens to everyone; dfw-reapply run again puts the policy back on top', async () => {
       const lab = L();
       const c2 = LAB.containers.c2;
       for (const f of FAMILIES) {
-        lab.ipt(f, ['-I', 'DOCKER', '1', '-d', `${c2[f]}/${f === 4 ? 32 : 128}`, '!', '-i', 'docker0', '-o', 'docker0', '-p', 'tcp', '-m', 'tcp', '--dport', '5432', '-j', 'ACCEPT']);
+        lab.ipt(f, [
+          '-I',
+          'DOCKER',
+          '1',
+          '-d',
+          `${c2[f]}/${f === 4 ? 32 : 128}`,
+          '!',
+          '-i',
+          'docker0',
+          '-o',
+          'docker0',
+          '-p',
+          'tcp',
+          '-m',
+          'tcp',
+          '--dport',
+          '5432',
+          '-j',
+          'ACCEPT',
+        ]);
       }
-      const bypassed = (c: ClientAddr, p: Published): Seen => (p.hostPort === 5432 || lets(POLICY_A, c.id, p) ? 'open' : 'timeout');
+      const bypassed = (c: ClientAddr, p: Published): Seen =>
+        p.hostPort === 5432 || lets(POLICY_A, c.id, p) ? 'open' : 'timeout';
       await expectProbes(lab, 'DOCKER chain, a container rule above the policy', inbound(lab, bypassed));
       runUnit(lab, join(booted.etc(), 'dfw-reapply.service'), 'ExecReload');
       for (const f of FAMILIES) expect(lab.chainRules(f, 'DOCKER')[0]).toMatch(/dfw:lab:established/);
@@ -413,5 +540,9 @@ function bundleLab(variant: Variant): void {
 }
 
 for (const variant of ['nft', 'legacy'] as Variant[]) {
-  describeNetns(`bundle lab (iptables-${variant}): boot, Docker start and restart, policy change, with real packets`, () => bundleLab(variant), TOOLS);
+  describeNetns(
+    `bundle lab (iptables-${variant}): boot, Docker start and restart, policy change, with real packets`,
+    () => bundleLab(variant),
+    TOOLS,
+  );
 }

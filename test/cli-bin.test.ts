@@ -36,7 +36,8 @@ function binCopy(label: string, edit: (bundle: string) => string = (b) => b): st
   return dir;
 }
 
-const run = (bin: string, args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+const run = (bin: string, args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
 
 describe('the V8 code cache', () => {
   it('the build makes one, and the bin uses it', () => {
@@ -67,7 +68,10 @@ describe('the V8 code cache', () => {
     const cache = readFileSync(join(DIST, 'cli.cjs.cache'));
     // Garbage inside V8's data, header intact: V8 itself would deserialize it and crash (SIGSEGV).
     const damaged = binCopy('damaged');
-    writeFileSync(join(damaged, 'cli.cjs.cache'), Buffer.from(cache).fill(0x5a, cache.length >> 1, (cache.length >> 1) + 64));
+    writeFileSync(
+      join(damaged, 'cli.cjs.cache'),
+      Buffer.from(cache).fill(0x5a, cache.length >> 1, (cache.length >> 1) + 64),
+    );
     const short = binCopy('short');
     writeFileSync(join(short, 'cli.cjs.cache'), cache.subarray(0, cache.length - 1000));
     for (const dir of [missing, damaged, short]) {
@@ -79,7 +83,14 @@ describe('the V8 code cache', () => {
   });
 
   it('plugins still load (the bundle runs as a vm script, so the bin hands it import())', () => {
-    const r = dfw(['transform', FIXTURE, '--policy', POLICY, '--plugin', join(FIXTURES, 'plugins', 'log-before-drop.mjs')]);
+    const r = dfw([
+      'transform',
+      FIXTURE,
+      '--policy',
+      POLICY,
+      '--plugin',
+      join(FIXTURES, 'plugins', 'log-before-drop.mjs'),
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('-j LOG');
@@ -91,10 +102,18 @@ describe('the string-width stand-in (src/cli/string-width.cjs)', () => {
 
   it('measures as string-width does, ASCII (its own count) and other text (handed to string-width)', async () => {
     const real = ((await import('string-width')) as { default: (s: string, o?: object) => number }).default;
-    const ascii = ['', 'dfw transform [file]', '  --policy, -p  policy file (YAML or JSON)  [string] [required]', 'tab\there', 'bell\x07', 'del\x7f'];
+    const ascii = [
+      '',
+      'dfw transform [file]',
+      '  --policy, -p  policy file (YAML or JSON)  [string] [required]',
+      'tab\there',
+      'bell\x07',
+      'del\x7f',
+    ];
     const other = ['\x1b[31mred\x1b[39m', 'größe', '漢字', 'e\u0301', '👍🏽 ok', 'zero\u200bwidth', 'nbsp\u00a0'];
     for (const s of [...ascii, ...other]) expect(standIn(s), JSON.stringify(s)).toBe(real(s));
-    for (let c = 0; c < 128; c++) expect(standIn(`a${String.fromCharCode(c)}b`), `char ${c}`).toBe(real(`a${String.fromCharCode(c)}b`));
+    for (let c = 0; c < 128; c++)
+      expect(standIn(`a${String.fromCharCode(c)}b`), `char ${c}`).toBe(real(`a${String.fromCharCode(c)}b`));
   });
 
   it("every command's help is ASCII, which the stand-in measures itself (other text loads string-width: ~45 ms a run)", () => {
@@ -110,7 +129,10 @@ describe('the string-width stand-in (src/cli/string-width.cjs)', () => {
     const r = dfw(['transform', '--help']);
     expect(r.status).toBe(0);
     // `  -p, --policy        policy file…` and `      --mode          full: …`
-    const options = r.stdout.split('\n').map((l) => /^ {2}(?:-\w, | {4})--[\w-]+ +/.exec(l)).filter((m) => m !== null);
+    const options = r.stdout
+      .split('\n')
+      .map((l) => /^ {2}(?:-\w, | {4})--[\w-]+ +/.exec(l))
+      .filter((m) => m !== null);
     expect(options.length).toBeGreaterThan(8);
     // yargs pads every option name to one column, measured with string-width: descriptions start at the same offset.
     expect(new Set(options.map((m) => m[0].length))).toEqual(new Set([options[0]![0].length]));
@@ -124,7 +146,12 @@ describe('stdout', () => {
 
   it('a large output through a pipe arrives whole, and a large stdin is read whole', () => {
     const text = bigDump(60_000); // ~3.5 MB: many pipe buffers, and stdin past its first buffer
-    const r = spawnSync(process.execPath, [CLI, 'fmt'], { input: text, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 60_000 });
+    const r = spawnSync(process.execPath, [CLI, 'fmt'], {
+      input: text,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+      timeout: 60_000,
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout.length).toBe(text.length);
@@ -134,11 +161,17 @@ describe('stdout', () => {
   it('a reader that stops early (| head): exit 2 and one line saying so, no stack trace', () => {
     const file = join(work, 'big.rules');
     writeFileSync(file, bigDump(60_000));
-    const r = spawnSync('bash', ['-c', `set -o pipefail; node ${JSON.stringify(CLI)} fmt ${JSON.stringify(file)} | head -c 100 >/dev/null`], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      'bash',
+      ['-c', `set -o pipefail; node ${JSON.stringify(CLI)} fmt ${JSON.stringify(file)} | head -c 100 >/dev/null`],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe('dfw: cannot write to stdout: EPIPE (the reading end was closed before the output was complete)\n');
+    expect(r.stderr).toBe(
+      'dfw: cannot write to stdout: EPIPE (the reading end was closed before the output was complete)\n',
+    );
   });
 });

@@ -26,7 +26,9 @@ describe('dfw parse', () => {
       chain: 'DOCKER-CT',
       spec: {
         options: [{ flag: '-o', negated: false, values: ['docker0'] }],
-        matches: [{ name: 'conntrack', options: [{ flag: '--ctstate', negated: false, values: ['RELATED,ESTABLISHED'] }] }],
+        matches: [
+          { name: 'conntrack', options: [{ flag: '--ctstate', negated: false, values: ['RELATED,ESTABLISHED'] }] },
+        ],
         target: { kind: 'jump', name: 'ACCEPT', options: [] },
       },
     });

@@ -22,7 +22,14 @@ describe('unifiedDiff', () => {
     let compared = 0;
     for (const c of caseDirs(dir)) {
       const files = readdirSync(join(dir, c));
-      const input = readFileSync(join(dir, c, files.find((f) => f.startsWith('input.'))!), 'utf8');
+      const input = readFileSync(
+        join(
+          dir,
+          c,
+          files.find((f) => f.startsWith('input.'))!,
+        ),
+        'utf8',
+      );
       for (const o of files.filter((f) => f === 'full.out' || f === 'noflush.out')) {
         const out = readFileSync(join(dir, c, o), 'utf8');
         expect(unifiedDiff(input, out, 'a', 'b'), `${c}/${o}`).toBe(whole(input, out));
@@ -33,17 +40,21 @@ describe('unifiedDiff', () => {
   });
 
   // Lines drawn from a few words, so that texts repeat lines (where alignments could differ).
-  const text = fc.array(fc.constantFrom('a', 'b', 'c', 'COMMIT', '', '-A X -j DROP'), { maxLength: 40 }).map((ls) => ls.map((l) => `${l}\n`).join(''));
-  const edit = fc.tuple(text, fc.array(fc.tuple(fc.nat(), fc.nat(6), text), { maxLength: 3 }), fc.boolean()).map(([base, edits, cutNewline]) => {
-    let b = base;
-    for (const [at, del, ins] of edits) {
-      const lines = b.split(/(?<=\n)/);
-      const i = lines.length === 0 ? 0 : at % (lines.length + 1);
-      lines.splice(i, del, ins);
-      b = lines.join('');
-    }
-    return [base, cutNewline && b.endsWith('\n') ? b.slice(0, -1) : b] as const;
-  });
+  const text = fc
+    .array(fc.constantFrom('a', 'b', 'c', 'COMMIT', '', '-A X -j DROP'), { maxLength: 40 })
+    .map((ls) => ls.map((l) => `${l}\n`).join(''));
+  const edit = fc
+    .tuple(text, fc.array(fc.tuple(fc.nat(), fc.nat(6), text), { maxLength: 3 }), fc.boolean())
+    .map(([base, edits, cutNewline]) => {
+      let b = base;
+      for (const [at, del, ins] of edits) {
+        const lines = b.split(/(?<=\n)/);
+        const i = lines.length === 0 ? 0 : at % (lines.length + 1);
+        lines.splice(i, del, ins);
+        b = lines.join('');
+      }
+      return [base, cutNewline && b.endsWith('\n') ? b.slice(0, -1) : b] as const;
+    });
 
   it('applies: patching the old text with the diff gives the new one (3,000 random edits of repetitive texts)', () => {
     fc.assert(
@@ -57,12 +68,16 @@ describe('unifiedDiff', () => {
   });
 
   it('equals the diff of the whole texts when no line repeats (3,000 random edits)', () => {
-    const unique = fc.uniqueArray(fc.integer({ min: 0, max: 999 }), { maxLength: 60 }).map((ns) => ns.map((n) => `line ${n}\n`).join(''));
-    const pair = fc.tuple(unique, fc.nat(60), fc.nat(5), fc.uniqueArray(fc.integer({ min: 1000, max: 1999 }), { maxLength: 5 })).map(([a, at, del, ins]) => {
-      const lines = a.split(/(?<=\n)/).filter((l) => l !== '');
-      lines.splice(at % (lines.length + 1), del, ...ins.map((n) => `line ${n}\n`));
-      return [a, lines.join('')] as const;
-    });
+    const unique = fc
+      .uniqueArray(fc.integer({ min: 0, max: 999 }), { maxLength: 60 })
+      .map((ns) => ns.map((n) => `line ${n}\n`).join(''));
+    const pair = fc
+      .tuple(unique, fc.nat(60), fc.nat(5), fc.uniqueArray(fc.integer({ min: 1000, max: 1999 }), { maxLength: 5 }))
+      .map(([a, at, del, ins]) => {
+        const lines = a.split(/(?<=\n)/).filter((l) => l !== '');
+        lines.splice(at % (lines.length + 1), del, ...ins.map((n) => `line ${n}\n`));
+        return [a, lines.join('')] as const;
+      });
     fc.assert(
       fc.property(pair, ([a, b]) => {
         expect(unifiedDiff(a, b, 'a', 'b')).toBe(whole(a, b));

@@ -13,7 +13,10 @@ import { parseIptables } from '../src/iptables/parse.js';
 import { dfw } from './support/cli.js';
 import { describeNetns, Netns, stripSaveDates } from './support/netns.js';
 
-const table = (...rules: string[]) => ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ...rules, 'COMMIT', ''].join('\n');
+const table = (...rules: string[]) =>
+  ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ...rules, 'COMMIT', ''].join(
+    '\n',
+  );
 
 interface Bad {
   id: string;
@@ -79,7 +82,15 @@ const IPTABLES: Bad[] = [
   {
     id: 'chain-quote',
     what: 'a chain q"chain (declared and jumped to)',
-    text: ['*filter', ':INPUT ACCEPT [0:0]', ':q"chain - [0:0]', '-A INPUT -j q"chain', '-A q"chain -j ACCEPT', 'COMMIT', ''].join('\n'),
+    text: [
+      '*filter',
+      ':INPUT ACCEPT [0:0]',
+      ':q"chain - [0:0]',
+      '-A INPUT -j q"chain',
+      '-A q"chain -j ACCEPT',
+      'COMMIT',
+      '',
+    ].join('\n'),
     line: 4,
     says: [/chain name/, /-j/, /double quote/],
   },
@@ -196,13 +207,17 @@ describe('restore input the tools read differently from dfw', () => {
   it('a chain name of 15 "é" (30 bytes) is refused: iptables counts bytes ("must be under 29 chars")', () => {
     const name = '\u00e9'.repeat(15);
     for (const cache of [true, false]) {
-      const e = syntaxError(() => parseIptables(['*filter', `:${name} - [0:0]`, `-A ${name} -j ACCEPT`, 'COMMIT', ''].join('\n'), { cache }));
+      const e = syntaxError(() =>
+        parseIptables(['*filter', `:${name} - [0:0]`, `-A ${name} -j ACCEPT`, 'COMMIT', ''].join('\n'), { cache }),
+      );
       expect(e.line).toBe(2);
       expect(e.reason).toMatch(/28/);
     }
     // 14 of them (28 bytes) is the longest name iptables accepts.
     const ok = '\u00e9'.repeat(14);
-    expect(() => parseIptables(['*filter', `:${ok} - [0:0]`, `-A ${ok} -j ACCEPT`, 'COMMIT', ''].join('\n'))).not.toThrow();
+    expect(() =>
+      parseIptables(['*filter', `:${ok} - [0:0]`, `-A ${ok} -j ACCEPT`, 'COMMIT', ''].join('\n')),
+    ).not.toThrow();
   });
 });
 
@@ -211,95 +226,137 @@ const TOOLS = ['ipset', ...VARIANTS.flatMap((v) => [`iptables-${v}`, `iptables-$
 
 /** How to make each unrestorable rule with the real iptables, and what dfw must say about it. */
 const MADE: { id: string; before?: string[][]; args: string[]; says: RegExp[] }[] = [
-  { id: 'comment-newline', args: ['-A', 'INPUT', '-m', 'comment', '--comment', 'line1\nline2', '-j', 'ACCEPT'], says: [/line break/] },
-  { id: 'comment-rule-lookalike', args: ['-A', 'INPUT', '-m', 'comment', '--comment', 'x\n-A INPUT -j ACCEPT', '-j', 'DROP'], says: [/line break/] },
+  {
+    id: 'comment-newline',
+    args: ['-A', 'INPUT', '-m', 'comment', '--comment', 'line1\nline2', '-j', 'ACCEPT'],
+    says: [/line break/],
+  },
+  {
+    id: 'comment-rule-lookalike',
+    args: ['-A', 'INPUT', '-m', 'comment', '--comment', 'x\n-A INPUT -j ACCEPT', '-j', 'DROP'],
+    says: [/line break/],
+  },
   { id: 'iface-quote', args: ['-A', 'INPUT', '-i', 'a"b', '-j', 'ACCEPT'], says: [/interface name/, /double quote/] },
-  { id: 'jump-chain-quote', before: [['-N', 'q"chain']], args: ['-A', 'INPUT', '-j', 'q"chain'], says: [/chain name/, /double quote/] },
-  { id: 'set-quote', args: ['-A', 'INPUT', '-m', 'set', '--match-set', 'q"set', 'src', '-j', 'ACCEPT'], says: [/set name/, /double quote/] },
+  {
+    id: 'jump-chain-quote',
+    before: [['-N', 'q"chain']],
+    args: ['-A', 'INPUT', '-j', 'q"chain'],
+    says: [/chain name/, /double quote/],
+  },
+  {
+    id: 'set-quote',
+    args: ['-A', 'INPUT', '-m', 'set', '--match-set', 'q"set', 'src', '-j', 'ACCEPT'],
+    says: [/set name/, /double quote/],
+  },
   // Known bugs (reported): accepted by dfw today.
-  { id: 'iface-space', args: ['-A', 'INPUT', '-i', 'a b', '-j', 'ACCEPT'], says: [/interface/, /blank|space|whitespace/] },
-  { id: 'set-space', args: ['-A', 'INPUT', '-m', 'set', '--match-set', 'set with space', 'src', '-j', 'ACCEPT'], says: [/set name|--match-set/, /blank|space|whitespace|arguments/] },
+  {
+    id: 'iface-space',
+    args: ['-A', 'INPUT', '-i', 'a b', '-j', 'ACCEPT'],
+    says: [/interface/, /blank|space|whitespace/],
+  },
+  {
+    id: 'set-space',
+    args: ['-A', 'INPUT', '-m', 'set', '--match-set', 'set with space', 'src', '-j', 'ACCEPT'],
+    says: [/set name|--match-set/, /blank|space|whitespace|arguments/],
+  },
 ];
 
 describeNetns(
   'unrestorable dumps made by the real tools',
   () => {
-    it('a chain named q"chain, declared only, restores (the : line is split by strtok), and dfw reads it', { timeout: 60_000 }, () => {
-      const ns = Netns.create('dumps-chain');
-      try {
-        for (const variant of VARIANTS) {
-          expect(ns.run(`iptables-${variant}`, ['-N', 'q"chain']).status).toBe(0);
-          const saved = ns.run(`iptables-${variant}-save`, []).stdout;
-          expect(saved).toContain(':q"chain - [0:0]');
-          expect(ns.run(`iptables-${variant}-restore`, ['--test'], saved).status).toBe(0);
-          expect(dfw(['fmt', '-'], saved).status).toBe(0);
+    it(
+      'a chain named q"chain, declared only, restores (the : line is split by strtok), and dfw reads it',
+      { timeout: 60_000 },
+      () => {
+        const ns = Netns.create('dumps-chain');
+        try {
+          for (const variant of VARIANTS) {
+            expect(ns.run(`iptables-${variant}`, ['-N', 'q"chain']).status).toBe(0);
+            const saved = ns.run(`iptables-${variant}-save`, []).stdout;
+            expect(saved).toContain(':q"chain - [0:0]');
+            expect(ns.run(`iptables-${variant}-restore`, ['--test'], saved).status).toBe(0);
+            expect(dfw(['fmt', '-'], saved).status).toBe(0);
+          }
+        } finally {
+          ns.delete();
         }
-      } finally {
-        ns.delete();
-      }
-    });
+      },
+    );
 
     for (const variant of VARIANTS) {
       for (const m of MADE) {
-        it(`iptables-${variant}: ${m.id}: the real restore fails or loads another rule, and dfw names the problem`, { timeout: 60_000 }, () => {
-          const ns = Netns.create(`dumps-${variant}`);
-          try {
-            const ok = (cmd: string, args: string[], input?: string) => {
-              const r = ns.run(cmd, args, input, 45_000);
-              expect(r.status, `${cmd} ${args.join(' ')}: ${r.stderr}`).toBe(0);
-              return r.stdout;
-            };
-            ok('ipset', ['create', 'q"set', 'hash:ip']);
-            ok('ipset', ['create', 'set with space', 'hash:ip']);
-            for (const b of m.before ?? []) ok(`iptables-${variant}`, b);
-            ok(`iptables-${variant}`, m.args);
-            const saved = ok(`iptables-${variant}-save`, []);
-            // The real restore fails on what the real save wrote, or loads other rules...
-            const restore = ns.run(`iptables-${variant}-restore`, [], saved, 45_000);
-            if (restore.status === 0) {
-              const again = ok(`iptables-${variant}-save`, []);
-              expect(stripSaveDates(again), `${m.id}: iptables-${variant}-restore loaded it unchanged`).not.toBe(stripSaveDates(saved));
+        it(
+          `iptables-${variant}: ${m.id}: the real restore fails or loads another rule, and dfw names the problem`,
+          { timeout: 60_000 },
+          () => {
+            const ns = Netns.create(`dumps-${variant}`);
+            try {
+              const ok = (cmd: string, args: string[], input?: string) => {
+                const r = ns.run(cmd, args, input, 45_000);
+                expect(r.status, `${cmd} ${args.join(' ')}: ${r.stderr}`).toBe(0);
+                return r.stdout;
+              };
+              ok('ipset', ['create', 'q"set', 'hash:ip']);
+              ok('ipset', ['create', 'set with space', 'hash:ip']);
+              for (const b of m.before ?? []) ok(`iptables-${variant}`, b);
+              ok(`iptables-${variant}`, m.args);
+              const saved = ok(`iptables-${variant}-save`, []);
+              // The real restore fails on what the real save wrote, or loads other rules...
+              const restore = ns.run(`iptables-${variant}-restore`, [], saved, 45_000);
+              if (restore.status === 0) {
+                const again = ok(`iptables-${variant}-save`, []);
+                expect(stripSaveDates(again), `${m.id}: iptables-${variant}-restore loaded it unchanged`).not.toBe(
+                  stripSaveDates(saved),
+                );
+              }
+              // ...and dfw says why, at parse time.
+              const r = dfw(['fmt', '-'], saved);
+              expect(r.status, `${m.id}:\n${saved}\n${r.stderr}`).toBe(2);
+              expect(r.stdout).toBe('');
+              for (const re of m.says) expect(r.stderr, `${m.id}: ${r.stderr}`).toMatch(re);
+            } finally {
+              ns.delete();
             }
-            // ...and dfw says why, at parse time.
-            const r = dfw(['fmt', '-'], saved);
-            expect(r.status, `${m.id}:\n${saved}\n${r.stderr}`).toBe(2);
-            expect(r.stdout).toBe('');
-            for (const re of m.says) expect(r.stderr, `${m.id}: ${r.stderr}`).toMatch(re);
-          } finally {
-            ns.delete();
-          }
-        });
+          },
+        );
       }
     }
 
-    it('ipset: a set name with a space and a comment with a newline are saved, fail in restore, and dfw refuses them', { timeout: 60_000 }, () => {
-      const a = Netns.create('dumps-ipset');
-      const b = Netns.create('dumps-ipset2');
-      try {
-        const ok = (ns: Netns, args: string[], input?: string) => {
-          const r = ns.run('ipset', args, input, 30_000);
-          expect(r.status, `ipset ${args.join(' ')}: ${r.stderr}`).toBe(0);
-          return r.stdout;
-        };
-        ok(a, ['create', 'set with space', 'hash:ip']);
-        ok(a, ['add', 'set with space', '192.0.2.1']);
-        const spaced = ok(a, ['save']);
-        ok(a, ['destroy']);
-        ok(a, ['create', 'c', 'hash:ip', 'comment']);
-        ok(a, ['add', 'c', '192.0.2.3', 'comment', 'a\nb']);
-        const newline = ok(a, ['save']);
-        for (const [what, saved] of [['space', spaced], ['newline', newline]] as const) {
-          const restore = b.run('ipset', ['restore'], saved, 30_000);
-          expect(restore.status, `${what}: ipset restore accepted:\n${saved}`).not.toBe(0);
-          b.run('ipset', ['destroy'], undefined, 30_000);
-          const e = syntaxError(() => parseIpset(saved, 'sets.save'));
-          expect(e.line).toBeGreaterThan(0);
+    it(
+      'ipset: a set name with a space and a comment with a newline are saved, fail in restore, and dfw refuses them',
+      { timeout: 60_000 },
+      () => {
+        const a = Netns.create('dumps-ipset');
+        const b = Netns.create('dumps-ipset2');
+        try {
+          const ok = (ns: Netns, args: string[], input?: string) => {
+            const r = ns.run('ipset', args, input, 30_000);
+            expect(r.status, `ipset ${args.join(' ')}: ${r.stderr}`).toBe(0);
+            return r.stdout;
+          };
+          ok(a, ['create', 'set with space', 'hash:ip']);
+          ok(a, ['add', 'set with space', '192.0.2.1']);
+          const spaced = ok(a, ['save']);
+          ok(a, ['destroy']);
+          ok(a, ['create', 'c', 'hash:ip', 'comment']);
+          ok(a, ['add', 'c', '192.0.2.3', 'comment', 'a\nb']);
+          const newline = ok(a, ['save']);
+          for (const [what, saved] of [
+            ['space', spaced],
+            ['newline', newline],
+          ] as const) {
+            const restore = b.run('ipset', ['restore'], saved, 30_000);
+            expect(restore.status, `${what}: ipset restore accepted:\n${saved}`).not.toBe(0);
+            b.run('ipset', ['destroy'], undefined, 30_000);
+            const e = syntaxError(() => parseIpset(saved, 'sets.save'));
+            expect(e.line).toBeGreaterThan(0);
+          }
+        } finally {
+          a.delete();
+          b.delete();
         }
-      } finally {
-        a.delete();
-        b.delete();
-      }
-    });
+      },
+    );
   },
   TOOLS,
 );

@@ -26,8 +26,18 @@ import { FIXTURES, iptablesFixtures } from './support/fixtures.js';
 /** DFW_FUZZ_SCALE=10 npx vitest run test/hostile-fuzz.test.ts fuzzes ten times longer (locally). */
 const SCALE = Math.max(1, Number(process.env.DFW_FUZZ_SCALE ?? 1) || 1);
 /** Runs each property must reach; time limits only guard against a stalled machine. */
-const RUNS = { dumps: 2500 * SCALE, policies: 1000 * SCALE, iptablesMutations: 6000 * SCALE, ipsetMutations: 2500 * SCALE };
-const TIME_LIMIT_MS = { dumps: 20_000 * SCALE, policies: 10_000 * SCALE, iptablesMutations: 25_000 * SCALE, ipsetMutations: 10_000 * SCALE };
+const RUNS = {
+  dumps: 2500 * SCALE,
+  policies: 1000 * SCALE,
+  iptablesMutations: 6000 * SCALE,
+  ipsetMutations: 2500 * SCALE,
+};
+const TIME_LIMIT_MS = {
+  dumps: 20_000 * SCALE,
+  policies: 10_000 * SCALE,
+  iptablesMutations: 25_000 * SCALE,
+  ipsetMutations: 10_000 * SCALE,
+};
 const ran: Record<keyof typeof RUNS, number> = { dumps: 0, policies: 0, iptablesMutations: 0, ipsetMutations: 0 };
 const TEST_TIMEOUT = 90_000 * SCALE;
 
@@ -50,7 +60,32 @@ const freeText = fc
   .array(
     fc.oneof(
       { weight: 3, arbitrary: fc.string({ unit: 'grapheme', minLength: 0, maxLength: 6 }) },
-      { weight: 3, arbitrary: fc.constantFrom('"', '\\', "'", ' ', '\t', '#', '!', '-', '--x', '$(id)', '`', 'é', '☃', '🙂', '日本', '\\"', '" -j ACCEPT', '*filter', 'COMMIT', ':', ',') },
+      {
+        weight: 3,
+        arbitrary: fc.constantFrom(
+          '"',
+          '\\',
+          "'",
+          ' ',
+          '\t',
+          '#',
+          '!',
+          '-',
+          '--x',
+          '$(id)',
+          '`',
+          'é',
+          '☃',
+          '🙂',
+          '日本',
+          '\\"',
+          '" -j ACCEPT',
+          '*filter',
+          'COMMIT',
+          ':',
+          ',',
+        ),
+      },
     ),
     { maxLength: 6 },
   )
@@ -67,8 +102,46 @@ const rawWord = fc
 
 const address = fc.constantFrom('192.0.2.1/32', '198.51.100.0/24', '203.0.113.0/25', '192.0.2.128/26', '10.0.0.0/8');
 const iface = fc.constantFrom('eth0', 'eth+', 'docker0', 'br-1a2b', 'lo', 'wg0', 'ens3');
-const FREE_TEXT = new Set(['--comment', '--log-prefix', '--nflog-prefix', '--ulog-prefix', '--helper', '--path', '--nfacct-name', '--string', '--hex-string', '--label', '--name', '--hashlimit-name', '--selctx']);
-const RESERVED_LONG = new Set(['--append', '--insert', '--delete', '--replace', '--check', '--new-chain', '--delete-chain', '--flush', '--zero', '--policy', '--rename-chain', '--match', '--jump', '--goto', '--table', '--source', '--src', '--destination', '--dst', '--in-interface', '--out-interface', '--protocol', '--fragment']);
+const FREE_TEXT = new Set([
+  '--comment',
+  '--log-prefix',
+  '--nflog-prefix',
+  '--ulog-prefix',
+  '--helper',
+  '--path',
+  '--nfacct-name',
+  '--string',
+  '--hex-string',
+  '--label',
+  '--name',
+  '--hashlimit-name',
+  '--selctx',
+]);
+const RESERVED_LONG = new Set([
+  '--append',
+  '--insert',
+  '--delete',
+  '--replace',
+  '--check',
+  '--new-chain',
+  '--delete-chain',
+  '--flush',
+  '--zero',
+  '--policy',
+  '--rename-chain',
+  '--match',
+  '--jump',
+  '--goto',
+  '--table',
+  '--source',
+  '--src',
+  '--destination',
+  '--dst',
+  '--in-interface',
+  '--out-interface',
+  '--protocol',
+  '--fragment',
+]);
 const longOpt = fc.stringMatching(/^--[a-z][a-z0-9-]{0,12}$/).filter((o) => !FREE_TEXT.has(o) && !RESERVED_LONG.has(o));
 const neg = fc.boolean().map((b) => (b ? '! ' : ''));
 
@@ -78,19 +151,34 @@ const ownOption = fc.oneof(
   fc.tuple(neg, fc.constantFrom('tcp', 'udp', 'icmp', 'sctp', 'gre')).map(([n, p]) => `${n}-p ${p}`),
 );
 
-const genericOption = fc.tuple(neg, longOpt, fc.array(rawWord, { minLength: 0, maxLength: 2 })).map(([n, o, vs]) => [`${n}${o}`, ...vs].join(' '));
+const genericOption = fc
+  .tuple(neg, longOpt, fc.array(rawWord, { minLength: 0, maxLength: 2 }))
+  .map(([n, o, vs]) => [`${n}${o}`, ...vs].join(' '));
 
 const match = fc.oneof(
   freeText.map((t) => `-m comment --comment ${saveString(t)}`),
   freeText.filter((t) => t.length <= 128).map((t) => `-m string --string ${alwaysQuoted(t)} --algo bm`),
   fc.tuple(fc.constantFrom('tcp', 'udp'), fc.integer({ min: 1, max: 65535 })).map(([p, n]) => `-m ${p} --dport ${n}`),
-  fc.constantFrom('-m conntrack --ctstate RELATED,ESTABLISHED', '-m set --match-set ipfriends src', '-m limit --limit 5/min', '-m addrtype --dst-type LOCAL'),
-  fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/), fc.array(genericOption, { maxLength: 3 })).map(([m, os]) => [`-m ${m}`, ...os].join(' ')),
+  fc.constantFrom(
+    '-m conntrack --ctstate RELATED,ESTABLISHED',
+    '-m set --match-set ipfriends src',
+    '-m limit --limit 5/min',
+    '-m addrtype --dst-type LOCAL',
+  ),
+  fc
+    .tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/), fc.array(genericOption, { maxLength: 3 }))
+    .map(([m, os]) => [`-m ${m}`, ...os].join(' ')),
 );
 
 function target(chains: string[]) {
   return fc.oneof(
-    fc.constantFrom('-j ACCEPT', '-j DROP', '-j RETURN', '-j REJECT --reject-with icmp-port-unreachable', '-j MARK --set-xmark 0x1/0xffffffff'),
+    fc.constantFrom(
+      '-j ACCEPT',
+      '-j DROP',
+      '-j RETURN',
+      '-j REJECT --reject-with icmp-port-unreachable',
+      '-j MARK --set-xmark 0x1/0xffffffff',
+    ),
     freeText.filter((t) => Buffer.byteLength(t) <= 29).map((t) => `-j LOG --log-prefix ${saveString(t)}`),
     ...(chains.length > 0 ? [fc.constantFrom(...chains).chain((c) => fc.constantFrom(`-j ${c}`, `-g ${c}`))] : []),
   );
@@ -99,15 +187,24 @@ function target(chains: string[]) {
 const userChain = fc.oneof(
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,27}$/),
   // UTF-8 names (strtok on the : line, raw after -A): at most 28 bytes.
-  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }).filter((s) => /^[^\s"!\-\u0000-\u001f\u007f-\u009f]+$/u.test(s) && Buffer.byteLength(s) <= 28 && !s.includes('#')),
+  fc
+    .string({ unit: 'grapheme', minLength: 1, maxLength: 6 })
+    .filter((s) => /^[^\s"!\-\u0000-\u001f\u007f-\u009f]+$/u.test(s) && Buffer.byteLength(s) <= 28 && !s.includes('#')),
 );
 
-const counters = fc.tuple(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })).map(([p, b]) => `[${p}:${b}]`);
+const counters = fc
+  .tuple(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }))
+  .map(([p, b]) => `[${p}:${b}]`);
 
 const tableArb = (name: TableName, withCounters: boolean) =>
   fc.uniqueArray(userChain, { maxLength: 3, selector: (c) => c }).chain((users) => {
     const builtins = BUILTIN_CHAINS[name];
-    const chains = [...builtins, ...users.filter((u) => !builtins.includes(u) && !['ACCEPT', 'DROP', 'RETURN', 'REJECT', 'LOG', 'MARK'].includes(u))];
+    const chains = [
+      ...builtins,
+      ...users.filter(
+        (u) => !builtins.includes(u) && !['ACCEPT', 'DROP', 'RETURN', 'REJECT', 'LOG', 'MARK'].includes(u),
+      ),
+    ];
     const userOnly = chains.slice(builtins.length);
     const rule = fc
       .tuple(
@@ -118,8 +215,18 @@ const tableArb = (name: TableName, withCounters: boolean) =>
         fc.option(target(userOnly), { nil: undefined }),
       )
       .map(([c, k, own, ms, t]) => [`${k}-A ${c}`, ...own, ...ms, ...(t ? [t] : [])].join(' '));
-    const decls = fc.tuple(...chains.map((c) => fc.tuple(builtins.includes(c) ? fc.constantFrom('ACCEPT', 'DROP') : fc.constant('-'), counters).map(([p, k]) => `:${c} ${p} ${k}`)));
-    const extra = fc.oneof({ weight: 8, arbitrary: rule }, { weight: 1, arbitrary: freeText.map((t) => `#${t}`) }, { weight: 1, arbitrary: fc.constant('') });
+    const decls = fc.tuple(
+      ...chains.map((c) =>
+        fc
+          .tuple(builtins.includes(c) ? fc.constantFrom('ACCEPT', 'DROP') : fc.constant('-'), counters)
+          .map(([p, k]) => `:${c} ${p} ${k}`),
+      ),
+    );
+    const extra = fc.oneof(
+      { weight: 8, arbitrary: rule },
+      { weight: 1, arbitrary: freeText.map((t) => `#${t}`) },
+      { weight: 1, arbitrary: fc.constant('') },
+    );
     return fc.tuple(decls, fc.array(extra, { maxLength: 12 })).map(([ds, rs]) => [`*${name}`, ...ds, ...rs, 'COMMIT']);
   });
 
@@ -134,15 +241,30 @@ const dumpArb = fc
 
 // ---- (b) generated policies --------------------------------------------------------------------
 
-const FROM_POOL = ['198.51.100.0/24', '203.0.113.7', '192.0.2.0/25', '192.0.2.128/26', '2001:db8::/32', '2001:db8:1::5', 'set:friends4', 'set:friends6'];
+const FROM_POOL = [
+  '198.51.100.0/24',
+  '203.0.113.7',
+  '192.0.2.0/25',
+  '192.0.2.128/26',
+  '2001:db8::/32',
+  '2001:db8:1::5',
+  'set:friends4',
+  'set:friends6',
+];
 const TO_POOL = ['172.18.0.2', '172.18.0.0/16', 'fd00::2'];
 const RESERVED = ['established', 'sources', 'default'];
 
 const portItem = fc.oneof(
   fc.integer({ min: 1, max: 65535 }),
-  fc.tuple(fc.integer({ min: 1, max: 65534 }), fc.integer({ min: 1, max: 1000 })).map(([a, d]) => `${a}:${Math.min(65535, a + d)}`),
+  fc
+    .tuple(fc.integer({ min: 1, max: 65534 }), fc.integer({ min: 1, max: 1000 }))
+    .map(([a, d]) => `${a}:${Math.min(65535, a + d)}`),
 );
-const ports = fc.uniqueArray(portItem, { minLength: 1, maxLength: 4, selector: (p) => (typeof p === 'number' ? `${p}:${p}` : p) });
+const ports = fc.uniqueArray(portItem, {
+  minLength: 1,
+  maxLength: 4,
+  selector: (p) => (typeof p === 'number' ? `${p}:${p}` : p),
+});
 
 const families = (items: readonly string[]): Set<4 | 6> => {
   const out = new Set<4 | 6>();
@@ -165,14 +287,23 @@ const ruleArb = fc
   })
   .map((r) => {
     const to = r.to === undefined || ![...families(r.to)].some((f) => families(r.from).has(f)) ? undefined : r.to;
-    return { name: r.name, proto: r.proto, [r.which]: r.ports, from: r.from.length === 1 ? r.from[0] : r.from, ...(to ? { to } : {}) };
+    return {
+      name: r.name,
+      proto: r.proto,
+      [r.which]: r.ports,
+      from: r.from.length === 1 ? r.from[0] : r.from,
+      ...(to ? { to } : {}),
+    };
   });
 
 const policyArb = fc
   .record({
     name: fc.stringMatching(/^[A-Za-z0-9_.-]{1,32}$/),
     chain: fc.constantFrom('DOCKER-USER', 'DOCKER'),
-    external: fc.uniqueArray(fc.constantFrom('eth0', 'eth1', 'ens3', 'eth+', 'wlan0', 'bond0.100'), { minLength: 1, maxLength: 3 }),
+    external: fc.uniqueArray(fc.constantFrom('eth0', 'eth1', 'ens3', 'eth+', 'wlan0', 'bond0.100'), {
+      minLength: 1,
+      maxLength: 3,
+    }),
     established: fc.boolean(),
     allow: fc.uniqueArray(ruleArb, { maxLength: 4, selector: (r) => r.name }),
     sources: fc.uniqueArray(fc.constantFrom(...FROM_POOL), { maxLength: 3 }),
@@ -181,11 +312,16 @@ const policyArb = fc
   .map((p) => ({
     version: 1,
     ...p,
-    ipsets: { friends4: { type: 'hash:net', family: 'inet', entries: ['203.0.113.0/24'] }, friends6: { type: 'hash:net', family: 'inet6', entries: ['2001:db8:2::/48'] } },
+    ipsets: {
+      friends4: { type: 'hash:net', family: 'inet', entries: ['203.0.113.0/24'] },
+      friends6: { type: 'hash:net', family: 'inet6', entries: ['2001:db8:2::/48'] },
+    },
   }));
 
 /** Fixtures with both DOCKER-USER and DOCKER in their filter table, so that no chain is created. */
-const DOCKER_FIXTURES = iptablesFixtures().filter(([, text]) => /^:DOCKER-USER /m.test(text) && /^:DOCKER /m.test(text));
+const DOCKER_FIXTURES = iptablesFixtures().filter(
+  ([, text]) => /^:DOCKER-USER /m.test(text) && /^:DOCKER /m.test(text),
+);
 
 // ---- (c) mutations -----------------------------------------------------------------------------
 
@@ -203,7 +339,37 @@ type Mutation =
 const nasty = fc.oneof(
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 4 }),
   fc.string({ unit: 'binary', minLength: 1, maxLength: 3 }),
-  fc.constantFrom('"', '\\', '\r', '\n', '\t', '\u0000', '\u0085', '\u2028', '\ufeff', ' ', '!', '-', '--', '#', '*', ':', '[', ']', '[1:2]', 'COMMIT', '*filter', '-A', '-j', '-m', '"\n"', '\r\n', 'é', '🙂', '\ud800'),
+  fc.constantFrom(
+    '"',
+    '\\',
+    '\r',
+    '\n',
+    '\t',
+    '\u0000',
+    '\u0085',
+    '\u2028',
+    '\ufeff',
+    ' ',
+    '!',
+    '-',
+    '--',
+    '#',
+    '*',
+    ':',
+    '[',
+    ']',
+    '[1:2]',
+    'COMMIT',
+    '*filter',
+    '-A',
+    '-j',
+    '-m',
+    '"\n"',
+    '\r\n',
+    'é',
+    '🙂',
+    '\ud800',
+  ),
 );
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
@@ -273,7 +439,9 @@ function outcome<T>(f: () => T): { ok: true; value: T } | { ok: false; error: Df
     return { ok: true, value: f() };
   } catch (e) {
     if (e instanceof DfwError) return { ok: false, error: e };
-    throw new Error(`not a DfwError: ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e)}`);
+    throw new Error(`not a DfwError: ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e)}`, {
+      cause: e,
+    });
   }
 }
 
@@ -285,14 +453,20 @@ const IPSET_FIXTURES: [string, string][] = readdirSync(IPSET_DIR)
   .map((f) => [f, readFileSync(join(IPSET_DIR, f), 'utf8')]);
 
 const mutated = (fixtures: [string, string][]) =>
-  fc.tuple(fc.constantFrom(...fixtures), fc.array(mutation, { minLength: 1, maxLength: 5 })).map(([[name, text], ms]) => ({ name, ms, text: ms.reduce(mutate, text) }));
+  fc
+    .tuple(fc.constantFrom(...fixtures), fc.array(mutation, { minLength: 1, maxLength: 5 }))
+    .map(([[name, text], ms]) => ({ name, ms, text: ms.reduce(mutate, text) }));
 
 // ---- the tests ---------------------------------------------------------------------------------
 
 describe('fuzz and properties (fast-check)', () => {
   afterAll(() => {
     const total = Object.values(ran).reduce((a, b) => a + b, 0);
-    console.log(`hostile-fuzz: ${total} cases (${Object.entries(ran).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+    console.log(
+      `hostile-fuzz: ${total} cases (${Object.entries(ran)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
+    );
   });
 
   it('(a) generated dumps round-trip, and the fast path equals the plain one', { timeout: TEST_TIMEOUT }, () => {
@@ -305,29 +479,50 @@ describe('fuzz and properties (fast-check)', () => {
     });
   });
 
-  it('(a) every free-text value survives quoting: saveString then the lexer give it back', { timeout: TEST_TIMEOUT }, () => {
-    assertProperty('dumps', fc.tuple(freeText, fc.constantFrom('--comment', '--log-prefix')), ([t, flag]) => {
-      const line = flag === '--comment' ? `-A INPUT -m comment --comment ${saveString(t)} -j ACCEPT` : `-A INPUT -j LOG --log-prefix ${saveString(t)}`;
-      for (const cache of [true, false]) {
-        const d = parseIptables(`*filter\n:INPUT ACCEPT [0:0]\n${line}\nCOMMIT\n`, { cache });
-        const table = d.items.find((i) => i.kind === 'table');
-        const rule = table?.kind === 'table' ? table.body.find((x) => x.kind === 'rule') : undefined;
-        const values = rule?.kind === 'rule' ? [...rule.spec.matches.flatMap((m) => m.options), ...(rule.spec.target?.options ?? [])].filter((o) => o.flag === flag).map((o) => o.values) : [];
-        expect(values, line).toEqual([[t]]);
-      }
-    });
-  });
+  it(
+    '(a) every free-text value survives quoting: saveString then the lexer give it back',
+    { timeout: TEST_TIMEOUT },
+    () => {
+      assertProperty('dumps', fc.tuple(freeText, fc.constantFrom('--comment', '--log-prefix')), ([t, flag]) => {
+        const line =
+          flag === '--comment'
+            ? `-A INPUT -m comment --comment ${saveString(t)} -j ACCEPT`
+            : `-A INPUT -j LOG --log-prefix ${saveString(t)}`;
+        for (const cache of [true, false]) {
+          const d = parseIptables(`*filter\n:INPUT ACCEPT [0:0]\n${line}\nCOMMIT\n`, { cache });
+          const table = d.items.find((i) => i.kind === 'table');
+          const rule = table?.kind === 'table' ? table.body.find((x) => x.kind === 'rule') : undefined;
+          const values =
+            rule?.kind === 'rule'
+              ? [...rule.spec.matches.flatMap((m) => m.options), ...(rule.spec.target?.options ?? [])]
+                  .filter((o) => o.flag === flag)
+                  .map((o) => o.values)
+              : [];
+          expect(values, line).toEqual([[t]]);
+        }
+      });
+    },
+  );
 
   it('(b) generated valid policies transform idempotently, and strip undoes them', { timeout: TEST_TIMEOUT }, () => {
     expect(DOCKER_FIXTURES.length).toBeGreaterThan(0);
-    const parsed = DOCKER_FIXTURES.map(([name, text]) => ({ name, text, family: (name.endsWith('.v6') ? 6 : 4) as 4 | 6 }));
+    const parsed = DOCKER_FIXTURES.map(([name, text]) => ({
+      name,
+      text,
+      family: (name.endsWith('.v6') ? 6 : 4) as 4 | 6,
+    }));
     assertProperty('policies', fc.tuple(policyArb, fc.constantFrom(...parsed)), ([p, fx]) => {
       const yaml = JSON.stringify(p, null, 1);
       let policy: Policy;
       try {
         policy = loadPolicy(yaml, 'generated.yaml');
       } catch (e) {
-        throw new Error(`a generated policy was refused (the generator must make valid ones): ${(e as Error).message}\n${yaml}`);
+        throw new Error(
+          `a generated policy was refused (the generator must make valid ones): ${(e as Error).message}\n${yaml}`,
+          {
+            cause: e,
+          },
+        );
       }
       const x = parseIptables(fx.text, { file: fx.name });
       const once = printIptables(transformDump(x, policy, { family: fx.family }).dump);
@@ -338,20 +533,24 @@ describe('fuzz and properties (fast-check)', () => {
     });
   });
 
-  it('(c) mutated iptables fixtures parse or raise DfwError; fast and plain paths agree', { timeout: TEST_TIMEOUT }, () => {
-    assertProperty('iptablesMutations', mutated(IPTABLES_FIXTURES), ({ name, ms, text }) => {
-      const where = `${name} after ${json(ms)}`;
-      const fast = outcome(() => parseIptables(text, { file: name }));
-      const plain = outcome(() => parseIptables(text, { file: name, cache: false }));
-      expect(fast.ok, where).toBe(plain.ok);
-      if (fast.ok && plain.ok) {
-        expect(printIptables(fast.value), where).toBe(text);
-        expect(json(fast.value), where).toBe(json(plain.value));
-      } else if (!fast.ok && !plain.ok) {
-        expect(fast.error.message, where).toBe(plain.error.message);
-      }
-    });
-  });
+  it(
+    '(c) mutated iptables fixtures parse or raise DfwError; fast and plain paths agree',
+    { timeout: TEST_TIMEOUT },
+    () => {
+      assertProperty('iptablesMutations', mutated(IPTABLES_FIXTURES), ({ name, ms, text }) => {
+        const where = `${name} after ${json(ms)}`;
+        const fast = outcome(() => parseIptables(text, { file: name }));
+        const plain = outcome(() => parseIptables(text, { file: name, cache: false }));
+        expect(fast.ok, where).toBe(plain.ok);
+        if (fast.ok && plain.ok) {
+          expect(printIptables(fast.value), where).toBe(text);
+          expect(json(fast.value), where).toBe(json(plain.value));
+        } else if (!fast.ok && !plain.ok) {
+          expect(fast.error.message, where).toBe(plain.error.message);
+        }
+      });
+    },
+  );
 
   it('(c) mutated ipset fixtures parse or raise DfwError; what parses prints back', { timeout: TEST_TIMEOUT }, () => {
     expect(IPSET_FIXTURES.length).toBeGreaterThan(0);

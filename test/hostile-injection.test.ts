@@ -26,12 +26,26 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const INPUT: Record<4 | 6, string> = {
   4: [
-    '*filter', ':INPUT ACCEPT [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]', ':DOCKER-USER - [0:0]',
-    '-A FORWARD -j DOCKER-USER', '-A DOCKER-USER -s 192.0.2.99/32 -j RETURN', 'COMMIT', '',
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD DROP [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':DOCKER-USER - [0:0]',
+    '-A FORWARD -j DOCKER-USER',
+    '-A DOCKER-USER -s 192.0.2.99/32 -j RETURN',
+    'COMMIT',
+    '',
   ].join('\n'),
   6: [
-    '*filter', ':INPUT ACCEPT [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]', ':DOCKER-USER - [0:0]',
-    '-A FORWARD -j DOCKER-USER', '-A DOCKER-USER -s 2001:db8::99/128 -j RETURN', 'COMMIT', '',
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD DROP [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':DOCKER-USER - [0:0]',
+    '-A FORWARD -j DOCKER-USER',
+    '-A DOCKER-USER -s 2001:db8::99/128 -j RETURN',
+    'COMMIT',
+    '',
   ].join('\n'),
 };
 
@@ -123,71 +137,434 @@ const long = (c: string, n: number) => c.repeat(n);
 
 const REFUSED: Refused[] = [
   // policy name: part of every tag, dfw:<policy>:<rule>
-  { id: 'name-quote-jump', what: 'name with `" -j ACCEPT`', yaml: policy({ name: y('web" -j ACCEPT') }), path: 'name', by: 'policy' },
-  { id: 'name-newline-rule', what: 'name with a newline then a rule', yaml: policy({ name: y('web\n-A INPUT -j ACCEPT') }), path: 'name', by: 'policy', reason: /control character/ },
-  { id: 'name-cr', what: 'name with a carriage return', yaml: policy({ name: y('web\r') }), path: 'name', by: 'policy', reason: /control character/ },
-  { id: 'name-backslash-quote', what: 'name with a backslash before a quote', yaml: policy({ name: y('web\\" -j ACCEPT') }), path: 'name', by: 'policy' },
+  {
+    id: 'name-quote-jump',
+    what: 'name with `" -j ACCEPT`',
+    yaml: policy({ name: y('web" -j ACCEPT') }),
+    path: 'name',
+    by: 'policy',
+  },
+  {
+    id: 'name-newline-rule',
+    what: 'name with a newline then a rule',
+    yaml: policy({ name: y('web\n-A INPUT -j ACCEPT') }),
+    path: 'name',
+    by: 'policy',
+    reason: /control character/,
+  },
+  {
+    id: 'name-cr',
+    what: 'name with a carriage return',
+    yaml: policy({ name: y('web\r') }),
+    path: 'name',
+    by: 'policy',
+    reason: /control character/,
+  },
+  {
+    id: 'name-backslash-quote',
+    what: 'name with a backslash before a quote',
+    yaml: policy({ name: y('web\\" -j ACCEPT') }),
+    path: 'name',
+    by: 'policy',
+  },
   { id: 'name-hash', what: 'name starting with #', yaml: policy({ name: y('#web') }), path: 'name', by: 'policy' },
   { id: 'name-table', what: 'name *filter', yaml: policy({ name: y('*filter') }), path: 'name', by: 'policy' },
-  { id: 'name-block-scalar', what: 'name as a literal block scalar (COMMIT and a line break)', yaml: policy({ name: '|\n  COMMIT' }), path: 'name', by: 'policy', reason: /control character/ },
-  { id: 'name-300', what: 'name of 300 characters (tag over 255 bytes)', yaml: policy({ name: long('w', 300) }), path: 'name', by: 'policy', reason: /at most 32/ },
-  { id: 'name-fullwidth-hyphen', what: 'name with a fullwidth hyphen look-alike', yaml: policy({ name: y('web\uff0devil') }), path: 'name', by: 'policy' },
-  { id: 'name-nul', what: 'name with a NUL', yaml: policy({ name: y('web\u0000x') }), path: 'name', by: 'policy', reason: /control character/ },
+  {
+    id: 'name-block-scalar',
+    what: 'name as a literal block scalar (COMMIT and a line break)',
+    yaml: policy({ name: '|\n  COMMIT' }),
+    path: 'name',
+    by: 'policy',
+    reason: /control character/,
+  },
+  {
+    id: 'name-300',
+    what: 'name of 300 characters (tag over 255 bytes)',
+    yaml: policy({ name: long('w', 300) }),
+    path: 'name',
+    by: 'policy',
+    reason: /at most 32/,
+  },
+  {
+    id: 'name-fullwidth-hyphen',
+    what: 'name with a fullwidth hyphen look-alike',
+    yaml: policy({ name: y('web\uff0devil') }),
+    path: 'name',
+    by: 'policy',
+  },
+  {
+    id: 'name-nul',
+    what: 'name with a NUL',
+    yaml: policy({ name: y('web\u0000x') }),
+    path: 'name',
+    by: 'policy',
+    reason: /control character/,
+  },
   { id: 'name-binary', what: 'name as !!binary', yaml: policy({ name: '!!binary d2Vi' }), path: 'name', by: 'policy' },
   // allow rule names: the other part of the tag
-  { id: 'rule-quote-jump', what: 'rule name with `" -j ACCEPT #`', yaml: policy({ rule: y('https" -j ACCEPT #') }), path: 'allow\\[0\\]\\.name', by: 'policy' },
-  { id: 'rule-nul', what: 'rule name with a NUL', yaml: policy({ rule: y('a\u0000b') }), path: 'allow\\[0\\]\\.name', by: 'policy' },
-  { id: 'rule-250', what: 'rule name of 250 characters (tag over 255 bytes)', yaml: policy({ rule: long('r', 250) }), path: 'allow\\[0\\]\\.name', by: 'policy', reason: /at most 64/ },
-  { id: 'rule-comment-option', what: 'rule name `x --comment y`', yaml: policy({ rule: y('x --comment y') }), path: 'allow\\[0\\]\\.name', by: 'policy' },
-  { id: 'rule-c1-nel', what: 'rule name with NEL (U+0085)', yaml: policy({ rule: y('a\u0085b') }), path: 'allow\\[0\\]\\.name', by: 'policy', reason: /control character \(\\u0085\)/ },
+  {
+    id: 'rule-quote-jump',
+    what: 'rule name with `" -j ACCEPT #`',
+    yaml: policy({ rule: y('https" -j ACCEPT #') }),
+    path: 'allow\\[0\\]\\.name',
+    by: 'policy',
+  },
+  {
+    id: 'rule-nul',
+    what: 'rule name with a NUL',
+    yaml: policy({ rule: y('a\u0000b') }),
+    path: 'allow\\[0\\]\\.name',
+    by: 'policy',
+  },
+  {
+    id: 'rule-250',
+    what: 'rule name of 250 characters (tag over 255 bytes)',
+    yaml: policy({ rule: long('r', 250) }),
+    path: 'allow\\[0\\]\\.name',
+    by: 'policy',
+    reason: /at most 64/,
+  },
+  {
+    id: 'rule-comment-option',
+    what: 'rule name `x --comment y`',
+    yaml: policy({ rule: y('x --comment y') }),
+    path: 'allow\\[0\\]\\.name',
+    by: 'policy',
+  },
+  {
+    id: 'rule-c1-nel',
+    what: 'rule name with NEL (U+0085)',
+    yaml: policy({ rule: y('a\u0085b') }),
+    path: 'allow\\[0\\]\\.name',
+    by: 'policy',
+    reason: /control character \(\\u0085\)/,
+  },
   // external interfaces: printed raw after -i
-  { id: 'iface-quote-jump', what: 'interface `eth0" -j ACCEPT`', yaml: policy({ external: `[${y('eth0" -j ACCEPT')}]` }), path: 'external\\[0\\]', by: 'policy' },
-  { id: 'iface-newline-rule', what: 'interface with a newline then `-A INPUT -j ACCEPT`', yaml: policy({ external: `[${y('eth0\n-A INPUT -j ACCEPT')}]` }), path: 'external\\[0\\]', by: 'policy' },
-  { id: 'iface-cr', what: 'interface with a carriage return', yaml: policy({ external: `[${y('eth0\r')}]` }), path: 'external\\[0\\]', by: 'policy' },
-  { id: 'iface-option', what: 'interface -j (read as an option)', yaml: policy({ external: `[${y('-j')}]` }), path: 'external\\[0\\]', by: 'policy', reason: /start with "-"/ },
-  { id: 'iface-negation', what: 'interface !eth0 (read as a negation)', yaml: policy({ external: `[${y('!eth0')}]` }), path: 'external\\[0\\]', by: 'policy' },
-  { id: 'iface-16', what: 'interface of 16 characters', yaml: policy({ external: `[${long('a', 16)}]` }), path: 'external\\[0\\]', by: 'policy', reason: /at most 15/ },
-  { id: 'iface-fullwidth-18-bytes', what: 'interface of 6 fullwidth letters (18 bytes)', yaml: policy({ external: `[${y('\uff45\uff54\uff48\uff10\uff11\uff12')}]` }), path: 'external\\[0\\]', by: 'policy', reason: /bytes/ },
-  { id: 'iface-spaces', what: 'interface `eth0 -j ACCEPT` (plain YAML)', yaml: policy({ external: 'eth0 -j ACCEPT' }), path: 'external', by: 'policy', reason: /whitespace/ },
-  { id: 'iface-nbsp', what: 'interface with a no-break space', yaml: policy({ external: `[${y('eth\u00a00')}]` }), path: 'external\\[0\\]', by: 'policy' },
-  { id: 'iface-bidi-override', what: 'interface with a right-to-left override (U+202E)', yaml: policy({ external: `[${y('eth\u202e0')}]` }), path: 'external\\[0\\]', by: 'policy', reason: /U\+202E/ },
-  { id: 'iface-zero-width', what: 'interface with a zero-width space (U+200B)', yaml: policy({ external: `[${y('eth\u200b0')}]` }), path: 'external\\[0\\]', by: 'policy', reason: /U\+200B/ },
-  { id: 'iface-lone-surrogate', what: 'interface with a lone surrogate (YAML "\\ud800", written as U+FFFD)', yaml: policy({ external: '["e\\ud800"]' }), path: 'external\\[0\\]', by: 'policy' },
-  { id: 'iface-folded', what: 'interface as a folded block scalar over two lines', yaml: policy({ external: '>-\n  eth0\n  -j ACCEPT' }), path: 'external', by: 'policy' },
+  {
+    id: 'iface-quote-jump',
+    what: 'interface `eth0" -j ACCEPT`',
+    yaml: policy({ external: `[${y('eth0" -j ACCEPT')}]` }),
+    path: 'external\\[0\\]',
+    by: 'policy',
+  },
+  {
+    id: 'iface-newline-rule',
+    what: 'interface with a newline then `-A INPUT -j ACCEPT`',
+    yaml: policy({ external: `[${y('eth0\n-A INPUT -j ACCEPT')}]` }),
+    path: 'external\\[0\\]',
+    by: 'policy',
+  },
+  {
+    id: 'iface-cr',
+    what: 'interface with a carriage return',
+    yaml: policy({ external: `[${y('eth0\r')}]` }),
+    path: 'external\\[0\\]',
+    by: 'policy',
+  },
+  {
+    id: 'iface-option',
+    what: 'interface -j (read as an option)',
+    yaml: policy({ external: `[${y('-j')}]` }),
+    path: 'external\\[0\\]',
+    by: 'policy',
+    reason: /start with "-"/,
+  },
+  {
+    id: 'iface-negation',
+    what: 'interface !eth0 (read as a negation)',
+    yaml: policy({ external: `[${y('!eth0')}]` }),
+    path: 'external\\[0\\]',
+    by: 'policy',
+  },
+  {
+    id: 'iface-16',
+    what: 'interface of 16 characters',
+    yaml: policy({ external: `[${long('a', 16)}]` }),
+    path: 'external\\[0\\]',
+    by: 'policy',
+    reason: /at most 15/,
+  },
+  {
+    id: 'iface-fullwidth-18-bytes',
+    what: 'interface of 6 fullwidth letters (18 bytes)',
+    yaml: policy({ external: `[${y('\uff45\uff54\uff48\uff10\uff11\uff12')}]` }),
+    path: 'external\\[0\\]',
+    by: 'policy',
+    reason: /bytes/,
+  },
+  {
+    id: 'iface-spaces',
+    what: 'interface `eth0 -j ACCEPT` (plain YAML)',
+    yaml: policy({ external: 'eth0 -j ACCEPT' }),
+    path: 'external',
+    by: 'policy',
+    reason: /whitespace/,
+  },
+  {
+    id: 'iface-nbsp',
+    what: 'interface with a no-break space',
+    yaml: policy({ external: `[${y('eth\u00a00')}]` }),
+    path: 'external\\[0\\]',
+    by: 'policy',
+  },
+  {
+    id: 'iface-bidi-override',
+    what: 'interface with a right-to-left override (U+202E)',
+    yaml: policy({ external: `[${y('eth\u202e0')}]` }),
+    path: 'external\\[0\\]',
+    by: 'policy',
+    reason: /U\+202E/,
+  },
+  {
+    id: 'iface-zero-width',
+    what: 'interface with a zero-width space (U+200B)',
+    yaml: policy({ external: `[${y('eth\u200b0')}]` }),
+    path: 'external\\[0\\]',
+    by: 'policy',
+    reason: /U\+200B/,
+  },
+  {
+    id: 'iface-lone-surrogate',
+    what: 'interface with a lone surrogate (YAML "\\ud800", written as U+FFFD)',
+    yaml: policy({ external: '["e\\ud800"]' }),
+    path: 'external\\[0\\]',
+    by: 'policy',
+  },
+  {
+    id: 'iface-folded',
+    what: 'interface as a folded block scalar over two lines',
+    yaml: policy({ external: '>-\n  eth0\n  -j ACCEPT' }),
+    path: 'external',
+    by: 'policy',
+  },
   // addresses, ports, enums
-  { id: 'from-extra-option', what: 'from `198.51.100.0/24 -j ACCEPT`', yaml: policy({ from: y('198.51.100.0/24 -j ACCEPT') }), path: 'allow\\[0\\]\\.from', by: 'policy' },
-  { id: 'from-newline', what: 'from with a newline then a rule', yaml: policy({ from: y('198.51.100.1\n-A INPUT -j ACCEPT') }), path: 'allow\\[0\\]\\.from', by: 'policy' },
-  { id: 'from-fullwidth-digits', what: 'from with fullwidth digits', yaml: policy({ from: y('\uff11\uff19\uff18.51.100.1') }), path: 'allow\\[0\\]\\.from', by: 'policy' },
-  { id: 'to-negation', what: 'to `192.0.2.2 ! -s 0/0`', yaml: policy({ to: y('192.0.2.2 ! -s 0/0') }), path: 'allow\\[0\\]\\.to', by: 'policy' },
-  { id: 'port-extra-option', what: 'port `443 -j ACCEPT`', yaml: policy({ port: y('443 -j ACCEPT') }), path: 'allow\\[0\\]\\.port', by: 'policy' },
-  { id: 'proto-extra-option', what: 'proto `tcp -j ACCEPT`', yaml: policy({ proto: y('tcp -j ACCEPT') }), path: 'allow\\[0\\]\\.proto', by: 'policy' },
-  { id: 'chain-newline-rule', what: 'chain with a newline then a rule', yaml: policy({ chain: y('DOCKER-USER\n-A INPUT -j ACCEPT') }), path: 'chain', by: 'policy' },
-  { id: 'default-commit', what: 'default `drop` then COMMIT on a new line', yaml: policy({ dflt: y('drop\nCOMMIT') }), path: 'default', by: 'policy' },
+  {
+    id: 'from-extra-option',
+    what: 'from `198.51.100.0/24 -j ACCEPT`',
+    yaml: policy({ from: y('198.51.100.0/24 -j ACCEPT') }),
+    path: 'allow\\[0\\]\\.from',
+    by: 'policy',
+  },
+  {
+    id: 'from-newline',
+    what: 'from with a newline then a rule',
+    yaml: policy({ from: y('198.51.100.1\n-A INPUT -j ACCEPT') }),
+    path: 'allow\\[0\\]\\.from',
+    by: 'policy',
+  },
+  {
+    id: 'from-fullwidth-digits',
+    what: 'from with fullwidth digits',
+    yaml: policy({ from: y('\uff11\uff19\uff18.51.100.1') }),
+    path: 'allow\\[0\\]\\.from',
+    by: 'policy',
+  },
+  {
+    id: 'to-negation',
+    what: 'to `192.0.2.2 ! -s 0/0`',
+    yaml: policy({ to: y('192.0.2.2 ! -s 0/0') }),
+    path: 'allow\\[0\\]\\.to',
+    by: 'policy',
+  },
+  {
+    id: 'port-extra-option',
+    what: 'port `443 -j ACCEPT`',
+    yaml: policy({ port: y('443 -j ACCEPT') }),
+    path: 'allow\\[0\\]\\.port',
+    by: 'policy',
+  },
+  {
+    id: 'proto-extra-option',
+    what: 'proto `tcp -j ACCEPT`',
+    yaml: policy({ proto: y('tcp -j ACCEPT') }),
+    path: 'allow\\[0\\]\\.proto',
+    by: 'policy',
+  },
+  {
+    id: 'chain-newline-rule',
+    what: 'chain with a newline then a rule',
+    yaml: policy({ chain: y('DOCKER-USER\n-A INPUT -j ACCEPT') }),
+    path: 'chain',
+    by: 'policy',
+  },
+  {
+    id: 'default-commit',
+    what: 'default `drop` then COMMIT on a new line',
+    yaml: policy({ dflt: y('drop\nCOMMIT') }),
+    path: 'default',
+    by: 'policy',
+  },
   // set names: printed raw after --match-set and in ipset lines
-  { id: 'sources-set-extra', what: 'sources `set:ipfriends src -j ACCEPT`', yaml: policy({ sources: `[${y('set:ipfriends src -j ACCEPT')}]` }), path: 'sources\\[0\\]', by: 'policy' },
-  { id: 'sources-set-option', what: 'set name -exist (read as an option)', yaml: policy({ sources: `[${y('set:-exist')}]` }), path: 'sources\\[0\\]', by: 'policy' },
-  { id: 'set-quote', what: 'set name with a double quote', yaml: policy({ set: 'a"b' }), path: 'allow\\[0\\]\\.from\\[1\\]', by: 'policy', reason: /double quote/ },
-  { id: 'set-32', what: 'set name of 32 bytes (ipsets key)', yaml: policy({ set: long('s', 32) }), path: 'allow\\[0\\]\\.from\\[1\\]', by: 'policy', reason: /at most 31/ },
-  { id: 'set-key-32', what: 'set name of 32 bytes, declared only', yaml: policy({ sources: '[198.51.100.7]', from: 'any', ipsets: `\n  ${long('k', 32)}: {type: hash:ip}` }), path: `ipsets\\.${long('k', 32)}`, by: 'policy', reason: /at most 31/ },
-  { id: 'set-key-space', what: 'set name with a space, declared only', yaml: policy({ sources: '[198.51.100.7]', from: 'any', ipsets: '\n  "set with space": {type: hash:ip}' }), path: 'ipsets\\["set with space"\\]', by: 'policy', reason: /whitespace/ },
-  { id: 'set-cyrillic-lookalike', what: 'set:іpfriends (Cyrillic і) while ipfriends (Latin) is declared', yaml: policy({ sources: `[${y('set:\u0456pfriends')}]` }), path: 'sources', by: 'transform', reason: /not declared/ },
-  { id: 'set-zero-width', what: 'set name with a zero-width joiner', yaml: policy({ set: 'ip\u200dfriends' }), path: 'allow\\[0\\]\\.from\\[1\\]', by: 'policy', reason: /U\+200D/ },
+  {
+    id: 'sources-set-extra',
+    what: 'sources `set:ipfriends src -j ACCEPT`',
+    yaml: policy({ sources: `[${y('set:ipfriends src -j ACCEPT')}]` }),
+    path: 'sources\\[0\\]',
+    by: 'policy',
+  },
+  {
+    id: 'sources-set-option',
+    what: 'set name -exist (read as an option)',
+    yaml: policy({ sources: `[${y('set:-exist')}]` }),
+    path: 'sources\\[0\\]',
+    by: 'policy',
+  },
+  {
+    id: 'set-quote',
+    what: 'set name with a double quote',
+    yaml: policy({ set: 'a"b' }),
+    path: 'allow\\[0\\]\\.from\\[1\\]',
+    by: 'policy',
+    reason: /double quote/,
+  },
+  {
+    id: 'set-32',
+    what: 'set name of 32 bytes (ipsets key)',
+    yaml: policy({ set: long('s', 32) }),
+    path: 'allow\\[0\\]\\.from\\[1\\]',
+    by: 'policy',
+    reason: /at most 31/,
+  },
+  {
+    id: 'set-key-32',
+    what: 'set name of 32 bytes, declared only',
+    yaml: policy({ sources: '[198.51.100.7]', from: 'any', ipsets: `\n  ${long('k', 32)}: {type: hash:ip}` }),
+    path: `ipsets\\.${long('k', 32)}`,
+    by: 'policy',
+    reason: /at most 31/,
+  },
+  {
+    id: 'set-key-space',
+    what: 'set name with a space, declared only',
+    yaml: policy({ sources: '[198.51.100.7]', from: 'any', ipsets: '\n  "set with space": {type: hash:ip}' }),
+    path: 'ipsets\\["set with space"\\]',
+    by: 'policy',
+    reason: /whitespace/,
+  },
+  {
+    id: 'set-cyrillic-lookalike',
+    what: 'set:іpfriends (Cyrillic і) while ipfriends (Latin) is declared',
+    yaml: policy({ sources: `[${y('set:\u0456pfriends')}]` }),
+    path: 'sources',
+    by: 'transform',
+    reason: /not declared/,
+  },
+  {
+    id: 'set-zero-width',
+    what: 'set name with a zero-width joiner',
+    yaml: policy({ set: 'ip\u200dfriends' }),
+    path: 'allow\\[0\\]\\.from\\[1\\]',
+    by: 'policy',
+    reason: /U\+200D/,
+  },
   // ipset entries and their comments
-  { id: 'entry-newline-add', what: 'entry with a newline then another add', yaml: policy({ entries: ['203.0.113.7\nadd ipfriends 198.51.100.9'] }), path: 'ipsets\\.ipfriends\\.entries\\[0\\]', by: 'policy', reason: /control character/ },
-  { id: 'entry-comment-quote', what: 'entry comment with an unbalanced double quote', yaml: policy({ entries: ['203.0.113.7 comment "a"b"'] }), path: 'ipsets\\.ipfriends\\.entries\\[0\\]', by: 'ipset' },
-  { id: 'entry-comment-256', what: 'entry comment of 256 bytes', yaml: policy({ entries: [`203.0.113.7 comment "${long('c', 256)}"`] }), path: 'ipsets\\.ipfriends\\.entries\\[0\\]', by: 'ipset', reason: /255/ },
-  { id: 'entry-comment-empty', what: 'entry comment ""', yaml: policy({ entries: ['203.0.113.7 comment ""'] }), path: 'ipsets\\.ipfriends\\.entries\\[0\\]', by: 'ipset' },
-  { id: 'entry-exist', what: 'entry with -exist', yaml: policy({ entries: ['203.0.113.7 -exist'] }), path: 'ipsets\\.ipfriends\\.entries\\[0\\]', by: 'ipset' },
-  { id: 'entry-second-command', what: 'entry `203.0.113.7 ; destroy ipfriends`', yaml: policy({ entries: ['203.0.113.7 ; destroy ipfriends'] }), path: 'ipsets\\.ipfriends\\.entries\\[0\\]', by: 'ipset' },
-  { id: 'entry-many-words', what: 'entry of 40 words', yaml: policy({ entries: [`203.0.113.7${' timeout 5'.repeat(20)}`] }), path: 'ipsets\\.ipfriends\\.entries\\[0\\]', by: 'ipset' },
-  { id: 'ipset-range-option', what: 'bitmap range `192.0.2.0/24 -exist`', yaml: policy({ setType: 'bitmap:ip', setOptions: `{range: ${y('192.0.2.0/24 -exist')}}`, entries: [] }), path: 'ipsets\\.ipfriends\\.options\\.range', by: 'policy' },
+  {
+    id: 'entry-newline-add',
+    what: 'entry with a newline then another add',
+    yaml: policy({ entries: ['203.0.113.7\nadd ipfriends 198.51.100.9'] }),
+    path: 'ipsets\\.ipfriends\\.entries\\[0\\]',
+    by: 'policy',
+    reason: /control character/,
+  },
+  {
+    id: 'entry-comment-quote',
+    what: 'entry comment with an unbalanced double quote',
+    yaml: policy({ entries: ['203.0.113.7 comment "a"b"'] }),
+    path: 'ipsets\\.ipfriends\\.entries\\[0\\]',
+    by: 'ipset',
+  },
+  {
+    id: 'entry-comment-256',
+    what: 'entry comment of 256 bytes',
+    yaml: policy({ entries: [`203.0.113.7 comment "${long('c', 256)}"`] }),
+    path: 'ipsets\\.ipfriends\\.entries\\[0\\]',
+    by: 'ipset',
+    reason: /255/,
+  },
+  {
+    id: 'entry-comment-empty',
+    what: 'entry comment ""',
+    yaml: policy({ entries: ['203.0.113.7 comment ""'] }),
+    path: 'ipsets\\.ipfriends\\.entries\\[0\\]',
+    by: 'ipset',
+  },
+  {
+    id: 'entry-exist',
+    what: 'entry with -exist',
+    yaml: policy({ entries: ['203.0.113.7 -exist'] }),
+    path: 'ipsets\\.ipfriends\\.entries\\[0\\]',
+    by: 'ipset',
+  },
+  {
+    id: 'entry-second-command',
+    what: 'entry `203.0.113.7 ; destroy ipfriends`',
+    yaml: policy({ entries: ['203.0.113.7 ; destroy ipfriends'] }),
+    path: 'ipsets\\.ipfriends\\.entries\\[0\\]',
+    by: 'ipset',
+  },
+  {
+    id: 'entry-many-words',
+    what: 'entry of 40 words',
+    yaml: policy({ entries: [`203.0.113.7${' timeout 5'.repeat(20)}`] }),
+    path: 'ipsets\\.ipfriends\\.entries\\[0\\]',
+    by: 'ipset',
+  },
+  {
+    id: 'ipset-range-option',
+    what: 'bitmap range `192.0.2.0/24 -exist`',
+    yaml: policy({ setType: 'bitmap:ip', setOptions: `{range: ${y('192.0.2.0/24 -exist')}}`, entries: [] }),
+    path: 'ipsets\\.ipfriends\\.options\\.range',
+    by: 'policy',
+  },
   // YAML tricks
-  { id: 'yaml-merge-key', what: 'YAML merge key', yaml: policy().replace('allow:\n  - name: https', 'allow:\n  - <<: {name: evil}\n    name: https'), path: 'allow\\[0\\]', by: 'policy', reason: /merge keys/ },
-  { id: 'yaml-unknown-tag', what: 'YAML unknown tag on an interface', yaml: policy({ external: '[!shell eth0]' }), path: '', by: 'policy', reason: /invalid YAML/ },
-  { id: 'yaml-duplicate-key', what: 'YAML duplicate key (a later name overriding the first)', yaml: policy({ tail: 'name: evil' }), path: 'name', by: 'policy', reason: /duplicate key/ },
-  { id: 'yaml-1.1', what: '%YAML 1.1 document', yaml: policy({ head: '%YAML 1.1\n---' }), path: '', by: 'policy', reason: /YAML 1\.2/ },
-  { id: 'yaml-second-document', what: 'a second YAML document with another policy', yaml: `${policy()}---\n${policy({ name: 'evil' })}`, path: '', by: 'policy', reason: /one YAML document/ },
-  { id: 'yaml-key-newline', what: 'a key with a newline', yaml: policy({ tail: '"ext\\nernal": [eth1]' }), path: '', by: 'policy', reason: /control character/ },
+  {
+    id: 'yaml-merge-key',
+    what: 'YAML merge key',
+    yaml: policy().replace('allow:\n  - name: https', 'allow:\n  - <<: {name: evil}\n    name: https'),
+    path: 'allow\\[0\\]',
+    by: 'policy',
+    reason: /merge keys/,
+  },
+  {
+    id: 'yaml-unknown-tag',
+    what: 'YAML unknown tag on an interface',
+    yaml: policy({ external: '[!shell eth0]' }),
+    path: '',
+    by: 'policy',
+    reason: /invalid YAML/,
+  },
+  {
+    id: 'yaml-duplicate-key',
+    what: 'YAML duplicate key (a later name overriding the first)',
+    yaml: policy({ tail: 'name: evil' }),
+    path: 'name',
+    by: 'policy',
+    reason: /duplicate key/,
+  },
+  {
+    id: 'yaml-1.1',
+    what: '%YAML 1.1 document',
+    yaml: policy({ head: '%YAML 1.1\n---' }),
+    path: '',
+    by: 'policy',
+    reason: /YAML 1\.2/,
+  },
+  {
+    id: 'yaml-second-document',
+    what: 'a second YAML document with another policy',
+    yaml: `${policy()}---\n${policy({ name: 'evil' })}`,
+    path: '',
+    by: 'policy',
+    reason: /one YAML document/,
+  },
+  {
+    id: 'yaml-key-newline',
+    what: 'a key with a newline',
+    yaml: policy({ tail: '"ext\\nernal": [eth1]' }),
+    path: '',
+    by: 'policy',
+    reason: /control character/,
+  },
   {
     id: 'yaml-billion-laughs',
     what: 'nested aliases (billion laughs) as entries',
@@ -203,7 +580,12 @@ const REFUSED: Refused[] = [
 
 const ENTRY_SAVED = '203.0.113.0/24 comment "friends"';
 
-function accepted(id: string, what: string, p: Parts, expectations: Partial<Omit<Accepted, 'id' | 'what' | 'yaml'>>): Accepted {
+function accepted(
+  id: string,
+  what: string,
+  p: Parts,
+  expectations: Partial<Omit<Accepted, 'id' | 'what' | 'yaml'>>,
+): Accepted {
   return {
     id,
     what,
@@ -222,17 +604,41 @@ const ACCEPTED: Accepted[] = [
   accepted('iface-table-line', 'interface *filter', iface('*filter'), { ifaces: ['*filter'] }),
   accepted('iface-commit', 'interface COMMIT', iface('COMMIT'), { ifaces: ['COMMIT'] }),
   accepted('iface-hash', 'interface #x (not in column 1)', iface('#x'), { ifaces: ['#x'] }),
-  accepted('iface-trailing-backslash', 'interface eth\\ (a backslash is literal outside quotes)', iface('eth\\'), { ifaces: ['eth\\'] }),
+  accepted('iface-trailing-backslash', 'interface eth\\ (a backslash is literal outside quotes)', iface('eth\\'), {
+    ifaces: ['eth\\'],
+  }),
   accepted('iface-single-quote', "interface e'0 (single quotes are not quotes)", iface("e'0"), { ifaces: ["e'0"] }),
-  accepted('iface-fullwidth', 'interface ｅｔｈ０ (fullwidth look-alike, 12 bytes)', iface('\uff45\uff54\uff48\uff10'), { ifaces: ['\uff45\uff54\uff48\uff10'] }),
+  accepted(
+    'iface-fullwidth',
+    'interface ｅｔｈ０ (fullwidth look-alike, 12 bytes)',
+    iface('\uff45\uff54\uff48\uff10'),
+    { ifaces: ['\uff45\uff54\uff48\uff10'] },
+  ),
   accepted('iface-cyrillic', 'interface еth0 with a Cyrillic е', iface('\u0435th0'), { ifaces: ['\u0435th0'] }),
   accepted('iface-bang-inside', 'interface a!b', iface('a!b'), { ifaces: ['a!b'] }),
-  accepted('iface-15-wildcard', 'interface of exactly 15 bytes with the + wildcard', iface('abcdefghijklmn+'), { ifaces: ['abcdefghijklmn+'] }),
+  accepted('iface-15-wildcard', 'interface of exactly 15 bytes with the + wildcard', iface('abcdefghijklmn+'), {
+    ifaces: ['abcdefghijklmn+'],
+  }),
   accepted('iface-shell', 'interface $(id) (no shell ever reads the file)', iface('$(id)'), { ifaces: ['$(id)'] }),
-  accepted('iface-two', 'two interfaces, one a look-alike of the other', { external: `[eth0, ${y('eth\u041e')}]` }, { ifaces: ['eth0', 'eth\u041e'] }),
-  accepted('names-commit-comment', 'policy name COMMIT, rule name --comment', { name: 'COMMIT', rule: '--comment' }, { names: ['COMMIT', '--comment'] }),
+  accepted(
+    'iface-two',
+    'two interfaces, one a look-alike of the other',
+    { external: `[eth0, ${y('eth\u041e')}]` },
+    { ifaces: ['eth0', 'eth\u041e'] },
+  ),
+  accepted(
+    'names-commit-comment',
+    'policy name COMMIT, rule name --comment',
+    { name: 'COMMIT', rule: '--comment' },
+    { names: ['COMMIT', '--comment'] },
+  ),
   accepted('names-options', 'policy name -j, rule name -A', { name: y('-j'), rule: y('-A') }, { names: ['-j', '-A'] }),
-  accepted('names-longest', 'longest names: 32 + 64 characters', { name: long('p', 32), rule: long('r', 64) }, { names: [long('p', 32), long('r', 64)] }),
+  accepted(
+    'names-longest',
+    'longest names: 32 + 64 characters',
+    { name: long('p', 32), rule: long('r', 64) },
+    { names: [long('p', 32), long('r', 64)] },
+  ),
   accepted('set-comma', 'set name x,y', { set: 'x,y' }, {}),
   accepted('set-hash', 'set name #s', { set: '#s' }, {}),
   accepted('set-quote-backslash', "set name a'b\\c", { set: "a'b\\c" }, {}),
@@ -243,8 +649,8 @@ const ACCEPTED: Accepted[] = [
   accepted(
     'entry-comment-shell',
     'entry comment with quote, backslash, #, $( ) and -exist',
-    { entries: ["203.0.113.0/24 comment \"a'b\\ c #d $(id) -exist\""] },
-    { members: ["203.0.113.0/24 comment \"a'b\\ c #d $(id) -exist\""] },
+    { entries: ['203.0.113.0/24 comment "a\'b\\ c #d $(id) -exist"'] },
+    { members: ['203.0.113.0/24 comment "a\'b\\ c #d $(id) -exist"'] },
   ),
   accepted(
     'entry-comment-separators',
@@ -252,7 +658,12 @@ const ACCEPTED: Accepted[] = [
     { entries: ['203.0.113.0/24 comment "a\u2028b \u{1F642} \u00a0c"'] },
     { members: ['203.0.113.0/24 comment "a\u2028b \u{1F642} \u00a0c"'] },
   ),
-  accepted('entry-comment-toggle', 'entry comment a"b c"d (ipset quotes toggle)', { entries: ['203.0.113.0/24 comment a"b c"d'] }, { members: ['203.0.113.0/24 comment "ab cd"'] }),
+  accepted(
+    'entry-comment-toggle',
+    'entry comment a"b c"d (ipset quotes toggle)',
+    { entries: ['203.0.113.0/24 comment a"b c"d'] },
+    { members: ['203.0.113.0/24 comment "ab cd"'] },
+  ),
   accepted(
     'entry-comment-255',
     'entry comment of exactly 255 bytes (UTF-8)',
@@ -262,14 +673,25 @@ const ACCEPTED: Accepted[] = [
   accepted(
     'yaml-anchors',
     'YAML anchors and aliases reused across fields',
-    { name: '&n web', rule: '*n', external: '&e [eth0]', from: "&f [198.51.100.0/24, 'set:ipfriends']", sources: "['set:ipfriends']" },
+    {
+      name: '&n web',
+      rule: '*n',
+      external: '&e [eth0]',
+      from: "&f [198.51.100.0/24, 'set:ipfriends']",
+      sources: "['set:ipfriends']",
+    },
     { names: ['web', 'web'] },
   ),
   accepted('yaml-folded', 'interface as a folded block scalar on one line', { external: '>-\n  eth0' }, {}),
   accepted(
     'ipv6-table-iface',
     'IPv6: interface *filter, from 2001:DB8:0::/32 (normalised)',
-    { external: `[${y('*filter')}]`, from: "['2001:DB8:0::/32', 'set:ipfriends']", setFamily: 'inet6', entries: ['2001:db8:1::/48 comment "v6 friends"'] },
+    {
+      external: `[${y('*filter')}]`,
+      from: "['2001:DB8:0::/32', 'set:ipfriends']",
+      setFamily: 'inet6',
+      entries: ['2001:db8:1::/48 comment "v6 friends"'],
+    },
     { family: 6, ifaces: ['*filter'], members: ['2001:db8:1::/48 comment "v6 friends"'] },
   ),
 ];
@@ -316,7 +738,9 @@ function ruleLines(text: string): Record<string, string[]> {
 }
 
 function optionValues(r: Rule, flag: string): string[] {
-  return [...r.spec.options, ...r.spec.matches.flatMap((m) => m.options)].filter((o) => o.flag === flag).map((o) => o.values[0]!);
+  return [...r.spec.options, ...r.spec.matches.flatMap((m) => m.options)]
+    .filter((o) => o.flag === flag)
+    .map((o) => o.values[0]!);
 }
 
 /** What the compiled rules must be, checked against the case's own expectations (not dfw's). */
@@ -397,12 +821,20 @@ describe('hostile policy strings that are valid: the output holds exactly the in
     expect(managed.map((m) => specJson(m.spec))).toEqual(compiled.map((m) => specJson(m.spec)));
     // Nothing else was added: the input's two rules, plus the managed ones.
     expect(rulesOf(out)).toHaveLength(compiled.length + 2);
-    expect(out.body.filter((s) => s.kind === 'chain').map((s) => (s.kind === 'chain' ? s.name : ''))).toEqual(['INPUT', 'FORWARD', 'OUTPUT', 'DOCKER-USER']);
+    expect(out.body.filter((s) => s.kind === 'chain').map((s) => (s.kind === 'chain' ? s.name : ''))).toEqual([
+      'INPUT',
+      'FORWARD',
+      'OUTPUT',
+      'DOCKER-USER',
+    ]);
   });
 });
 
 const VARIANTS = ['nft', 'legacy'] as const;
-const TOOLS = ['ipset', ...['iptables', 'ip6tables'].flatMap((b) => VARIANTS.flatMap((v) => [`${b}-${v}-restore`, `${b}-${v}-save`]))];
+const TOOLS = [
+  'ipset',
+  ...['iptables', 'ip6tables'].flatMap((b) => VARIANTS.flatMap((v) => [`${b}-${v}-restore`, `${b}-${v}-save`])),
+];
 
 describeNetns(
   'hostile policy strings that are valid: loaded with the real tools, saved back unchanged',
@@ -454,7 +886,9 @@ describeNetns(
             let res = ns.run(cmd, args, stdin, CMD_TIMEOUT_MS);
             // Killed by the timeout (a machine under load): once more, then it counts.
             if (res.status === -1) res = ns.run(cmd, args, stdin, CMD_TIMEOUT_MS);
-            expect(res.status, `${cmd} ${args.join(' ')} in ${ns.name}: ${res.stderr}\n--- input\n${stdin ?? ''}`).toBe(0);
+            expect(res.status, `${cmd} ${args.join(' ')} in ${ns.name}: ${res.stderr}\n--- input\n${stdin ?? ''}`).toBe(
+              0,
+            );
             return res.stdout;
           };
 

@@ -6,8 +6,22 @@
 // and exit 2, quickly, never a crash or a hang.
 import { spawnSync } from 'node:child_process';
 import {
-  chmodSync, chownSync, closeSync, existsSync, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync,
-  readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync,
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -39,8 +53,16 @@ const leftovers = (dir: string) => readdirSync(dir).filter((f) => f.includes('.d
 
 /** A dump big enough that the printer hands several chunks to the writer before its end. */
 function bigDump(rules: number): string {
-  const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]', ':DOCKER-USER - [0:0]', '-A FORWARD -j DOCKER-USER'];
-  for (let i = 0; i < rules; i++) lines.push(`-A INPUT -s 192.0.2.${i % 256}/32 -p tcp -m tcp --dport ${1 + (i % 65000)} -j ACCEPT`);
+  const lines = [
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD DROP [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':DOCKER-USER - [0:0]',
+    '-A FORWARD -j DOCKER-USER',
+  ];
+  for (let i = 0; i < rules; i++)
+    lines.push(`-A INPUT -s 192.0.2.${i % 256}/32 -p tcp -m tcp --dport ${1 + (i % 65000)} -j ACCEPT`);
   lines.push('COMMIT', '');
   return lines.join('\n');
 }
@@ -62,7 +84,13 @@ function run(args: string[], options: { input?: string; stdin?: number; timeout?
     timeout: options.timeout ?? 60_000,
     maxBuffer: 256 * 1024 * 1024,
   });
-  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: Date.now() - started, signal: r.signal };
+  return {
+    status: r.status ?? -1,
+    stdout: r.stdout ?? '',
+    stderr: r.stderr ?? '',
+    ms: Date.now() - started,
+    signal: r.signal,
+  };
 }
 
 // ---- atomic -o --------------------------------------------------------------------------------
@@ -142,7 +170,12 @@ describe('-o FILE: on any error, nothing is written', () => {
     chmodSync(out, 0o600);
     const bad = join(dir, 'bad.v4');
     writeFileSync(bad, '*filter\n-A INPUT -j\nCOMMIT\n');
-    for (const args of [['fmt', bad, '-o', out], ['transform', bad, '-p', POLICY, '-o', out], ['transform', FIXTURE, '-p', bad, '-o', out], ['strip', bad, '--all', '-o', out]]) {
+    for (const args of [
+      ['fmt', bad, '-o', out],
+      ['transform', bad, '-p', POLICY, '-o', out],
+      ['transform', FIXTURE, '-p', bad, '-o', out],
+      ['strip', bad, '--all', '-o', out],
+    ]) {
       const r = dfw(args);
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stdout).toBe('');
@@ -174,28 +207,32 @@ describe('-o FILE: on any error, nothing is written', () => {
     expect(leftovers(dir)).toEqual([]);
   });
 
-  it('a printer error after 40,000 lines (a plugin rule over the limits): exit 2, nothing on stdout or in -o FILE', { timeout: 120_000 }, () => {
-    const dir = folder('midway-cli');
-    const input = join(dir, 'big.v4');
-    writeFileSync(input, bigDump(40_000));
-    const plugin = join(dir, 'bad-plugin.mjs');
-    writeFileSync(plugin, BAD_PLUGIN);
-    const out = join(dir, 'rules.v4');
-    writeFileSync(out, 'old\n');
-    chmodSync(out, 0o600);
+  it(
+    'a printer error after 40,000 lines (a plugin rule over the limits): exit 2, nothing on stdout or in -o FILE',
+    { timeout: 120_000 },
+    () => {
+      const dir = folder('midway-cli');
+      const input = join(dir, 'big.v4');
+      writeFileSync(input, bigDump(40_000));
+      const plugin = join(dir, 'bad-plugin.mjs');
+      writeFileSync(plugin, BAD_PLUGIN);
+      const out = join(dir, 'rules.v4');
+      writeFileSync(out, 'old\n');
+      chmodSync(out, 0o600);
 
-    const toFile = run(['transform', input, '-p', POLICY, '--plugin', plugin, '-o', out]);
-    expect(toFile.status, toFile.stderr).toBe(2);
-    expect(toFile.stderr).toMatch(/--comment value is 300 bytes/);
-    expect(toFile.stderr).not.toMatch(/cannot write/);
-    expect(readFileSync(out, 'utf8')).toBe('old\n');
-    expect(leftovers(dir)).toEqual([]);
+      const toFile = run(['transform', input, '-p', POLICY, '--plugin', plugin, '-o', out]);
+      expect(toFile.status, toFile.stderr).toBe(2);
+      expect(toFile.stderr).toMatch(/--comment value is 300 bytes/);
+      expect(toFile.stderr).not.toMatch(/cannot write/);
+      expect(readFileSync(out, 'utf8')).toBe('old\n');
+      expect(leftovers(dir)).toEqual([]);
 
-    // To stdout: the first chunks must not have gone out before the error.
-    const toStdout = run(['transform', input, '-p', POLICY, '--plugin', plugin]);
-    expect(toStdout.status, toStdout.stderr).toBe(2);
-    expect(toStdout.stdout.length).toBe(0);
-  });
+      // To stdout: the first chunks must not have gone out before the error.
+      const toStdout = run(['transform', input, '-p', POLICY, '--plugin', plugin]);
+      expect(toStdout.status, toStdout.stderr).toBe(2);
+      expect(toStdout.stdout.length).toBe(0);
+    },
+  );
 
   it('-o names a folder (the rename would fail): exit 2, the folder untouched, no temporary file', () => {
     const dir = folder('rename');
@@ -229,7 +266,9 @@ describe('-o FILE: on any error, nothing is written', () => {
   function withTmpfs(label: string, sizeKiB: number, body: (dir: string) => void): void {
     if (mountReason !== undefined) throw new Error(`cannot test a full file system: ${mountReason}`);
     const dir = folder(label);
-    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKiB}k,mode=0755`, 'tmpfs', dir], { encoding: 'utf8' });
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKiB}k,mode=0755`, 'tmpfs', dir], {
+      encoding: 'utf8',
+    });
     expect(m.status, m.stderr).toBe(0);
     try {
       body(dir);
@@ -238,68 +277,83 @@ describe('-o FILE: on any error, nothing is written', () => {
     }
   }
 
-  mountIt(`a full file system (a 64 KiB tmpfs): exit 2, the old file intact, no partial or temporary file${mountReason ? ` (skipped: ${mountReason})` : ''}`, { timeout: 60_000 }, () => {
-    const input = join(folder('full-input'), 'big.v4');
-    writeFileSync(input, bigDump(3000)); // ~200 KiB of output
-    withTmpfs('full', 64, (dir) => {
-      const out = join(dir, 'rules.v4');
-      writeFileSync(out, 'old\n');
-      chmodSync(out, 0o600);
-      const r = dfw(['fmt', input, '-o', out]);
-      expect(r.status, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(/ENOSPC|no space/);
-      expect(readFileSync(out, 'utf8')).toBe('old\n');
-      expect(statSync(out).mode & 0o7777).toBe(0o600);
-      expect(readdirSync(dir)).toEqual(['rules.v4']);
-      // And when it fits, it is written.
-      const small = dfw(['fmt', FIXTURE, '-o', out]);
-      expect(small.status, small.stderr).toBe(0);
-      expect(readFileSync(out, 'utf8')).toBe(FIXTURE_TEXT);
-    });
-  });
+  mountIt(
+    `a full file system (a 64 KiB tmpfs): exit 2, the old file intact, no partial or temporary file${mountReason ? ` (skipped: ${mountReason})` : ''}`,
+    { timeout: 60_000 },
+    () => {
+      const input = join(folder('full-input'), 'big.v4');
+      writeFileSync(input, bigDump(3000)); // ~200 KiB of output
+      withTmpfs('full', 64, (dir) => {
+        const out = join(dir, 'rules.v4');
+        writeFileSync(out, 'old\n');
+        chmodSync(out, 0o600);
+        const r = dfw(['fmt', input, '-o', out]);
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(/ENOSPC|no space/);
+        expect(readFileSync(out, 'utf8')).toBe('old\n');
+        expect(statSync(out).mode & 0o7777).toBe(0o600);
+        expect(readdirSync(dir)).toEqual(['rules.v4']);
+        // And when it fits, it is written.
+        const small = dfw(['fmt', FIXTURE, '-o', out]);
+        expect(small.status, small.stderr).toBe(0);
+        expect(readFileSync(out, 'utf8')).toBe(FIXTURE_TEXT);
+      });
+    },
+  );
 
-  mountIt(`a read-only file system: exit 2, the old file intact${mountReason ? ` (skipped: ${mountReason})` : ''}`, { timeout: 60_000 }, () => {
-    withTmpfs('readonly', 256, (dir) => {
-      const out = join(dir, 'rules.v4');
-      writeFileSync(out, 'old\n');
-      expect(spawnSync('mount', ['-o', 'remount,ro', dir]).status).toBe(0);
-      const r = dfw(['fmt', FIXTURE, '-o', out]);
-      expect(r.status, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(/EROFS/);
-      expect(readFileSync(out, 'utf8')).toBe('old\n');
-      expect(readdirSync(dir)).toEqual(['rules.v4']);
-    });
-  });
+  mountIt(
+    `a read-only file system: exit 2, the old file intact${mountReason ? ` (skipped: ${mountReason})` : ''}`,
+    { timeout: 60_000 },
+    () => {
+      withTmpfs('readonly', 256, (dir) => {
+        const out = join(dir, 'rules.v4');
+        writeFileSync(out, 'old\n');
+        expect(spawnSync('mount', ['-o', 'remount,ro', dir]).status).toBe(0);
+        const r = dfw(['fmt', FIXTURE, '-o', out]);
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(/EROFS/);
+        expect(readFileSync(out, 'utf8')).toBe('old\n');
+        expect(readdirSync(dir)).toEqual(['rules.v4']);
+      });
+    },
+  );
 
-  mountIt(`dfw bundle: one file of the bundle on a read-only file system: none of the others changes${mountReason ? ` (skipped: ${mountReason})` : ''}`, { timeout: 60_000 }, () => {
-    const dir = folder('bundle-partial');
-    const out = join(dir, 'bundle');
-    const first = dfw(['bundle', '--policy', POLICY, '--out', out]);
-    expect(first.status, first.stderr).toBe(0);
-    const order = first.stdout.trim().split('\n').map((p) => basename(p)); // bundle order
-    const before = new Map(order.map((f) => [f, readFileSync(join(out, f), 'utf8')]));
-    // Another policy name changes the rule files (and maybe others): see which, in a spare folder.
-    const other = join(dir, 'other.yaml');
-    writeFileSync(other, readFileSync(POLICY, 'utf8').replace(/^name: \S+/m, 'name: other'));
-    const spare = join(dir, 'spare');
-    expect(dfw(['bundle', '--policy', other, '--out', spare]).status).toBe(0);
-    const changed = order.filter((f) => readFileSync(join(spare, f), 'utf8') !== before.get(f));
-    expect(changed.length).toBeGreaterThanOrEqual(2);
-    // The last changed file, in the order they are written, lives on a read-only file system.
-    const last = changed.at(-1)!;
-    withTmpfs('bundle-ro', 256, (ro) => {
-      writeFileSync(join(ro, last), before.get(last)!);
-      rmSync(join(out, last));
-      symlinkSync(join(ro, last), join(out, last));
-      expect(spawnSync('mount', ['-o', 'remount,ro', ro]).status).toBe(0);
-      const r = dfw(['bundle', '--policy', other, '--out', out]);
-      expect(r.status, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(/EROFS/);
-      expect(r.stdout).toBe('');
-      for (const f of order) expect(readFileSync(join(out, f), 'utf8'), f).toBe(before.get(f));
-      expect(leftovers(out)).toEqual([]);
-    });
-  });
+  mountIt(
+    `dfw bundle: one file of the bundle on a read-only file system: none of the others changes${mountReason ? ` (skipped: ${mountReason})` : ''}`,
+    { timeout: 60_000 },
+    () => {
+      const dir = folder('bundle-partial');
+      const out = join(dir, 'bundle');
+      const first = dfw(['bundle', '--policy', POLICY, '--out', out]);
+      expect(first.status, first.stderr).toBe(0);
+      const order = first.stdout
+        .trim()
+        .split('\n')
+        .map((p) => basename(p)); // bundle order
+      const before = new Map(order.map((f) => [f, readFileSync(join(out, f), 'utf8')]));
+      // Another policy name changes the rule files (and maybe others): see which, in a spare folder.
+      const other = join(dir, 'other.yaml');
+      writeFileSync(other, readFileSync(POLICY, 'utf8').replace(/^name: \S+/m, 'name: other'));
+      const spare = join(dir, 'spare');
+      expect(dfw(['bundle', '--policy', other, '--out', spare]).status).toBe(0);
+      const changed = order.filter((f) => readFileSync(join(spare, f), 'utf8') !== before.get(f));
+      expect(changed.length).toBeGreaterThanOrEqual(2);
+      // The last changed file, in the order they are written, lives on a read-only file system.
+      const last = changed.at(-1)!;
+      withTmpfs('bundle-ro', 256, (ro) => {
+        writeFileSync(join(ro, last), before.get(last)!);
+        rmSync(join(out, last));
+        symlinkSync(join(ro, last), join(out, last));
+        expect(spawnSync('mount', ['-o', 'remount,ro', ro]).status).toBe(0);
+        const r = dfw(['bundle', '--policy', other, '--out', out]);
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(/EROFS/);
+        expect(r.stdout).toBe('');
+        for (const f of order) expect(readFileSync(join(out, f), 'utf8'), f).toBe(before.get(f));
+        expect(leftovers(out)).toEqual([]);
+      });
+    },
+  );
 });
 
 // ---- hostile input ----------------------------------------------------------------------------
@@ -320,7 +374,10 @@ describe('several results at once (--diff FILE with -o FILE, a bundle): both or 
     }
     writeFileSync(diffFile, 'old diff\n');
     const ipsetPolicy = join(dir, 'sets.yaml');
-    writeFileSync(ipsetPolicy, 'version: 1\nname: t\nexternal: [eth0]\nsources: [set:friends]\nipsets:\n  friends:\n    type: hash:ip\n    entries: [192.0.2.9]\n');
+    writeFileSync(
+      ipsetPolicy,
+      'version: 1\nname: t\nexternal: [eth0]\nsources: [set:friends]\nipsets:\n  friends:\n    type: hash:ip\n    entries: [192.0.2.9]\n',
+    );
     const r = dfw(['ipset', '-p', ipsetPolicy, '--diff', diffFile, '-o', missing], '');
     expect(r.status, r.stderr).toBe(2);
     expect(readFileSync(diffFile, 'utf8')).toBe('old diff\n');
@@ -330,7 +387,10 @@ describe('several results at once (--diff FILE with -o FILE, a bundle): both or 
   it('--diff FILE and -o naming the same file: exit 2 and why, nothing written', () => {
     const dir = folder('diff-same-file');
     const same = join(dir, 'rules.v4');
-    for (const args of [['--diff', same, '-o', same], ['--diff', same, '-o', join(dir, '.', 'rules.v4')]]) {
+    for (const args of [
+      ['--diff', same, '-o', same],
+      ['--diff', same, '-o', join(dir, '.', 'rules.v4')],
+    ]) {
       const r = dfw(['transform', FIXTURE, '-p', POLICY, ...args]);
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/named for two outputs/);
@@ -341,7 +401,16 @@ describe('several results at once (--diff FILE with -o FILE, a bundle): both or 
 
   it('both written when both can be: the diff in FILE, the result in -o FILE', () => {
     const dir = folder('diff-and-o-ok');
-    const r = dfw(['transform', FIXTURE, '-p', POLICY, '--diff', join(dir, 'changes.diff'), '-o', join(dir, 'rules.v4')]);
+    const r = dfw([
+      'transform',
+      FIXTURE,
+      '-p',
+      POLICY,
+      '--diff',
+      join(dir, 'changes.diff'),
+      '-o',
+      join(dir, 'rules.v4'),
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
     expect(readFileSync(join(dir, 'changes.diff'), 'utf8')).toMatch(/^--- /);
@@ -357,12 +426,20 @@ describe('several results at once (--diff FILE with -o FILE, a bundle): both or 
     expect(() =>
       writeOutputs([
         { text: 'new a\n', path: a },
-        { text: () => { throw new DfwError('b cannot be printed'); }, path: b },
+        {
+          text: () => {
+            throw new DfwError('b cannot be printed');
+          },
+          path: b,
+        },
       ]),
     ).toThrow('b cannot be printed');
     expect([readFileSync(a, 'utf8'), readFileSync(b, 'utf8')]).toEqual(['old a\n', 'old b\n']);
     expect(leftovers(dir)).toEqual([]);
-    writeOutputs([{ text: 'new a\n', path: a }, { text: 'new b\n', path: b }]);
+    writeOutputs([
+      { text: 'new a\n', path: a },
+      { text: 'new b\n', path: b },
+    ]);
     expect([readFileSync(a, 'utf8'), readFileSync(b, 'utf8')]).toEqual(['new a\n', 'new b\n']);
   });
 });
@@ -371,7 +448,14 @@ describe('input that is not a text dump: a clear message and exit 2, quickly', (
   it('not UTF-8: names the file, the line and the byte', () => {
     const dir = folder('utf8');
     const file = join(dir, 'latin1.v4');
-    writeFileSync(file, Buffer.concat([Buffer.from('*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "Gr'), Buffer.from([0xfc]), Buffer.from('\u00dfe" -j ACCEPT\nCOMMIT\n')]));
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from('*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "Gr'),
+        Buffer.from([0xfc]),
+        Buffer.from('\u00dfe" -j ACCEPT\nCOMMIT\n'),
+      ]),
+    );
     for (const r of [dfw(['fmt', file]), run(['fmt'], { stdin: openSync(file, 'r') })]) {
       expect(r.status, r.stderr).toBe(2);
       expect(r.stdout).toBe('');
@@ -408,7 +492,10 @@ describe('input that is not a text dump: a clear message and exit 2, quickly', (
   });
 
   it('/dev/zero as FILE and as stdin: refused as binary at once, never read to the end', () => {
-    for (const r of [run(['fmt', '/dev/zero'], { timeout: 20_000 }), run(['fmt'], { stdin: openSync('/dev/zero', 'r'), timeout: 20_000 })]) {
+    for (const r of [
+      run(['fmt', '/dev/zero'], { timeout: 20_000 }),
+      run(['fmt'], { stdin: openSync('/dev/zero', 'r'), timeout: 20_000 }),
+    ]) {
       expect(r.signal, 'killed by the timeout: dfw hung').toBeNull();
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/binary input \(NUL byte at offset 0\)/);
@@ -423,7 +510,10 @@ describe('input that is not a text dump: a clear message and exit 2, quickly', (
     ftruncateSync(fd, MAX_INPUT_BYTES + 1);
     closeSync(fd);
     expect(statSync(file).blocks).toBeLessThan(64); // sparse indeed
-    for (const r of [run(['fmt', file], { timeout: 20_000 }), run(['transform', '-p', POLICY], { stdin: openSync(file, 'r'), timeout: 20_000 })]) {
+    for (const r of [
+      run(['fmt', file], { timeout: 20_000 }),
+      run(['transform', '-p', POLICY], { stdin: openSync(file, 'r'), timeout: 20_000 }),
+    ]) {
       expect(r.signal, 'killed by the timeout: dfw hung').toBeNull();
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr).toMatch(new RegExp(`${MAX_INPUT_BYTES + 1} bytes is over the 1 GiB input limit`));
@@ -458,7 +548,12 @@ describe('input that is not a text dump: a clear message and exit 2, quickly', (
   });
 
   it('empty input: the commands that rewrite or read an iptables dump refuse it (exit 2, "empty")', () => {
-    for (const args of [['transform', '-', '-p', POLICY], ['strip', '-', '--all'], ['fmt', '-'], ['parse', '-']]) {
+    for (const args of [
+      ['transform', '-', '-p', POLICY],
+      ['strip', '-', '--all'],
+      ['fmt', '-'],
+      ['parse', '-'],
+    ]) {
       const r = dfw(args, '');
       expect(r.status, `dfw ${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stdout).toBe('');
@@ -492,11 +587,16 @@ describe('UTF-8 validation finds the first bad byte', () => {
     const bytes = fc.oneof(
       fc.uint8Array({ maxLength: 24 }),
       // Mostly valid text with a few bytes changed: the interesting boundary cases.
-      fc.tuple(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 2 })).map(([s, edits]) => {
-        const b = Buffer.from(s, 'utf8');
-        for (const [at, v] of edits) if (b.length > 0) b[at % b.length] = v;
-        return new Uint8Array(b);
-      }),
+      fc
+        .tuple(
+          fc.string({ unit: 'grapheme', maxLength: 12 }),
+          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 2 }),
+        )
+        .map(([s, edits]) => {
+          const b = Buffer.from(s, 'utf8');
+          for (const [at, v] of edits) if (b.length > 0) b[at % b.length] = v;
+          return new Uint8Array(b);
+        }),
     );
     fc.assert(
       fc.property(bytes, (arr) => {

@@ -2,7 +2,13 @@
 // `ipset restore` + `ipset save` (v7.17, FORMAT.md 7.2 and 9) unless marked otherwise.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type IpsetOption, type SetTypeName, normalizeElement, normalizeEntryOptions, readHeader } from '../src/ipset/index.js';
+import {
+  type IpsetOption,
+  type SetTypeName,
+  normalizeElement,
+  normalizeEntryOptions,
+  readHeader,
+} from '../src/ipset/index.js';
 import { fastV4Element } from '../src/ipset/fast-v4.js';
 import { generalElement } from '../src/ipset/members.js';
 
@@ -64,14 +70,37 @@ describe('normalizeElement', () => {
     ['hash:ip,port,ip', [], '192.0.2.0/31,udp:53,3.3.3.3', ['192.0.2.0,udp:53,3.3.3.3', '192.0.2.1,udp:53,3.3.3.3']],
     ['hash:ip,port,net', [], '1.1.1.1,80,2.2.2.9/32', ['1.1.1.1,tcp:80,2.2.2.9']],
     ['hash:ip,port,net', [], '1.1.1.1,80,2.2.2.9/24', ['1.1.1.1,tcp:80,2.2.2.0/24']],
-    ['hash:net,port', [], '10.0.0.0-10.0.0.2,udp:1-2', ['10.0.0.0/31,udp:1', '10.0.0.0/31,udp:2', '10.0.0.2,udp:1', '10.0.0.2,udp:2']],
+    [
+      'hash:net,port',
+      [],
+      '10.0.0.0-10.0.0.2,udp:1-2',
+      ['10.0.0.0/31,udp:1', '10.0.0.0/31,udp:2', '10.0.0.2,udp:1', '10.0.0.2,udp:2'],
+    ],
     ['hash:net,iface', [], '10.1.0.0/16,physdev:eth1', ['10.1.0.0/16,physdev:eth1']],
     ['hash:net,iface', [], '0.0.0.0/0,docker0', ['0.0.0.0/0,docker0']],
     ['hash:net,iface', [], '10.2.0.0/16,eth+', ['10.2.0.0/16,eth+']],
     // bitmaps: netmask blocks; bitmap:port stores the port only; MACs print in upper case.
-    ['bitmap:ip', [{ name: 'range', value: '10.0.0.0/16' }, { name: 'netmask', value: '24' }], '10.0.6.0-10.0.7.255', ['10.0.6.0', '10.0.7.0']],
-    ['bitmap:ip', [{ name: 'range', value: '10.10.0.0/24' }], '10.10.0.128/30', ['10.10.0.128', '10.10.0.129', '10.10.0.130', '10.10.0.131']],
-    ['bitmap:ip,mac', [{ name: 'range', value: '192.168.1.0/28' }], '192.168.1.3,aa:bb:cc:dd:ee:f', ['192.168.1.3,AA:BB:CC:DD:EE:0F']],
+    [
+      'bitmap:ip',
+      [
+        { name: 'range', value: '10.0.0.0/16' },
+        { name: 'netmask', value: '24' },
+      ],
+      '10.0.6.0-10.0.7.255',
+      ['10.0.6.0', '10.0.7.0'],
+    ],
+    [
+      'bitmap:ip',
+      [{ name: 'range', value: '10.10.0.0/24' }],
+      '10.10.0.128/30',
+      ['10.10.0.128', '10.10.0.129', '10.10.0.130', '10.10.0.131'],
+    ],
+    [
+      'bitmap:ip,mac',
+      [{ name: 'range', value: '192.168.1.0/28' }],
+      '192.168.1.3,aa:bb:cc:dd:ee:f',
+      ['192.168.1.3,AA:BB:CC:DD:EE:0F'],
+    ],
     ['bitmap:ip,mac', [{ name: 'range', value: '192.168.1.0/28' }], '192.168.1.2', ['192.168.1.2']],
     ['bitmap:port', [{ name: 'range', value: '1-1024' }], 'tcp:443', ['443']],
     ['bitmap:port', [{ name: 'range', value: 'tcp:1-100' }], '10-12', ['10', '11', '12']],
@@ -96,7 +125,12 @@ describe('normalizeElement', () => {
     ['hash:ip', [], '010.0.0.1', /octal/],
     ['hash:ip', [], 'www.example.com', /never resolves|dfw never does/],
     ['hash:ip', [], '10.0.0.0/8', /expands to 16777216 entries/],
-    ['hash:ip', [{ name: 'maxelem', value: '4' }], '10.0.0.0/29', /expands to 8 entries, more than the set can hold \(4\)/],
+    [
+      'hash:ip',
+      [{ name: 'maxelem', value: '4' }],
+      '10.0.0.0/29',
+      /expands to 8 entries, more than the set can hold \(4\)/,
+    ],
     ['hash:ip,port', [], '192.0.2.1,ssh', /service name.*\(22\)/],
     ['hash:ip,port', [], '192.0.2.1,gre:5', /pseudo port value 0/],
     ['hash:ip,port', [], '192.0.2.1,icmpv6:echo-request', /ICMPv6 needs an inet6 set/],
@@ -119,7 +153,12 @@ describe('normalizeElement', () => {
 });
 
 describe('normalizeEntryOptions', () => {
-  const full = header('hash:ip', [{ name: 'timeout', value: '0' }, { name: 'counters' }, { name: 'comment' }, { name: 'skbinfo' }]);
+  const full = header('hash:ip', [
+    { name: 'timeout', value: '0' },
+    { name: 'counters' },
+    { name: 'comment' },
+    { name: 'skbinfo' },
+  ]);
   it('puts options in ipset save order and canonical form', () => {
     const r = normalizeEntryOptions(full, 'add', [
       { name: 'skbqueue', value: '3' },
@@ -144,30 +183,72 @@ describe('normalizeEntryOptions', () => {
     });
   });
   it('drops values the kernel does not keep (skbqueue 0, skbprio 0:0, skbmark 0x0/0x0)', () => {
-    const r = normalizeEntryOptions(full, 'add', [{ name: 'skbqueue', value: '0' }, { name: 'skbprio', value: '0:0' }, { name: 'skbmark', value: '0x0/0x0' }]);
+    const r = normalizeEntryOptions(full, 'add', [
+      { name: 'skbqueue', value: '0' },
+      { name: 'skbprio', value: '0:0' },
+      { name: 'skbmark', value: '0x0/0x0' },
+    ]);
     expect(r).toEqual({ ok: true, options: [] });
-    expect(normalizeEntryOptions(full, 'add', [{ name: 'skbmark', value: '0x0' }])).toEqual({ ok: true, options: [{ name: 'skbmark', value: '0x0' }] });
+    expect(normalizeEntryOptions(full, 'add', [{ name: 'skbmark', value: '0x0' }])).toEqual({
+      ok: true,
+      options: [{ name: 'skbmark', value: '0x0' }],
+    });
   });
   it('refuses options the set was not created for', () => {
     const plain = header('hash:ip');
-    expect(normalizeEntryOptions(plain, 'add', [{ name: 'comment', value: 'x' }])).toMatchObject({ ok: false, reason: /comment support/ });
-    expect(normalizeEntryOptions(plain, 'add', [{ name: 'nomatch' }])).toMatchObject({ ok: false, reason: /not an option of add for hash:ip/ });
-    expect(normalizeEntryOptions(full, 'add', [{ name: 'comment', value: 'a"b' }])).toMatchObject({ ok: false, reason: /double quote/ });
-    expect(normalizeEntryOptions(full, 'add', [{ name: 'comment', value: 'x'.repeat(256) }])).toMatchObject({ ok: false, reason: /256 bytes long \(at most 255\)/ });
-    expect(normalizeEntryOptions(full, 'add', [{ name: 'packets', value: '18446744073709551615' }])).toMatchObject({ ok: false, reason: /out of range/ });
-    expect(normalizeEntryOptions(full, 'add', [{ name: 'timeout', value: '2147484' }])).toMatchObject({ ok: false, reason: /out of range \(0-2147483\)/ });
+    expect(normalizeEntryOptions(plain, 'add', [{ name: 'comment', value: 'x' }])).toMatchObject({
+      ok: false,
+      reason: /comment support/,
+    });
+    expect(normalizeEntryOptions(plain, 'add', [{ name: 'nomatch' }])).toMatchObject({
+      ok: false,
+      reason: /not an option of add for hash:ip/,
+    });
+    expect(normalizeEntryOptions(full, 'add', [{ name: 'comment', value: 'a"b' }])).toMatchObject({
+      ok: false,
+      reason: /double quote/,
+    });
+    expect(normalizeEntryOptions(full, 'add', [{ name: 'comment', value: 'x'.repeat(256) }])).toMatchObject({
+      ok: false,
+      reason: /256 bytes long \(at most 255\)/,
+    });
+    expect(normalizeEntryOptions(full, 'add', [{ name: 'packets', value: '18446744073709551615' }])).toMatchObject({
+      ok: false,
+      reason: /out of range/,
+    });
+    expect(normalizeEntryOptions(full, 'add', [{ name: 'timeout', value: '2147484' }])).toMatchObject({
+      ok: false,
+      reason: /out of range \(0-2147483\)/,
+    });
   });
 });
 
 describe('readHeader', () => {
   it('reads family forms and refuses what ipset refuses', () => {
     expect(header('hash:ip', [{ name: 'family', value: 'ipv6' }]).family).toBe('inet6');
-    expect(readHeader('hash:ip', [{ name: 'netmask', value: '24' }, { name: 'bitmask', value: '255.0.0.255' }])).toMatchObject({ ok: false, reason: /together/ });
+    expect(
+      readHeader('hash:ip', [
+        { name: 'netmask', value: '24' },
+        { name: 'bitmask', value: '255.0.0.255' },
+      ]),
+    ).toMatchObject({ ok: false, reason: /together/ });
     expect(readHeader('bitmap:ip', [])).toMatchObject({ ok: false, reason: /needs a range/ });
-    expect(readHeader('bitmap:ip', [{ name: 'range', value: '10.0.0.0/8' }])).toMatchObject({ ok: false, reason: /at most 65536/ });
-    expect(readHeader('hash:ip', [{ name: 'timeout', value: '2147484' }])).toMatchObject({ ok: false, reason: /out of range/ });
-    expect(readHeader('hash:net', [{ name: 'netmask', value: '24' }])).toMatchObject({ ok: false, reason: /not an option of hash:net/ });
-    expect(readHeader('list:set', [{ name: 'family', value: 'inet' }])).toMatchObject({ ok: false, reason: /no family/ });
+    expect(readHeader('bitmap:ip', [{ name: 'range', value: '10.0.0.0/8' }])).toMatchObject({
+      ok: false,
+      reason: /at most 65536/,
+    });
+    expect(readHeader('hash:ip', [{ name: 'timeout', value: '2147484' }])).toMatchObject({
+      ok: false,
+      reason: /out of range/,
+    });
+    expect(readHeader('hash:net', [{ name: 'netmask', value: '24' }])).toMatchObject({
+      ok: false,
+      reason: /not an option of hash:net/,
+    });
+    expect(readHeader('list:set', [{ name: 'family', value: 'inet' }])).toMatchObject({
+      ok: false,
+      reason: /no family/,
+    });
   });
 });
 
@@ -217,7 +298,13 @@ describe('the IPv4 fast path (src/ipset/fast-v4.ts) equals the general path', ()
   });
 
   it('and it answers only for entries the general path accepts', () => {
-    for (const [t, e] of [['hash:ip', '010.0.0.1'], ['hash:net', '10.0.0.0/08'], ['hash:net', '10.0.0.0/0'], ['hash:ip', '10.0.0.0/24'], ['hash:net', '10.0.0.1-10.0.0.9']] as const) {
+    for (const [t, e] of [
+      ['hash:ip', '010.0.0.1'],
+      ['hash:net', '10.0.0.0/08'],
+      ['hash:net', '10.0.0.0/0'],
+      ['hash:ip', '10.0.0.0/24'],
+      ['hash:net', '10.0.0.1-10.0.0.9'],
+    ] as const) {
       expect(fastV4Element(header(t), e), `${t} ${e}`).toBeUndefined();
     }
     expect(fastV4Element(header('hash:net'), '10.1.2.3/8')).toEqual({ ok: true, value: ['10.0.0.0/8'] });

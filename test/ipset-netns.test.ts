@@ -9,12 +9,22 @@ import { afterAll, afterEach, expect, it } from 'vitest';
 // The package's bin, as users run it.
 import { CLI as cli } from './support/cli.js';
 import { type IpsetSpec } from '../src/policy/types.js';
-import { type SetHeader, type SetState, dumpState, headerOptions, memberKey, parseIpset, resolveIpsets } from '../src/ipset/index.js';
+import {
+  type SetHeader,
+  type SetState,
+  dumpState,
+  headerOptions,
+  memberKey,
+  parseIpset,
+  resolveIpsets,
+} from '../src/ipset/index.js';
 import { Netns, describeNetns } from './support/netns.js';
 
 const root = join(import.meta.dirname, '..');
 const fixtureDir = join(root, 'fixtures', 'ipset');
-const fixtures = readdirSync(fixtureDir).filter((f) => f.endsWith('.ipset')).sort();
+const fixtures = readdirSync(fixtureDir)
+  .filter((f) => f.endsWith('.ipset'))
+  .sort();
 const MODES = ['swap', 'flush', 'incremental'] as const;
 
 const work = mkdtempSync(join(tmpdir(), 'dfw-ipset-netns-'));
@@ -104,14 +114,28 @@ function policyFor(state: Map<string, SetState>): { specs: IpsetSpec[]; untouche
       const add = sample(s.header, nonLists);
       if (add !== undefined) entries.push(add);
     }
-    specs.push({ name: s.name, type: s.header.type, family: s.header.family ?? 'inet', options: policyOptions(s.header), entries });
+    specs.push({
+      name: s.name,
+      type: s.header.type,
+      family: s.header.family ?? 'inet',
+      options: policyOptions(s.header),
+      entries,
+    });
   }
-  specs.push({ name: 'dfw-new', type: 'hash:net', family: 'inet', options: { maxelem: 1024 }, entries: ['198.18.0.0/15', '100.64.0.1'] });
+  specs.push({
+    name: 'dfw-new',
+    type: 'hash:net',
+    family: 'inet',
+    options: { maxelem: 1024 },
+    entries: ['198.18.0.0/15', '100.64.0.1'],
+  });
   return { specs, untouched, unchanged };
 }
 
 function writePolicy(name: string, specs: IpsetSpec[]): string {
-  const ipsets = Object.fromEntries(specs.map((s) => [s.name, { type: s.type, family: s.family, options: s.options, entries: s.entries }]));
+  const ipsets = Object.fromEntries(
+    specs.map((s) => [s.name, { type: s.type, family: s.family, options: s.options, entries: s.entries }]),
+  );
   const file = join(work, `${name}.json`);
   writeFileSync(file, JSON.stringify({ version: 1, name: 'ipsettest', external: ['eth0'], ipsets }, null, 2));
   return file;
@@ -120,15 +144,19 @@ function writePolicy(name: string, specs: IpsetSpec[]): string {
 /** Members of each set of a save, as dfw compares them (list order for list:set, sorted otherwise). */
 function membersOf(save: string): Map<string, string[]> {
   const state = dumpState(parseIpset(save, 'save'));
-  return new Map([...state.values()].map((s) => {
-    const keys = [...s.members.values()].map(memberKey);
-    return [s.name, s.header.type === 'list:set' ? keys : keys.sort()];
-  }));
+  return new Map(
+    [...state.values()].map((s) => {
+      const keys = [...s.members.values()].map(memberKey);
+      return [s.name, s.header.type === 'list:set' ? keys : keys.sort()];
+    }),
+  );
 }
 
 /** The sets the lines of a restore file act on (not the members they add to a list:set). */
 function setsWritten(text: string): string[] {
-  return parseIpset(text, 'out').lines.flatMap((l) => ('set' in l && l.set !== undefined ? [l.set, ...('to' in l ? [l.to] : [])] : []));
+  return parseIpset(text, 'out').lines.flatMap((l) =>
+    'set' in l && l.set !== undefined ? [l.set, ...('to' in l ? [l.to] : [])] : [],
+  );
 }
 
 function linesOf(save: string, set: string): string[] {
@@ -187,7 +215,13 @@ describeNetns(
       ns.ok('iptables', ['-A', 'INPUT', '-m', 'set', '--match-set', 'ipfriends', 'src', '-j', 'ACCEPT']);
       const before = ns.ok('ipset', ['save']);
       const policy = writePolicy('swap-ipt', [
-        { name: 'ipfriends', type: 'hash:ip', family: 'inet', options: { hashsize: 4096 }, entries: ['203.0.113.7', '192.0.2.50', '192.0.2.51'] },
+        {
+          name: 'ipfriends',
+          type: 'hash:ip',
+          family: 'inet',
+          options: { hashsize: 4096 },
+          entries: ['203.0.113.7', '192.0.2.50', '192.0.2.51'],
+        },
       ]);
       const out = dfw(['-', '-p', policy], before);
       expect(out.status).toBe(0);
@@ -209,7 +243,9 @@ describeNetns(
       const ns = netns('ipset-type');
       ns.ok('ipset', ['restore'], readFileSync(join(fixtureDir, 'docker-allowlist.ipset'), 'utf8'));
       ns.ok('iptables', ['-A', 'INPUT', '-m', 'set', '--match-set', 'ipfriends', 'src', '-j', 'ACCEPT']);
-      const policy = writePolicy('type-change', [{ name: 'ipfriends', type: 'hash:net', family: 'inet', options: {}, entries: ['192.0.2.0/24'] }]);
+      const policy = writePolicy('type-change', [
+        { name: 'ipfriends', type: 'hash:net', family: 'inet', options: {}, entries: ['192.0.2.0/24'] },
+      ]);
       const r = dfw(['-', '-p', policy], ns.ok('ipset', ['save']));
       expect(r.status).toBe(2);
       expect(r.stdout).toBe('');

@@ -6,9 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { dumpState, parseIpset, reconcileIpsets } from '../src/ipset/index.js';
 import type { IpsetSpec } from '../src/policy/types.js';
 
-const fixture = (name: string) => parseIpset(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'ipset', `${name}.ipset`), 'utf8'), `${name}.ipset`);
+const fixture = (name: string) =>
+  parseIpset(
+    readFileSync(join(import.meta.dirname, '..', 'fixtures', 'ipset', `${name}.ipset`), 'utf8'),
+    `${name}.ipset`,
+  );
 
-const spec = (name: string, type: string, entries: string[], options: IpsetSpec['options'] = {}, family: IpsetSpec['family'] = 'inet'): IpsetSpec => ({
+const spec = (
+  name: string,
+  type: string,
+  entries: string[],
+  options: IpsetSpec['options'] = {},
+  family: IpsetSpec['family'] = 'inet',
+): IpsetSpec => ({
   name,
   type,
   family,
@@ -27,7 +37,9 @@ describe('reconcileIpsets', () => {
       expect(r.text, mode).toBe('');
       expect(r.changed).toBe(false);
       expect(r.diff).toBe('');
-      expect(r.changes).toEqual([{ set: 'ipfriends', type: 'hash:ip', action: 'unchanged', added: [], removed: [], header: [] }]);
+      expect(r.changes).toEqual([
+        { set: 'ipfriends', type: 'hash:ip', action: 'unchanged', added: [], removed: [], header: [] },
+      ]);
     }
   });
 
@@ -43,7 +55,12 @@ describe('reconcileIpsets', () => {
         '',
       ].join('\n'),
     );
-    expect(r.changes[0]).toMatchObject({ action: 'replace', added: ['192.0.2.9'], removed: ['198.51.100.22'], temp: 'ipfriends-dfwtmp' });
+    expect(r.changes[0]).toMatchObject({
+      action: 'replace',
+      added: ['192.0.2.9'],
+      removed: ['198.51.100.22'],
+      temp: 'ipfriends-dfwtmp',
+    });
     expect(r.diff).toBe(
       [
         '--- ipset (current)',
@@ -61,7 +78,13 @@ describe('reconcileIpsets', () => {
   it('flush: create -exist, flush, add', () => {
     const r = reconcileIpsets(current, [friends(['203.0.113.7', '192.0.2.9'])], 'flush');
     expect(r.text).toBe(
-      ['create -exist ipfriends hash:ip family inet hashsize 1024 maxelem 65536', 'flush ipfriends', 'add ipfriends 203.0.113.7', 'add ipfriends 192.0.2.9', ''].join('\n'),
+      [
+        'create -exist ipfriends hash:ip family inet hashsize 1024 maxelem 65536',
+        'flush ipfriends',
+        'add ipfriends 203.0.113.7',
+        'add ipfriends 192.0.2.9',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -73,9 +96,15 @@ describe('reconcileIpsets', () => {
 
   it('creates a missing set in every mode (no sets at all without a dump)', () => {
     const want = [spec('new', 'hash:net', ['10.0.0.0/8', '10.1.2.3/32'])];
-    expect(reconcileIpsets(undefined, want, 'swap').text).toBe('create new hash:net family inet\nadd new 10.0.0.0/8\nadd new 10.1.2.3\n');
-    expect(reconcileIpsets(undefined, want, 'flush').text).toBe('create -exist new hash:net family inet\nflush new\nadd new 10.0.0.0/8\nadd new 10.1.2.3\n');
-    expect(reconcileIpsets(undefined, want, 'incremental').text).toBe('create -exist new hash:net family inet\nadd -exist new 10.0.0.0/8\nadd -exist new 10.1.2.3\n');
+    expect(reconcileIpsets(undefined, want, 'swap').text).toBe(
+      'create new hash:net family inet\nadd new 10.0.0.0/8\nadd new 10.1.2.3\n',
+    );
+    expect(reconcileIpsets(undefined, want, 'flush').text).toBe(
+      'create -exist new hash:net family inet\nflush new\nadd new 10.0.0.0/8\nadd new 10.1.2.3\n',
+    );
+    expect(reconcileIpsets(undefined, want, 'incremental').text).toBe(
+      'create -exist new hash:net family inet\nadd -exist new 10.0.0.0/8\nadd -exist new 10.1.2.3\n',
+    );
   });
 
   it('never touches sets the policy does not name', () => {
@@ -85,7 +114,10 @@ describe('reconcileIpsets', () => {
 
   it('keeps the temporary name within 31 bytes and away from existing sets', () => {
     const long = 'a'.repeat(31);
-    const dump = parseIpset(`create ${long} hash:ip family inet hashsize 1024 maxelem 65536 bucketsize 12 initval 0x1\ncreate ${'a'.repeat(24)}-dfwtmp hash:ip family inet hashsize 1024 maxelem 65536 bucketsize 12 initval 0x2\n`, 'd');
+    const dump = parseIpset(
+      `create ${long} hash:ip family inet hashsize 1024 maxelem 65536 bucketsize 12 initval 0x1\ncreate ${'a'.repeat(24)}-dfwtmp hash:ip family inet hashsize 1024 maxelem 65536 bucketsize 12 initval 0x2\n`,
+      'd',
+    );
     const r = reconcileIpsets(dump, [spec(long, 'hash:ip', ['10.0.0.1'])], 'swap');
     const temp = r.changes[0]?.temp ?? '';
     expect(temp).toBe(`${'a'.repeat(23)}-dfwtmp2`);
@@ -97,7 +129,9 @@ describe('reconcileIpsets', () => {
       expect(() => reconcileIpsets(current, [spec('ipfriends', 'hash:net', ['10.0.0.0/8'])], mode)).toThrow(
         /ipfriends is hash:ip family inet on the host, but the policy wants hash:net family inet: ipset cannot swap .*ipset destroy ipfriends.*new name/,
       );
-      expect(() => reconcileIpsets(current, [spec('ipfriends', 'hash:ip', ['2001:db8::1'], {}, 'inet6')], mode)).toThrow(/family inet6/);
+      expect(() =>
+        reconcileIpsets(current, [spec('ipfriends', 'hash:ip', ['2001:db8::1'], {}, 'inet6')], mode),
+      ).toThrow(/family inet6/);
     }
   });
 
@@ -109,7 +143,9 @@ describe('reconcileIpsets', () => {
     for (const mode of ['flush', 'incremental'] as const) {
       const r = reconcileIpsets(current, want, mode);
       expect(r.text).toBe('');
-      expect(r.warnings.join('\n')).toMatch(/header differs from the policy \(maxelem: 65536 → 4096\); only --mode swap/);
+      expect(r.warnings.join('\n')).toMatch(
+        /header differs from the policy \(maxelem: 65536 → 4096\); only --mode swap/,
+      );
     }
   });
 
@@ -121,35 +157,67 @@ describe('reconcileIpsets', () => {
 
   it('compares options that persist (comment, nomatch) but not timeouts or counters', () => {
     const nets = fixture('hash-net');
-    const same = spec('netopts', 'hash:net', ['198.51.100.0/24 comment "x y"'], { timeout: 0, counters: true, comment: true });
+    const same = spec('netopts', 'hash:net', ['198.51.100.0/24 comment "x y"'], {
+      timeout: 0,
+      counters: true,
+      comment: true,
+    });
     expect(reconcileIpsets(nets, [same], 'incremental').text).toBe('');
-    const other = spec('netopts', 'hash:net', ['198.51.100.0/24 comment "z"'], { timeout: 0, counters: true, comment: true });
-    expect(reconcileIpsets(nets, [other], 'incremental').text).toBe('del -exist netopts 198.51.100.0/24\nadd -exist netopts 198.51.100.0/24 comment "z"\n');
+    const other = spec('netopts', 'hash:net', ['198.51.100.0/24 comment "z"'], {
+      timeout: 0,
+      counters: true,
+      comment: true,
+    });
+    expect(reconcileIpsets(nets, [other], 'incremental').text).toBe(
+      'del -exist netopts 198.51.100.0/24\nadd -exist netopts 198.51.100.0/24 comment "z"\n',
+    );
   });
 
   it('updates a list:set in order, adding before the next member that stays', () => {
     const lists = fixture('list-set'); // allow-any: web4, admin4, ssh4 (comment "ssh hosts")
-    const want = spec('allow-any', 'list:set', ['admin4', 'web4', 'ssh4 comment "ssh hosts"'], { size: 8, comment: true });
+    const want = spec('allow-any', 'list:set', ['admin4', 'web4', 'ssh4 comment "ssh hosts"'], {
+      size: 8,
+      comment: true,
+    });
     // admin4 and web4 swapped places: the kept members are out of order, so the list is rebuilt.
     expect(reconcileIpsets(lists, [want], 'incremental').text).toBe(
       'del -exist allow-any web4\ndel -exist allow-any admin4\ndel -exist allow-any ssh4\nadd -exist allow-any admin4\nadd -exist allow-any web4\nadd -exist allow-any ssh4 comment "ssh hosts"\n',
     );
-    const insert = spec('allow-any', 'list:set', ['web4', 'small4', 'admin4', 'ssh4 comment "ssh hosts"'], { size: 8, comment: true });
+    const insert = spec('allow-any', 'list:set', ['web4', 'small4', 'admin4', 'ssh4 comment "ssh hosts"'], {
+      size: 8,
+      comment: true,
+    });
     const members = [spec('small4', 'hash:ip', ['192.0.2.1'])];
     expect(reconcileIpsets(lists, [insert, ...members], 'incremental').text).toBe(
       'create -exist small4 hash:ip family inet\nadd -exist small4 192.0.2.1\nadd -exist allow-any small4 before admin4\n',
     );
-    expect(() => reconcileIpsets(lists, [spec('allow-any', 'list:set', ['nosuch'], { comment: true })], 'swap')).toThrow(/member set nosuch is neither/);
+    expect(() =>
+      reconcileIpsets(lists, [spec('allow-any', 'list:set', ['nosuch'], { comment: true })], 'swap'),
+    ).toThrow(/member set nosuch is neither/);
   });
 
   it('validates the policy sets with paths in messages', () => {
-    expect(() => reconcileIpsets(undefined, [spec('s', 'hash:ip', ['10.0.0.1', '2001:db8::1'])])).toThrow(/ipsets\.s\.entries\[1\] "2001:db8::1": .*IPv6 address, but the set is family inet/);
-    expect(() => reconcileIpsets(undefined, [spec('s', 'hash:ip', ['10.0.0.1 comment "x"'])])).toThrow(/ipsets\.s\.entries\[0\].*comment support/);
-    expect(() => reconcileIpsets(undefined, [spec('s', 'bitmap:ip', ['10.0.0.1'])])).toThrow(/ipsets\.s\.options: bitmap:ip needs a range/);
-    expect(() => reconcileIpsets(undefined, [spec('s', 'hash:ip', ['10.0.0.1 nomatch'])])).toThrow(/nomatch is not an option/);
-    expect(() => reconcileIpsets(undefined, [spec('s', 'hash:ip', ['10.0.0.1'], { probes: 2 })])).toThrow(/not an option of hash:ip|ignored by ipset/);
-    expect(() => reconcileIpsets(undefined, [spec('s', 'hash:ip', ['10.0.0.1', '10.0.0.1 comment "a"'], { comment: true })])).toThrow(/other options/);
-    expect(() => reconcileIpsets(undefined, [spec('s'.repeat(32), 'hash:ip', [])])).toThrow(/32 bytes long \(at most 31\)/);
+    expect(() => reconcileIpsets(undefined, [spec('s', 'hash:ip', ['10.0.0.1', '2001:db8::1'])])).toThrow(
+      /ipsets\.s\.entries\[1\] "2001:db8::1": .*IPv6 address, but the set is family inet/,
+    );
+    expect(() => reconcileIpsets(undefined, [spec('s', 'hash:ip', ['10.0.0.1 comment "x"'])])).toThrow(
+      /ipsets\.s\.entries\[0\].*comment support/,
+    );
+    expect(() => reconcileIpsets(undefined, [spec('s', 'bitmap:ip', ['10.0.0.1'])])).toThrow(
+      /ipsets\.s\.options: bitmap:ip needs a range/,
+    );
+    expect(() => reconcileIpsets(undefined, [spec('s', 'hash:ip', ['10.0.0.1 nomatch'])])).toThrow(
+      /nomatch is not an option/,
+    );
+    expect(() => reconcileIpsets(undefined, [spec('s', 'hash:ip', ['10.0.0.1'], { probes: 2 })])).toThrow(
+      /not an option of hash:ip|ignored by ipset/,
+    );
+    expect(() =>
+      reconcileIpsets(undefined, [spec('s', 'hash:ip', ['10.0.0.1', '10.0.0.1 comment "a"'], { comment: true })]),
+    ).toThrow(/other options/);
+    expect(() => reconcileIpsets(undefined, [spec('s'.repeat(32), 'hash:ip', [])])).toThrow(
+      /32 bytes long \(at most 31\)/,
+    );
   });
 
   it('orders member sets before the lists that use them', () => {
@@ -186,6 +254,8 @@ describe('dumpState with membersOf (what a reconcile reads)', () => {
   });
 
   it('still refuses an add to a set the dump never creates', () => {
-    expect(() => dumpState(parseIpset(`${text}add nowhere 192.0.2.9\n`, 's'), { membersOf: new Set(['keep']) })).toThrow(/used before the dump creates it/);
+    expect(() =>
+      dumpState(parseIpset(`${text}add nowhere 192.0.2.9\n`, 's'), { membersOf: new Set(['keep']) }),
+    ).toThrow(/used before the dump creates it/);
   });
 });

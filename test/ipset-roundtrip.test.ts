@@ -7,13 +7,27 @@ import { describe, expect, it } from 'vitest';
 import { countParses, looksLikeIpset, parseIpset, printIpset } from '../src/ipset/index.js';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'ipset');
-const fixtures = readdirSync(dir).filter((f) => f.endsWith('.ipset')).sort();
+const fixtures = readdirSync(dir)
+  .filter((f) => f.endsWith('.ipset'))
+  .sort();
 
 describe('ipset fixtures', () => {
   it('exist, one per set type the kernel has', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(8);
     const all = fixtures.map((f) => readFileSync(join(dir, f), 'utf8')).join('');
-    for (const type of ['bitmap:ip', 'bitmap:ip,mac', 'bitmap:port', 'hash:ip', 'hash:ip,port', 'hash:ip,port,ip', 'hash:ip,port,net', 'hash:net', 'hash:net,port', 'hash:net,iface', 'list:set']) {
+    for (const type of [
+      'bitmap:ip',
+      'bitmap:ip,mac',
+      'bitmap:port',
+      'hash:ip',
+      'hash:ip,port',
+      'hash:ip,port,ip',
+      'hash:ip,port,net',
+      'hash:net',
+      'hash:net,port',
+      'hash:net,iface',
+      'list:set',
+    ]) {
       expect(all, type).toContain(` ${type} `);
     }
   });
@@ -51,7 +65,8 @@ describe('restore-file forms round-trip', () => {
     it(JSON.stringify(c).slice(0, 70), () => {
       expect(printIpset(parseIpset(c, 'x'))).toBe(c);
       for (const line of c.split('\n')) {
-        if (line.trim() !== '' && !line.trim().startsWith('#') && !line.trim().startsWith('COMMIT')) expect(countParses(line), line).toBe(1);
+        if (line.trim() !== '' && !line.trim().startsWith('#') && !line.trim().startsWith('COMMIT'))
+          expect(countParses(line), line).toBe(1);
       }
     });
   }
@@ -62,14 +77,63 @@ describe('any text', () => {
     const fc = await import('fast-check');
     const { DfwSyntaxError } = await import('../src/errors.js');
     const word = fc.constantFrom(
-      'create', 'add', 'del', 'test', 'flush', 'destroy', 'swap', 'rename', 'n', '-A', 'x', 'COMMIT', '#', '-exist', '-!',
-      's', 't', 'hash:ip', 'hash:net', 'hash:ip,port', 'list:set', 'bitmap:port', 'range', '1-100', 'family', 'inet6',
-      'timeout', '0', 'comment', '"x y"', 'a"b', '""', 'counters', 'nomatch', '10.0.0.1', '10.0.0.0/30', '2001:db8::1',
-      '10.0.0.1,tcp:80', '80', 'before', 'packets', 'skbmark', '0x1', 'ü',
+      'create',
+      'add',
+      'del',
+      'test',
+      'flush',
+      'destroy',
+      'swap',
+      'rename',
+      'n',
+      '-A',
+      'x',
+      'COMMIT',
+      '#',
+      '-exist',
+      '-!',
+      's',
+      't',
+      'hash:ip',
+      'hash:net',
+      'hash:ip,port',
+      'list:set',
+      'bitmap:port',
+      'range',
+      '1-100',
+      'family',
+      'inet6',
+      'timeout',
+      '0',
+      'comment',
+      '"x y"',
+      'a"b',
+      '""',
+      'counters',
+      'nomatch',
+      '10.0.0.1',
+      '10.0.0.0/30',
+      '2001:db8::1',
+      '10.0.0.1,tcp:80',
+      '80',
+      'before',
+      'packets',
+      'skbmark',
+      '0x1',
+      'ü',
     );
     const sep = fc.constantFrom(' ', '  ', '\t', ' \r');
-    const line = fc.tuple(fc.constantFrom('', ' ', '\t'), fc.array(fc.tuple(word, sep), { maxLength: 8 })).map(([lead, ws]) => lead + ws.map(([w, s]) => w + s).join('').trimEnd());
-    const text = fc.tuple(fc.array(line, { maxLength: 6 }), fc.boolean()).map(([ls, nl]) => ls.join('\n') + (nl && ls.length > 0 ? '\n' : ''));
+    const line = fc.tuple(fc.constantFrom('', ' ', '\t'), fc.array(fc.tuple(word, sep), { maxLength: 8 })).map(
+      ([lead, ws]) =>
+        lead +
+        ws
+          .map(([w, s]) => w + s)
+          .join('')
+          .trimEnd(),
+    );
+    const text = fc
+      .tuple(fc.array(line, { maxLength: 6 }), fc.boolean())
+      .map(([ls, nl]) => ls.join('\n') + (nl && ls.length > 0 ? '\n' : ''));
     fc.assert(
       fc.property(text, (t) => {
         try {
@@ -109,14 +173,33 @@ describe('ipset fast path equals the plain path', () => {
     'create lst list:set',
   ];
   const setName = fc.constantFrom('plain', 'nets', 'masked', 'six', 'timeout', 'cmt', 'lst', 'missing', '-exist');
-  const octet = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 255 }).map(String) }, { weight: 1, arbitrary: fc.constantFrom('256', '01', '') });
+  const octet = fc.oneof(
+    { weight: 8, arbitrary: fc.integer({ min: 0, max: 255 }).map(String) },
+    { weight: 1, arbitrary: fc.constantFrom('256', '01', '') },
+  );
   const element = fc.oneof(
     { weight: 6, arbitrary: fc.tuple(octet, octet, octet, octet).map((p) => p.join('.')) },
-    { weight: 4, arbitrary: fc.tuple(octet, octet, octet, octet, fc.integer({ min: 0, max: 33 })).map(([a, b, c, d, p]) => `${a}.${b}.${c}.${d}/${p}`) },
-    { weight: 1, arbitrary: fc.constantFrom('2001:db8::1', 'plain', 'timeout', '10.0.0.1-10.0.0.3', '"10.0.0.1"', '-exist') },
+    {
+      weight: 4,
+      arbitrary: fc
+        .tuple(octet, octet, octet, octet, fc.integer({ min: 0, max: 33 }))
+        .map(([a, b, c, d, p]) => `${a}.${b}.${c}.${d}/${p}`),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('2001:db8::1', 'plain', 'timeout', '10.0.0.1-10.0.0.3', '"10.0.0.1"', '-exist'),
+    },
   );
   const tail = fc.constantFrom('', '', '', '', ' timeout 5', ' comment "x"', ' -exist', ' ', '\r', '\t', '  ');
-  const addLine = fc.tuple(fc.constantFrom('add ', 'add ', 'add ', 'add  ', 'del ', '-exist add ', 'add\t'), setName, fc.constantFrom(' ', ' ', ' ', '  ', '\t'), element, tail).map((p) => p.join(''));
+  const addLine = fc
+    .tuple(
+      fc.constantFrom('add ', 'add ', 'add ', 'add  ', 'del ', '-exist add ', 'add\t'),
+      setName,
+      fc.constantFrom(' ', ' ', ' ', '  ', '\t'),
+      element,
+      tail,
+    )
+    .map((p) => p.join(''));
 
   it('on 2,000 random dumps of add lines (good and bad), the same lines or the same error', () => {
     let fastLines = 0;

@@ -18,7 +18,13 @@ const cases: [string, string, number, number, RegExp][] = [
   ['unknown word outside a table', 'filter\n', 1, 1, /expected a \*table line or a # comment, found `filter`/],
   ['table never committed', '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\n', 1, 1, /never committed/],
   ['line over 10239 bytes', T(`-A INPUT -m comment --comment "${'x'.repeat(10300)}" -j ACCEPT`), 3, 1, /10239/],
-  ['252 arguments', T(`-A INPUT ${'-m comment --comment x '.repeat(62)}-p tcp`), 3, 0, /252 arguments: iptables-restore accepts at most 251/],
+  [
+    '252 arguments',
+    T(`-A INPUT ${'-m comment --comment x '.repeat(62)}-p tcp`),
+    3,
+    0,
+    /252 arguments: iptables-restore accepts at most 251/,
+  ],
   ['attached short option', T('-A INPUT -ptcp -j DROP'), 3, 10, /attached short option `-ptcp`/],
   ['attached jump', T('-A INPUT -jACCEPT'), 3, 10, /attached short option `-jACCEPT`/],
   ['infix negation', T('-A INPUT -s ! 1.2.3.4 -j DROP'), 3, 15, /infix negation .*write `! -s 1.2.3.4`/],
@@ -27,7 +33,13 @@ const cases: [string, string, number, number, RegExp][] = [
   ['COMMIT outside a table', 'COMMIT\n', 1, 1, /COMMIT outside a table/],
   ['chain line outside a table', ':INPUT ACCEPT [0:0]\n', 1, 1, /chain line outside a table/],
   ['bad built-in policy', '*filter\n:INPUT RETURN [0:0]\nCOMMIT\n', 2, 8, /bad policy `RETURN`/],
-  ['user chain with a policy', '*filter\n:MINE ACCEPT [0:0]\nCOMMIT\n', 2, 7, /user chain MINE cannot have policy `ACCEPT`/],
+  [
+    'user chain with a policy',
+    '*filter\n:MINE ACCEPT [0:0]\nCOMMIT\n',
+    2,
+    7,
+    /user chain MINE cannot have policy `ACCEPT`/,
+  ],
   ['chain name over 28 characters', T(`-A ${'C'.repeat(29)} -j ACCEPT`), 3, 4, /29 characters: at most 28/],
   ['bad counters prefix', T('[a:b] -A INPUT -j ACCEPT'), 3, 1, /bad counters prefix/],
   ['-t inside a rule', T('-A INPUT -t nat -j ACCEPT'), 3, 10, /-t cannot be used/],
@@ -68,7 +80,9 @@ describe('bad iptables input', () => {
     const m = /^<stdin>:(\d+):(\d+): /.exec(first ?? '');
     expect(m, r.stderr).not.toBeNull();
     expect(Number(m![1])).toBe(line);
-    expect(src).toBe(`  ${(input.split('\n')[line - 1] ?? '').replace(/\t/g, ' ').replace(/\r/g, '␍').slice(0, 200)}${(input.split('\n')[line - 1] ?? '').length > 200 ? '…' : ''}`);
+    expect(src).toBe(
+      `  ${(input.split('\n')[line - 1] ?? '').replace(/\t/g, ' ').replace(/\r/g, '␍').slice(0, 200)}${(input.split('\n')[line - 1] ?? '').length > 200 ? '…' : ''}`,
+    );
     expect(caret).toBe(`  ${' '.repeat(Math.min(Number(m![2]) - 1, 200))}^`);
   });
 });
@@ -92,6 +106,9 @@ describe('what the restore tools accept quietly is kept', () => {
     const t = d.items[0];
     expect(t?.kind).toBe('table');
     const rule = t!.kind === 'table' ? t.body.find((s) => s.kind === 'rule') : undefined;
-    expect(rule?.kind === 'rule' && rule.spec.matches[0]).toEqual({ name: 'comment', options: [{ flag: '--comment', negated: false, values: ['--looks-like-option'] }] });
+    expect(rule?.kind === 'rule' && rule.spec.matches[0]).toEqual({
+      name: 'comment',
+      options: [{ flag: '--comment', negated: false, values: ['--looks-like-option'] }],
+    });
   });
 });

@@ -73,8 +73,12 @@ describe('fast path equals the plain path', () => {
   it('a generated dump in the bench style parses the same both ways', () => {
     const rules: string[] = ['*nat', ':PREROUTING ACCEPT [0:0]', ':KUBE-SVC-ABC - [0:0]', ':KUBE-SEP-1 - [0:0]'];
     for (let i = 0; i < 300; i++) {
-      rules.push(`[${i}:${i * 60}] -A KUBE-SVC-ABC -m comment --comment "ns/svc-${i}:http" -m statistic --mode random --probability 0.${String(i).padStart(11, '0')} -j KUBE-SEP-1`);
-      rules.push(`-A KUBE-SEP-1 -p tcp -m comment --comment "ns/svc-${i}:http" -m tcp -j DNAT --to-destination 198.51.100.${i % 250}:8080`);
+      rules.push(
+        `[${i}:${i * 60}] -A KUBE-SVC-ABC -m comment --comment "ns/svc-${i}:http" -m statistic --mode random --probability 0.${String(i).padStart(11, '0')} -j KUBE-SEP-1`,
+      );
+      rules.push(
+        `-A KUBE-SEP-1 -p tcp -m comment --comment "ns/svc-${i}:http" -m tcp -j DNAT --to-destination 198.51.100.${i % 250}:8080`,
+      );
     }
     rules.push('COMMIT', '');
     const text = rules.join('\n');

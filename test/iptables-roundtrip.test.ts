@@ -12,8 +12,21 @@ describe('iptables fixtures', () => {
   it('exist: v4 and v6, nft and legacy, with and without counters', () => {
     const names = fixtures.map(([n]) => n);
     expect(names.length).toBeGreaterThanOrEqual(20);
-    for (const part of ['.nft.', '.legacy.', '.counters.', '.v4', '.v6', 'docker29', 'docker27', 'kube-proxy', 'extensions']) {
-      expect(names.some((n) => n.includes(part)), part).toBe(true);
+    for (const part of [
+      '.nft.',
+      '.legacy.',
+      '.counters.',
+      '.v4',
+      '.v6',
+      'docker29',
+      'docker27',
+      'kube-proxy',
+      'extensions',
+    ]) {
+      expect(
+        names.some((n) => n.includes(part)),
+        part,
+      ).toBe(true);
     }
   });
 

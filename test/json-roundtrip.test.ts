@@ -30,24 +30,36 @@ describe('JSON round trip', () => {
     const [, text] = fixtures.find(([n]) => n === 'docker29.nft.v4')!;
     const json = JSON.parse(dfw(['parse'], text).stdout);
     const filter = json.items.find((i: { kind: string; name: string }) => i.kind === 'table' && i.name === 'filter');
-    const at = filter.body.findIndex((s: { kind: string; chain: string }) => s.kind === 'rule' && s.chain === 'DOCKER-USER');
+    const at = filter.body.findIndex(
+      (s: { kind: string; chain: string }) => s.kind === 'rule' && s.chain === 'DOCKER-USER',
+    );
     const added = {
       kind: 'rule',
       chain: 'DOCKER-USER',
       spec: {
         // given out of order: printed in iptables-save's order
-        options: [{ flag: '-p', values: ['tcp'] }, { flag: '-s', values: ['198.51.100.0/24'] }],
-        matches: [{ name: 'tcp', options: [{ flag: '--dport', values: ['22'] }] }, { name: 'comment', options: [{ flag: '--comment', values: ["it's mine"] }] }],
+        options: [
+          { flag: '-p', values: ['tcp'] },
+          { flag: '-s', values: ['198.51.100.0/24'] },
+        ],
+        matches: [
+          { name: 'tcp', options: [{ flag: '--dport', values: ['22'] }] },
+          { name: 'comment', options: [{ flag: '--comment', values: ["it's mine"] }] },
+        ],
         target: { name: 'DROP' },
       },
     };
     filter.body.splice(at < 0 ? filter.body.length : at, 0, added);
-    const fwd = filter.body.find((s: { kind: string; raw: string }) => s.kind === 'rule' && s.raw === '-A FORWARD -j DOCKER-USER');
+    const fwd = filter.body.find(
+      (s: { kind: string; raw: string }) => s.kind === 'rule' && s.raw === '-A FORWARD -j DOCKER-USER',
+    );
     fwd.spec.options.push({ flag: '-i', negated: true, values: ['lo'] });
     const out = dfw(['fmt', '--from-json'], JSON.stringify(json));
     expect(out.status).toBe(0);
     const lines = out.stdout.split('\n');
-    expect(lines).toContain('-A DOCKER-USER -s 198.51.100.0/24 -p tcp -m tcp --dport 22 -m comment --comment "it\\\'s mine" -j DROP');
+    expect(lines).toContain(
+      '-A DOCKER-USER -s 198.51.100.0/24 -p tcp -m tcp --dport 22 -m comment --comment "it\\\'s mine" -j DROP',
+    );
     expect(lines).toContain('-A FORWARD ! -i lo -j DOCKER-USER');
     expect(lines).not.toContain('-A FORWARD -j DOCKER-USER');
     // Everything else is unchanged.
@@ -57,21 +69,93 @@ describe('JSON round trip', () => {
   const bad: [string, unknown, RegExp][] = [
     ['not an object', [], /\(top\): expected an object/],
     ['wrong version', { version: 2, kind: 'iptables', items: [] }, /version: expected 1/],
-    ['unknown table', { version: 1, kind: 'iptables', items: [{ kind: 'table', name: 'filtr', body: [] }] }, /items\[0\]\.name: expected one of/],
-    ['unknown statement kind', { version: 1, kind: 'iptables', items: [{ kind: 'table', name: 'filter', body: [{ kind: 'rul' }] }] }, /items\[0\]\.body\[0\]\.kind: expected/],
-    ['flag with a blank', { version: 1, kind: 'iptables', items: [{ kind: 'table', name: 'filter', body: [{ kind: 'rule', chain: 'INPUT', spec: { options: [{ flag: '-s 1.2.3.4' }] } }] }] }, /options\[0\]\.flag: expected an option/],
-    ['newline in a value', { version: 1, kind: 'iptables', items: [{ kind: 'table', name: 'filter', body: [{ kind: 'rule', chain: 'INPUT', spec: { matches: [{ name: 'comment', options: [{ flag: '--comment', values: ['a\n-A INPUT -j ACCEPT'] }] }] } }] }] }, /values\[0\]: a line break/],
-    ['chain name too long', { version: 1, kind: 'iptables', items: [{ kind: 'table', name: 'filter', body: [{ kind: 'chain', name: 'C'.repeat(29) }] }] }, /name: a chain name has at most 28/],
+    [
+      'unknown table',
+      { version: 1, kind: 'iptables', items: [{ kind: 'table', name: 'filtr', body: [] }] },
+      /items\[0\]\.name: expected one of/,
+    ],
+    [
+      'unknown statement kind',
+      { version: 1, kind: 'iptables', items: [{ kind: 'table', name: 'filter', body: [{ kind: 'rul' }] }] },
+      /items\[0\]\.body\[0\]\.kind: expected/,
+    ],
+    [
+      'flag with a blank',
+      {
+        version: 1,
+        kind: 'iptables',
+        items: [
+          {
+            kind: 'table',
+            name: 'filter',
+            body: [{ kind: 'rule', chain: 'INPUT', spec: { options: [{ flag: '-s 1.2.3.4' }] } }],
+          },
+        ],
+      },
+      /options\[0\]\.flag: expected an option/,
+    ],
+    [
+      'newline in a value',
+      {
+        version: 1,
+        kind: 'iptables',
+        items: [
+          {
+            kind: 'table',
+            name: 'filter',
+            body: [
+              {
+                kind: 'rule',
+                chain: 'INPUT',
+                spec: {
+                  matches: [{ name: 'comment', options: [{ flag: '--comment', values: ['a\n-A INPUT -j ACCEPT'] }] }],
+                },
+              },
+            ],
+          },
+        ],
+      },
+      /values\[0\]: a line break/,
+    ],
+    [
+      'chain name too long',
+      {
+        version: 1,
+        kind: 'iptables',
+        items: [{ kind: 'table', name: 'filter', body: [{ kind: 'chain', name: 'C'.repeat(29) }] }],
+      },
+      /name: a chain name has at most 28/,
+    ],
     ['unknown field', { version: 1, kind: 'iptables', items: [], extra: 1 }, /extra: unknown field/],
-    ['garbage raw line', { version: 1, kind: 'iptables', items: [{ kind: 'table', name: 'filter', body: [{ kind: 'comment', text: '#x', raw: '#x' }, { kind: 'rule', chain: 'INPUT', spec: {}, raw: '-A INPUT -ptcp' }] }] }, /body\[1\]\.raw: not a valid line: .*attached short option/],
+    [
+      'garbage raw line',
+      {
+        version: 1,
+        kind: 'iptables',
+        items: [
+          {
+            kind: 'table',
+            name: 'filter',
+            body: [
+              { kind: 'comment', text: '#x', raw: '#x' },
+              { kind: 'rule', chain: 'INPUT', spec: {}, raw: '-A INPUT -ptcp' },
+            ],
+          },
+        ],
+      },
+      /body\[1\]\.raw: not a valid line: .*attached short option/,
+    ],
   ];
 
-  it.each(bad)('invalid JSON node (%s): exit 2, JSON path in the message, nothing on stdout', (_what, value, pattern) => {
-    const r = dfw(['fmt', '--from-json'], JSON.stringify(value));
-    expect(r.status).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(pattern);
-  });
+  it.each(bad)(
+    'invalid JSON node (%s): exit 2, JSON path in the message, nothing on stdout',
+    (_what, value, pattern) => {
+      const r = dfw(['fmt', '--from-json'], JSON.stringify(value));
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(pattern);
+    },
+  );
 
   it('invalid JSON text: exit 2 with line and column', () => {
     const r = dfw(['fmt', '--from-json'], '{\n  "version": 1,\n  oops\n}');

@@ -51,7 +51,9 @@ describe('the package and its examples', () => {
     const r = userRun();
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout.split('\n')).toContain('-A DOCKER-USER -s 203.0.113.0/24 -i eth0 -p tcp -m tcp --dport 22 -m comment --comment "no ssh from there" -j DROP');
+    expect(r.stdout.split('\n')).toContain(
+      '-A DOCKER-USER -s 203.0.113.0/24 -i eth0 -p tcp -m tcp --dport 22 -m comment --comment "no ssh from there" -j DROP',
+    );
     // Nothing else changed.
     expect(r.stdout.split('\n').length).toBe(readFileSync(fixture, 'utf8').split('\n').length + 1);
   });
@@ -80,10 +82,19 @@ process.stdout.write(JSON.stringify(bundle.files));`;
   });
 
   it('the plugin example puts a LOG rule before the default drop', () => {
-    const r = dfw(['transform', join(FIXTURES, 'iptables', 'classic.nft.v4'), '--policy', join(FIXTURES, 'policies', 'classic.yaml'), '--plugin', join(FIXTURES, 'plugins', 'log-before-drop.mjs')]);
+    const r = dfw([
+      'transform',
+      join(FIXTURES, 'iptables', 'classic.nft.v4'),
+      '--policy',
+      join(FIXTURES, 'policies', 'classic.yaml'),
+      '--plugin',
+      join(FIXTURES, 'plugins', 'log-before-drop.mjs'),
+    ]);
     expect(r.status).toBe(0);
     const lines = r.stdout.split('\n');
-    const log = lines.indexOf('-A DOCKER-USER -i eth0 -m comment --comment "dfw:classic:log" -m limit --limit 5/min -j LOG --log-prefix "dfw drop: "');
+    const log = lines.indexOf(
+      '-A DOCKER-USER -i eth0 -m comment --comment "dfw:classic:log" -m limit --limit 5/min -j LOG --log-prefix "dfw drop: "',
+    );
     expect(log).toBeGreaterThan(0);
     expect(lines[log + 1]).toBe('-A DOCKER-USER -i eth0 -m comment --comment "dfw:classic:default" -j DROP');
   });
@@ -91,7 +102,14 @@ process.stdout.write(JSON.stringify(bundle.files));`;
   it('a failing plugin gives a clear error naming it, exit 2, nothing on stdout', () => {
     const bad = join(tmp, 'bad-plugin.mjs');
     writeFileSync(bad, 'export function transform() { throw new Error("no such chain: FOO"); }\n');
-    const r = dfw(['transform', join(FIXTURES, 'iptables', 'classic.nft.v4'), '--policy', join(FIXTURES, 'policies', 'classic.yaml'), '--plugin', bad]);
+    const r = dfw([
+      'transform',
+      join(FIXTURES, 'iptables', 'classic.nft.v4'),
+      '--policy',
+      join(FIXTURES, 'policies', 'classic.yaml'),
+      '--plugin',
+      bad,
+    ]);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`dfw: plugin ${bad} failed: no such chain: FOO\n`);
@@ -99,43 +117,70 @@ process.stdout.write(JSON.stringify(bundle.files));`;
 
   it('a plugin returning an invalid rule is refused with its JSON path', () => {
     const bad = join(tmp, 'bad-rule.mjs');
-    writeFileSync(bad, `export default (dump) => { dump.items.find((t) => t.kind === 'table' && t.name === 'filter').body.push({ kind: 'rule', chain: 'INPUT', spec: { options: [], matches: [{ name: 'comment', options: [{ flag: '--comment', negated: false, values: ['x\\n-A INPUT -j ACCEPT'] }] }] } }); };\n`);
-    const r = dfw(['transform', join(FIXTURES, 'iptables', 'classic.nft.v4'), '--policy', join(FIXTURES, 'policies', 'classic.yaml'), '--plugin', bad]);
+    writeFileSync(
+      bad,
+      `export default (dump) => { dump.items.find((t) => t.kind === 'table' && t.name === 'filter').body.push({ kind: 'rule', chain: 'INPUT', spec: { options: [], matches: [{ name: 'comment', options: [{ flag: '--comment', negated: false, values: ['x\\n-A INPUT -j ACCEPT'] }] }] } }); };\n`,
+    );
+    const r = dfw([
+      'transform',
+      join(FIXTURES, 'iptables', 'classic.nft.v4'),
+      '--policy',
+      join(FIXTURES, 'policies', 'classic.yaml'),
+      '--plugin',
+      bad,
+    ]);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`plugin ${bad} returned an invalid dump: items\\[\\d+\\]\\.body\\[\\d+\\]\\.spec\\.matches\\[0\\]\\.options\\[0\\]\\.values\\[0\\]: a line break`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `plugin ${bad} returned an invalid dump: items\\[\\d+\\]\\.body\\[\\d+\\]\\.spec\\.matches\\[0\\]\\.options\\[0\\]\\.values\\[0\\]: a line break`,
+      ),
+    );
   });
 });
 
-describeNetns('the examples load with the real iptables-restore', () => {
-  let ns: Netns;
-  beforeAll(() => {
-    ns = Netns.create('api');
-    ns.ok('ipset', ['create', 'ipfriends', 'hash:ip']);
-  });
-  afterAll(() => ns?.delete());
-
-  for (const variant of ['nft', 'legacy'] as const) {
-    it(`${variant}: the user's script output, restored and saved back, holds the new rule`, () => {
-      const out = userRun().stdout;
-      ns.ok(`iptables-${variant}-restore`, [], out);
-      expect(ns.ok(`iptables-${variant}-save`, []).split('\n')).toContain('-A DOCKER-USER -s 203.0.113.0/24 -i eth0 -p tcp -m tcp --dport 22 -m comment --comment "no ssh from there" -j DROP');
+describeNetns(
+  'the examples load with the real iptables-restore',
+  () => {
+    let ns: Netns;
+    beforeAll(() => {
+      ns = Netns.create('api');
+      ns.ok('ipset', ['create', 'ipfriends', 'hash:ip']);
     });
+    afterAll(() => ns?.delete());
 
-    it(`${variant}: the jq edit through the JSON form`, () => {
-      const cmd = jqCommand.replaceAll('dfw ', `${process.execPath} ${CLI} `).replace('rules.v4', fixture);
-      const r = spawnSync('bash', ['-o', 'pipefail', '-c', cmd], { encoding: 'utf8' });
-      expect(r.stderr).toBe('');
-      expect(r.status).toBe(0);
-      ns.ok(`iptables-${variant}-restore`, [], r.stdout);
-      const saved = ns.ok(`iptables-${variant}-save`, []).split('\n');
-      expect(saved).toContain('-A DOCKER-USER -s 198.51.100.0/24 -i eth0 -j DROP');
-    });
+    for (const variant of ['nft', 'legacy'] as const) {
+      it(`${variant}: the user's script output, restored and saved back, holds the new rule`, () => {
+        const out = userRun().stdout;
+        ns.ok(`iptables-${variant}-restore`, [], out);
+        expect(ns.ok(`iptables-${variant}-save`, []).split('\n')).toContain(
+          '-A DOCKER-USER -s 203.0.113.0/24 -i eth0 -p tcp -m tcp --dport 22 -m comment --comment "no ssh from there" -j DROP',
+        );
+      });
 
-    it(`${variant}: the plugin output`, () => {
-      const r = dfw(['transform', join(FIXTURES, 'iptables', 'classic.nft.v4'), '--policy', join(FIXTURES, 'policies', 'classic.yaml'), '--plugin', join(FIXTURES, 'plugins', 'log-before-drop.mjs')]);
-      ns.ok(`iptables-${variant}-restore`, [], r.stdout);
-      expect(ns.ok(`iptables-${variant}-save`, [])).toContain('-j LOG --log-prefix "dfw drop: "');
-    });
-  }
-}, ['iptables-nft-restore', 'iptables-legacy-restore', 'ipset', 'jq']);
+      it(`${variant}: the jq edit through the JSON form`, () => {
+        const cmd = jqCommand.replaceAll('dfw ', `${process.execPath} ${CLI} `).replace('rules.v4', fixture);
+        const r = spawnSync('bash', ['-o', 'pipefail', '-c', cmd], { encoding: 'utf8' });
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        ns.ok(`iptables-${variant}-restore`, [], r.stdout);
+        const saved = ns.ok(`iptables-${variant}-save`, []).split('\n');
+        expect(saved).toContain('-A DOCKER-USER -s 198.51.100.0/24 -i eth0 -j DROP');
+      });
+
+      it(`${variant}: the plugin output`, () => {
+        const r = dfw([
+          'transform',
+          join(FIXTURES, 'iptables', 'classic.nft.v4'),
+          '--policy',
+          join(FIXTURES, 'policies', 'classic.yaml'),
+          '--plugin',
+          join(FIXTURES, 'plugins', 'log-before-drop.mjs'),
+        ]);
+        ns.ok(`iptables-${variant}-restore`, [], r.stdout);
+        expect(ns.ok(`iptables-${variant}-save`, [])).toContain('-j LOG --log-prefix "dfw drop: "');
+      });
+    }
+  },
+  ['iptables-nft-restore', 'iptables-legacy-restore', 'ipset', 'jq'],
+);

@@ -73,7 +73,9 @@ describe('loadPolicy: good policies', () => {
       allow: [{ name: 'http', proto: 'tcp', port: [{ from: 80, to: 80 }], from: [{ kind: 'any' }] }],
       sources: [{ kind: 'set', name: 'ipfriends' }],
       default: 'drop',
-      ipsets: [{ name: 'ipfriends', type: 'hash:ip', family: 'inet', options: {}, entries: ['203.0.113.7', '198.51.100.22'] }],
+      ipsets: [
+        { name: 'ipfriends', type: 'hash:ip', family: 'inet', options: {}, entries: ['203.0.113.7', '198.51.100.22'] },
+      ],
     } satisfies Policy);
   });
 
@@ -144,7 +146,10 @@ describe('loadPolicy: good policies', () => {
 
   it('keeps a port list longer than one multiport match (the compiler splits it)', () => {
     const ports = Array.from({ length: 20 }, (_, i) => `"${1000 + 10 * i}:${1005 + 10 * i}"`).join(', ');
-    const p = loadPolicy(`version: 1\nname: t\nexternal: eth0\nallow:\n  - proto: tcp\n    port: [${ports}]\n`, 't.yaml');
+    const p = loadPolicy(
+      `version: 1\nname: t\nexternal: eth0\nallow:\n  - proto: tcp\n    port: [${ports}]\n`,
+      't.yaml',
+    );
     expect(p.allow[0]?.port).toHaveLength(20);
   });
 
@@ -154,7 +159,12 @@ describe('loadPolicy: good policies', () => {
       'p.json',
     );
     expect(p.allow).toStrictEqual([
-      { name: 'allow-0', proto: 'udp', port: [{ from: 53, to: 53 }], from: [{ kind: 'cidr', family: 6, cidr: '2001:db8::1/128' }] },
+      {
+        name: 'allow-0',
+        proto: 'udp',
+        port: [{ from: 53, to: 53 }],
+        from: [{ kind: 'cidr', family: 6, cidr: '2001:db8::1/128' }],
+      },
     ]);
   });
 
@@ -266,12 +276,24 @@ describe('addresses: canonical as iptables-save / ip6tables-save print them', ()
     expect(parseCidr(cidr)).toMatchObject({ ok: true, value: { cidr } });
   });
 
-  it.each(['10.1', '010.0.0.1', '0x0a.0.0.1', '1.2.3.256', '1:2:3:4:5:6:7:8:9', '1::2::3', 'fe80::1%eth0', '[::1]', '1:2:3:4:5:6:7::1.2.3.4', ':1::2', 'a.b.c.d', '10.0.0.0/8/8', '10.0.0.0/255.0.0.0', '10.0.0.0/08'])(
-    'refuses %s',
-    (input) => {
-      expect(parseCidr(input).ok).toBe(false);
-    },
-  );
+  it.each([
+    '10.1',
+    '010.0.0.1',
+    '0x0a.0.0.1',
+    '1.2.3.256',
+    '1:2:3:4:5:6:7:8:9',
+    '1::2::3',
+    'fe80::1%eth0',
+    '[::1]',
+    '1:2:3:4:5:6:7::1.2.3.4',
+    ':1::2',
+    'a.b.c.d',
+    '10.0.0.0/8/8',
+    '10.0.0.0/255.0.0.0',
+    '10.0.0.0/08',
+  ])('refuses %s', (input) => {
+    expect(parseCidr(input).ok).toBe(false);
+  });
 
   it('formats every 16-byte address so that it parses back to the same bytes', () => {
     const words = fc.oneof(fc.constant(0), fc.constant(0xffff), fc.integer({ min: 0, max: 0xffff }));
@@ -307,7 +329,13 @@ describe('loadPolicy: bad policies', () => {
     ['version as a string', 'version: "1"\nname: t\nexternal: eth0\n', 'version', 1, 'expected 1, found "1"'],
     ['unknown top-level key', `${head}\nnmae: x\n`, 'nmae', 5, 'unknown key'],
     ['misspelt key suggests', `${head}interfaces: [eth1]\n`, 'interfaces', 4, 'did you mean "external"?'],
-    ['duplicate key', 'version: 1\nname: t\nexternal: eth0\nname: u\n', 'name', 4, 'duplicate key (first given at line 2)'],
+    [
+      'duplicate key',
+      'version: 1\nname: t\nexternal: eth0\nname: u\n',
+      'name',
+      4,
+      'duplicate key (first given at line 2)',
+    ],
     ['missing name', 'version: 1\nexternal: eth0\n', 'name', 1, 'missing'],
     ['name with a space', 'version: 1\nname: my web\nexternal: eth0\n', 'name', 2, 'may contain only letters'],
     ['name with a colon', 'version: 1\nname: "a:b"\nexternal: eth0\n', 'name', 2, 'may contain only letters'],
@@ -317,17 +345,35 @@ describe('loadPolicy: bad policies', () => {
     ['missing external', 'version: 1\nname: t\n', 'external', 1, 'missing'],
     ['empty external', 'version: 1\nname: t\nexternal: []\n', 'external', 3, 'would filter nothing'],
     ['external too long', 'version: 1\nname: t\nexternal: [eth0, enp0s31f6abcdefgh]\n', 'external[1]', 3, 'at most 15'],
-    ['external with a slash', 'version: 1\nname: t\nexternal:\n  - eth0\n  - "eth/1"\n', 'external[1]', 5, 'contains "/"'],
+    [
+      'external with a slash',
+      'version: 1\nname: t\nexternal:\n  - eth0\n  - "eth/1"\n',
+      'external[1]',
+      5,
+      'contains "/"',
+    ],
     ['external with whitespace', 'version: 1\nname: t\nexternal: "eth 0"\n', 'external', 3, 'whitespace'],
     ['external "."', 'version: 1\nname: t\nexternal: "."\n', 'external', 3, 'not a valid interface name'],
     ['external "+" alone', 'version: 1\nname: t\nexternal: "+"\n', 'external', 3, 'matches every interface'],
-    ['external with a carriage return', 'version: 1\nname: t\nexternal: "eth0\\r"\n', 'external', 3, 'control character (\\r)'],
+    [
+      'external with a carriage return',
+      'version: 1\nname: t\nexternal: "eth0\\r"\n',
+      'external',
+      3,
+      'control character (\\r)',
+    ],
     ['external duplicated', 'version: 1\nname: t\nexternal: [eth0, eth0]\n', 'external[1]', 3, 'listed twice'],
     ['established: yes', `${head}established: yes\n`, 'established', 4, 'expected true or false'],
     ['default DROP', `${head}default: DROP\n`, 'default', 4, 'did you mean "drop"?'],
     ['allow is a mapping', `${head}allow:\n  proto: tcp\n`, 'allow', 5, 'expected a list of rules'],
     ['allow: nothing', `${head}allow:\n`, 'allow', 4, 'found nothing'],
-    ['port is a service name', rule('proto: tcp', 'port: http'), 'allow[0].port', 6, 'expected a port (1-65535), a range "8000:8100" or a list of these, found "http"'],
+    [
+      'port is a service name',
+      rule('proto: tcp', 'port: http'),
+      'allow[0].port',
+      6,
+      'expected a port (1-65535), a range "8000:8100" or a list of these, found "http"',
+    ],
     ['port out of range', rule('proto: tcp', 'port: 65536'), 'allow[0].port', 6, 'out of range'],
     ['port 0', rule('proto: tcp', 'port: [80, 0]'), 'allow[0].port[1]', 6, 'out of range'],
     ['reversed range', rule('proto: tcp', 'port: "8100:8000"'), 'allow[0].port', 6, 'reversed'],
@@ -336,56 +382,224 @@ describe('loadPolicy: bad policies', () => {
     ['empty port list', rule('proto: tcp', 'port: []'), 'allow[0].port', 6, 'no port'],
     ['duplicate port', rule('proto: tcp', 'port: [80, "80"]'), 'allow[0].port[1]', 6, 'listed twice'],
     ['no port', rule('proto: tcp', 'from: any'), 'allow[0].port', 5, 'needs port'],
-    ['port and container_port', rule('proto: tcp', 'port: 80', 'container_port: 8080'), 'allow[0].container_port', 7, 'not both'],
+    [
+      'port and container_port',
+      rule('proto: tcp', 'port: 80', 'container_port: 8080'),
+      'allow[0].container_port',
+      7,
+      'not both',
+    ],
     ['no proto', rule('port: 80'), 'allow[0].proto', 5, 'needs proto'],
     ['bad proto', rule('proto: icmp', 'port: 80'), 'allow[0].proto', 5, 'expected "tcp" or "udp" or "sctp"'],
     ['unknown rule key', rule('proto: tcp', 'port: 80', 'src: 10.0.0.0/8'), 'allow[0].src', 7, 'did you mean "from"?'],
     ['rule is a string', `${head}allow:\n  - https\n`, 'allow[0]', 5, 'expected a rule'],
-    ['bad rule name', rule('name: "db:main"', 'proto: tcp', 'port: 5432'), 'allow[0].name', 5, 'may contain only letters'],
+    [
+      'bad rule name',
+      rule('name: "db:main"', 'proto: tcp', 'port: 5432'),
+      'allow[0].name',
+      5,
+      'may contain only letters',
+    ],
     ['reserved rule name', rule('name: established', 'proto: tcp', 'port: 5432'), 'allow[0].name', 5, 'reserved'],
-    ['duplicate rule names', `${head}allow:\n  - {name: a, proto: tcp, port: 1}\n  - {name: a, proto: tcp, port: 2}\n`, 'allow[1].name', 6, 'duplicate rule name "a"'],
-    ['explicit name clashes with a default one', `${head}allow:\n  - {proto: tcp, port: 1}\n  - {name: allow-0, proto: tcp, port: 2}\n`, 'allow[1].name', 6, 'allow[0], named by default'],
+    [
+      'duplicate rule names',
+      `${head}allow:\n  - {name: a, proto: tcp, port: 1}\n  - {name: a, proto: tcp, port: 2}\n`,
+      'allow[1].name',
+      6,
+      'duplicate rule name "a"',
+    ],
+    [
+      'explicit name clashes with a default one',
+      `${head}allow:\n  - {proto: tcp, port: 1}\n  - {name: allow-0, proto: tcp, port: 2}\n`,
+      'allow[1].name',
+      6,
+      'allow[0], named by default',
+    ],
     ['from: nothing', rule('proto: tcp', 'port: 80', 'from:'), 'allow[0].from', 7, 'found nothing'],
     ['from: []', rule('proto: tcp', 'port: 80', 'from: []'), 'allow[0].from', 7, 'lets nobody through'],
-    ['any mixed with others', rule('proto: tcp', 'port: 80', 'from: [10.0.0.0/8, any]'), 'allow[0].from[1]', 7, 'cannot be combined'],
+    [
+      'any mixed with others',
+      rule('proto: tcp', 'port: 80', 'from: [10.0.0.0/8, any]'),
+      'allow[0].from[1]',
+      7,
+      'cannot be combined',
+    ],
     ['0.0.0.0/0', rule('proto: tcp', 'port: 80', 'from: 0.0.0.0/0'), 'allow[0].from', 7, 'write any'],
     ['::/0', rule('proto: tcp', 'port: 80', 'from: ["::/0"]'), 'allow[0].from[0]', 7, 'write any'],
-    ['host name', rule('proto: tcp', 'port: 80', 'from: example.com'), 'allow[0].from', 7, 'not an IPv4 or IPv6 address'],
+    [
+      'host name',
+      rule('proto: tcp', 'port: 80', 'from: example.com'),
+      'allow[0].from',
+      7,
+      'not an IPv4 or IPv6 address',
+    ],
     ['prefix too long', rule('proto: tcp', 'port: 80', 'from: 10.0.0.0/33'), 'allow[0].from', 7, '0-32'],
-    ['duplicate after normalisation', rule('proto: tcp', 'port: 80', 'from:', '  - 10.0.0.0/8', '  - 10.1.2.3/8'), 'allow[0].from[1]', 9, 'the same as allow[0].from[0]'],
+    [
+      'duplicate after normalisation',
+      rule('proto: tcp', 'port: 80', 'from:', '  - 10.0.0.0/8', '  - 10.1.2.3/8'),
+      'allow[0].from[1]',
+      9,
+      'the same as allow[0].from[0]',
+    ],
     ['bad set name', rule('proto: tcp', 'port: 80', 'from: "set:a b"'), 'allow[0].from', 7, 'whitespace'],
-    ['set name too long', rule('proto: tcp', 'port: 80', `from: set:${'s'.repeat(32)}`), 'allow[0].from', 7, 'at most 31'],
+    [
+      'set name too long',
+      rule('proto: tcp', 'port: 80', `from: set:${'s'.repeat(32)}`),
+      'allow[0].from',
+      7,
+      'at most 31',
+    ],
     ['to: any', rule('proto: tcp', 'container_port: 80', 'to: any'), 'allow[0].to', 7, 'leave "to" out'],
     ['to: set', rule('proto: tcp', 'container_port: 80', 'to: set:x'), 'allow[0].to', 7, 'sets are not supported'],
-    ['to family mismatch', rule('proto: tcp', 'container_port: 80', 'from: 2001:db8::/32', 'to: 172.18.0.2'), 'allow[0].to', 8, 'could never match'],
-    ['to family mismatch with a declared set', `${head}allow:\n  - {proto: tcp, container_port: 80, from: set:v6, to: 172.18.0.2}\nipsets:\n  v6: {type: hash:ip, family: inet6}\n`, 'allow[0].to', 5, 'could never match'],
+    [
+      'to family mismatch',
+      rule('proto: tcp', 'container_port: 80', 'from: 2001:db8::/32', 'to: 172.18.0.2'),
+      'allow[0].to',
+      8,
+      'could never match',
+    ],
+    [
+      'to family mismatch with a declared set',
+      `${head}allow:\n  - {proto: tcp, container_port: 80, from: set:v6, to: 172.18.0.2}\nipsets:\n  v6: {type: hash:ip, family: inet6}\n`,
+      'allow[0].to',
+      5,
+      'could never match',
+    ],
     ['sources: any', `${head}sources: [set:ipfriends, any]\n`, 'sources[1]', 4, 'would let everyone through'],
     ['sources: 0.0.0.0/0', `${head}sources: 0.0.0.0/0\n`, 'sources', 4, 'would let everyone through'],
     ['ipsets is a list', `${head}ipsets:\n  - ipfriends\n`, 'ipsets', 5, 'expected a mapping of set names'],
     ['ipset without type', `${head}ipsets:\n  ipfriends:\n    family: inet\n`, 'ipsets.ipfriends.type', 6, 'missing'],
     ['unknown ipset type', `${head}ipsets:\n  s:\n    type: hash:ipp\n`, 'ipsets.s.type', 6, 'did you mean "hash:ip"?'],
-    ['bad ipset family', `${head}ipsets:\n  s:\n    type: hash:ip\n    family: ipv6\n`, 'ipsets.s.family', 7, 'expected "inet" or "inet6"'],
-    ['unknown ipset key', `${head}ipsets:\n  s:\n    type: hash:ip\n    members: [192.0.2.1]\n`, 'ipsets.s.members', 7, 'did you mean "entries"?'],
-    ['ipset name with a leading dash', `${head}ipsets:\n  -s:\n    type: hash:ip\n`, 'ipsets["-s"]', 5, 'must not start with "-"'],
-    ['ipset name too long', `${head}ipsets:\n  ${'s'.repeat(32)}:\n    type: hash:ip\n`, `ipsets.${'s'.repeat(32)}`, 5, 'at most 31'],
-    ['family inside options', `${head}ipsets:\n  s:\n    type: hash:ip\n    options:\n      family: inet\n`, 'ipsets.s.options.family', 8, 'key of the set itself'],
-    ['unknown option', `${head}ipsets:\n  s:\n    type: hash:ip\n    options: {hashsise: 1024}\n`, 'ipsets.s.options.hashsise', 7, 'did you mean "hashsize"?'],
-    ['timeout too large', `${head}ipsets:\n  s:\n    type: hash:ip\n    options:\n      timeout: 2147484\n`, 'ipsets.s.options.timeout', 8, '0-2147483'],
-    ['flag option not boolean', `${head}ipsets:\n  s:\n    type: hash:ip\n    options:\n      counters: "on"\n`, 'ipsets.s.options.counters', 8, 'expected true or false'],
-    ['entries not a list', `${head}ipsets:\n  s:\n    type: hash:ip\n    entries: 192.0.2.1\n`, 'ipsets.s.entries', 7, 'expected a list of entries'],
-    ['entry with a NUL', `${head}ipsets:\n  s:\n    type: hash:ip\n    entries: ["192.0.2.1\\0"]\n`, 'ipsets.s.entries[0]', 7, 'control character (\\u0000)'],
-    ['bitmap with inet6', `${head}ipsets:\n  s:\n    type: bitmap:ip\n    family: inet6\n`, 'ipsets.s.family', 7, 'IPv4 only'],
+    [
+      'bad ipset family',
+      `${head}ipsets:\n  s:\n    type: hash:ip\n    family: ipv6\n`,
+      'ipsets.s.family',
+      7,
+      'expected "inet" or "inet6"',
+    ],
+    [
+      'unknown ipset key',
+      `${head}ipsets:\n  s:\n    type: hash:ip\n    members: [192.0.2.1]\n`,
+      'ipsets.s.members',
+      7,
+      'did you mean "entries"?',
+    ],
+    [
+      'ipset name with a leading dash',
+      `${head}ipsets:\n  -s:\n    type: hash:ip\n`,
+      'ipsets["-s"]',
+      5,
+      'must not start with "-"',
+    ],
+    [
+      'ipset name too long',
+      `${head}ipsets:\n  ${'s'.repeat(32)}:\n    type: hash:ip\n`,
+      `ipsets.${'s'.repeat(32)}`,
+      5,
+      'at most 31',
+    ],
+    [
+      'family inside options',
+      `${head}ipsets:\n  s:\n    type: hash:ip\n    options:\n      family: inet\n`,
+      'ipsets.s.options.family',
+      8,
+      'key of the set itself',
+    ],
+    [
+      'unknown option',
+      `${head}ipsets:\n  s:\n    type: hash:ip\n    options: {hashsise: 1024}\n`,
+      'ipsets.s.options.hashsise',
+      7,
+      'did you mean "hashsize"?',
+    ],
+    [
+      'timeout too large',
+      `${head}ipsets:\n  s:\n    type: hash:ip\n    options:\n      timeout: 2147484\n`,
+      'ipsets.s.options.timeout',
+      8,
+      '0-2147483',
+    ],
+    [
+      'flag option not boolean',
+      `${head}ipsets:\n  s:\n    type: hash:ip\n    options:\n      counters: "on"\n`,
+      'ipsets.s.options.counters',
+      8,
+      'expected true or false',
+    ],
+    [
+      'entries not a list',
+      `${head}ipsets:\n  s:\n    type: hash:ip\n    entries: 192.0.2.1\n`,
+      'ipsets.s.entries',
+      7,
+      'expected a list of entries',
+    ],
+    [
+      'entry with a NUL',
+      `${head}ipsets:\n  s:\n    type: hash:ip\n    entries: ["192.0.2.1\\0"]\n`,
+      'ipsets.s.entries[0]',
+      7,
+      'control character (\\u0000)',
+    ],
+    [
+      'bitmap with inet6',
+      `${head}ipsets:\n  s:\n    type: bitmap:ip\n    family: inet6\n`,
+      'ipsets.s.family',
+      7,
+      'IPv4 only',
+    ],
     ['non-string key', `${head}1: x\n`, '', 4, 'keys must be strings'],
     // YAML 1.1 tags the yaml package knows: their values are not plain text.
-    ['a !!binary name', 'version: 1\nname: !!binary d2Vi\nexternal: eth0\n', 'name', 2, 'a !!binary value: a policy holds plain YAML values'],
-    ['a !!timestamp port', rule('proto: tcp', 'port: !!timestamp 2001-01-01'), 'allow[0].port', 6, 'a !!timestamp value'],
+    [
+      'a !!binary name',
+      'version: 1\nname: !!binary d2Vi\nexternal: eth0\n',
+      'name',
+      2,
+      'a !!binary value: a policy holds plain YAML values',
+    ],
+    [
+      'a !!timestamp port',
+      rule('proto: tcp', 'port: !!timestamp 2001-01-01'),
+      'allow[0].port',
+      6,
+      'a !!timestamp value',
+    ],
     ['a !!set of sources', `${head}sources: !!set {192.0.2.1: null}\n`, 'sources', 4, 'a !!set value'],
-    ['a !!binary entry', `${head}ipsets:\n  s:\n    type: hash:ip\n    entries: [!!binary MTky]\n`, 'ipsets.s.entries[0]', 7, 'a !!binary value'],
+    [
+      'a !!binary entry',
+      `${head}ipsets:\n  s:\n    type: hash:ip\n    entries: [!!binary MTky]\n`,
+      'ipsets.s.entries[0]',
+      7,
+      'a !!binary value',
+    ],
     // Characters a terminal would not show are escaped in the message.
-    ['NEL in a name', 'version: 1\nname: "a\\u0085b"\nexternal: eth0\n', 'name', 2, 'the value "a\\u0085b" contains a control character (\\u0085)'],
-    ['right-to-left override in a rule name', rule('name: "ok\\u202edb"', 'proto: tcp', 'port: 80'), 'allow[0].name', 5, '"ok\\u202edb"'],
-    ['astral format character (U+E0001) in a rule name', rule('name: "ok\\U000E0001db"', 'proto: tcp', 'port: 80'), 'allow[0].name', 5, '"ok\\udb40\\udc01db"'],
-    ['line separator in an interface', 'version: 1\nname: t\nexternal: "eth\\u20280"\n', 'external', 3, '"eth\\u20280"'],
+    [
+      'NEL in a name',
+      'version: 1\nname: "a\\u0085b"\nexternal: eth0\n',
+      'name',
+      2,
+      'the value "a\\u0085b" contains a control character (\\u0085)',
+    ],
+    [
+      'right-to-left override in a rule name',
+      rule('name: "ok\\u202edb"', 'proto: tcp', 'port: 80'),
+      'allow[0].name',
+      5,
+      '"ok\\u202edb"',
+    ],
+    [
+      'astral format character (U+E0001) in a rule name',
+      rule('name: "ok\\U000E0001db"', 'proto: tcp', 'port: 80'),
+      'allow[0].name',
+      5,
+      '"ok\\udb40\\udc01db"',
+    ],
+    [
+      'line separator in an interface',
+      'version: 1\nname: t\nexternal: "eth\\u20280"\n',
+      'external',
+      3,
+      '"eth\\u20280"',
+    ],
   ];
 
   it.each(bad)('%s', (_what, text, path, line, fragment) => {
@@ -404,14 +618,34 @@ describe('loadPolicy: bad policies', () => {
 
   it('points at the offending value, with a caret', () => {
     const e = errorOf(`${head}allow:\n  - proto: tcp\n    port: [80, http]\n`);
-    expect(e.message).toBe('p.yaml:6:16: allow[0].port[1]: expected a port (1-65535), a range "8000:8100" or a list of these, found "http" (service names are not looked up: write 80)');
+    expect(e.message).toBe(
+      'p.yaml:6:16: allow[0].port[1]: expected a port (1-65535), a range "8000:8100" or a list of these, found "http" (service names are not looked up: write 80)',
+    );
     expect(e.showSourceCode()).toBe(`${e.message}\n      port: [80, http]\n                 ^`);
   });
 
   it('throws only DfwSyntaxError, whatever the input', () => {
     const fragments = fc.constantFrom(
-      'version: 1\n', 'name: t\n', 'external: eth0\n', 'allow:\n', '  - proto: tcp\n', '    port: 80\n', '    from: any\n',
-      '    to: 172.18.0.2\n', 'sources: [set:x]\n', 'ipsets:\n', '  x: {type: hash:ip}\n', '- \n', ': \n', '"', '[', '{', '&a ', '*a ', '\t', '\0',
+      'version: 1\n',
+      'name: t\n',
+      'external: eth0\n',
+      'allow:\n',
+      '  - proto: tcp\n',
+      '    port: 80\n',
+      '    from: any\n',
+      '    to: 172.18.0.2\n',
+      'sources: [set:x]\n',
+      'ipsets:\n',
+      '  x: {type: hash:ip}\n',
+      '- \n',
+      ': \n',
+      '"',
+      '[',
+      '{',
+      '&a ',
+      '*a ',
+      '\t',
+      '\0',
     );
     fc.assert(
       fc.property(fc.array(fc.oneof(fragments, fc.string()), { maxLength: 12 }), (parts) => {

@@ -70,7 +70,12 @@ const execFileP = promisify(execFile);
 
 /** `node dist/dfw.cjs ARGS` in `cwd`, with an optional stdin. */
 async function dfw(args: string[], cwd: string, input?: string): Promise<Run> {
-  const child = execFileP(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 30_000 });
+  const child = execFileP(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 30_000,
+  });
   if (input !== undefined) {
     child.child.stdin?.end(input);
   } else {
@@ -125,7 +130,17 @@ beforeAll(() => {
 describe('fixtures/transform: the case folders are complete', () => {
   it('has the cases issue 4 asks for', () => {
     const names = CASES.map((c) => c.name);
-    for (const n of ['docker29', 'docker27', 'docker-chain', 'docker29-v6', 'upgrade', 'user-rules', 'classic', 'legacy', 'counters']) {
+    for (const n of [
+      'docker29',
+      'docker27',
+      'docker-chain',
+      'docker29-v6',
+      'upgrade',
+      'user-rules',
+      'classic',
+      'legacy',
+      'counters',
+    ]) {
       expect(names).toContain(n);
     }
     expect(CASES.find((c) => c.name === 'docker-chain')!.policy.chain).toBe('DOCKER');
@@ -197,9 +212,20 @@ interface Subject {
   createChain: boolean;
 }
 
-function transformText(text: string, s: Subject): { text: string; createdChain: boolean; addedJump: boolean; managed: number } {
-  const r = transformDump(parseIptables(text, { file: s.label }), s.policy, { family: s.family, createChain: s.createChain });
-  return { text: printIptables(r.dump), createdChain: r.createdChain, addedJump: r.addedJump !== undefined, managed: r.rules.length };
+function transformText(
+  text: string,
+  s: Subject,
+): { text: string; createdChain: boolean; addedJump: boolean; managed: number } {
+  const r = transformDump(parseIptables(text, { file: s.label }), s.policy, {
+    family: s.family,
+    createChain: s.createChain,
+  });
+  return {
+    text: printIptables(r.dump),
+    createdChain: r.createdChain,
+    addedJump: r.addedJump !== undefined,
+    managed: r.rules.length,
+  };
 }
 
 /** `text` without its first line equal to `line`. */
@@ -227,8 +253,12 @@ function checkProperties(s: Subject): void {
     if (once.addedJump) t = withoutLine(t, `-A FORWARD -j ${s.policy.chain}`);
     return t;
   };
-  expect(created(stripText(once.text, s.policy.name)), `${s.label}: strip(transform(x)) === strip(x)`).toBe(stripText(s.text, s.policy.name));
-  expect(created(stripText(once.text)), `${s.label}: strip --all (transform(x)) === strip --all (x)`).toBe(stripText(s.text));
+  expect(created(stripText(once.text, s.policy.name)), `${s.label}: strip(transform(x)) === strip(x)`).toBe(
+    stripText(s.text, s.policy.name),
+  );
+  expect(created(stripText(once.text)), `${s.label}: strip --all (transform(x)) === strip --all (x)`).toBe(
+    stripText(s.text),
+  );
 
   // Every rule the policy does not manage: in the output, unchanged, in the same order. The
   // only other rule allowed is the FORWARD jump --create-chain adds.
@@ -243,15 +273,21 @@ function checkProperties(s: Subject): void {
   expect(after, `${s.label}: the non-managed rules, in order`).toEqual(before);
 
   // The managed rules: all in the filter table's policy chain, and they are its first rules.
-  expect(ruleLines(once.text).filter((l) => isPolicyLine(l, s.policy.name)), `${s.label}: managed rules only in *filter`).toEqual(
-    tableRuleLines(once.text, 'filter').filter((l) => isPolicyLine(l, s.policy.name)),
-  );
+  expect(
+    ruleLines(once.text).filter((l) => isPolicyLine(l, s.policy.name)),
+    `${s.label}: managed rules only in *filter`,
+  ).toEqual(tableRuleLines(once.text, 'filter').filter((l) => isPolicyLine(l, s.policy.name)));
   const outRules = tableRuleLines(once.text, 'filter');
   const managed = outRules.filter((l) => isPolicyLine(l, s.policy.name));
   expect(managed.length, `${s.label}: one line per compiled rule`).toBe(once.managed);
-  expect(managed.every((l) => chainOf(l) === s.policy.chain), `${s.label}: managed rules only in ${s.policy.chain}`).toBe(true);
+  expect(
+    managed.every((l) => chainOf(l) === s.policy.chain),
+    `${s.label}: managed rules only in ${s.policy.chain}`,
+  ).toBe(true);
   const chainRules = outRules.filter((l) => chainOf(l) === s.policy.chain);
-  expect(chainRules.slice(0, managed.length), `${s.label}: managed rules at the top of ${s.policy.chain}`).toEqual(managed);
+  expect(chainRules.slice(0, managed.length), `${s.label}: managed rules at the top of ${s.policy.chain}`).toEqual(
+    managed,
+  );
 }
 
 describe('properties on every golden case (its own policy and args)', () => {
@@ -266,7 +302,13 @@ describe('properties on every golden case (its own policy and args)', () => {
   });
 
   it.each(CASES)('$name: the expected full.out is itself a fixpoint of the policy', (c) => {
-    const s = { label: `${c.name}/full.out`, text: c.full, policy: c.policy, family: familyOfCase(c), createChain: false };
+    const s = {
+      label: `${c.name}/full.out`,
+      text: c.full,
+      policy: c.policy,
+      family: familyOfCase(c),
+      createChain: false,
+    };
     expect(transformText(c.full, s).text).toBe(c.full);
   });
 });
@@ -281,7 +323,10 @@ function allPolicies(): { label: string; policy: Policy }[] {
     out.push({ label, policy: loadPolicy(text, label) });
   };
   const dir = join(FIXTURES, 'policies');
-  for (const f of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) add(`policies/${f}`, readFileSync(join(dir, f), 'utf8'));
+  for (const f of readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort())
+    add(`policies/${f}`, readFileSync(join(dir, f), 'utf8'));
   for (const c of CASES) add(`transform/${c.name}/policy.yaml`, c.policyText);
   return out;
 }

@@ -23,7 +23,9 @@ function policy(ports: string): string {
 
 describe('published ports', () => {
   it('published ports give no warning (single port, range, udp)', () => {
-    const p = policy('  - {name: web, proto: tcp, port: 8080}\n  - {name: dns, proto: udp, port: 5353}\n  - {name: span, proto: tcp, port: "8400:8500"}');
+    const p = policy(
+      '  - {name: web, proto: tcp, port: 8080}\n  - {name: dns, proto: udp, port: 5353}\n  - {name: span, proto: tcp, port: "8400:8500"}',
+    );
     const r = dfw(['transform', dump, '-p', p]);
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
@@ -36,20 +38,30 @@ describe('published ports', () => {
     expect(r.stdout).toContain('dfw:t:typo');
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/allow rule typo: tcp port 8081 is not published by any DNAT rule in the nat table \(published: .*tcp\/8080.*\)/);
+    expect(lines[0]).toMatch(
+      /allow rule typo: tcp port 8081 is not published by any DNAT rule in the nat table \(published: .*tcp\/8080.*\)/,
+    );
     expect(lines[1]).toMatch(/allow rule wrongproto: udp port 8080 is not published/);
     for (const port of ['tcp/8080', 'udp/5353', 'tcp/8443', 'tcp/5432']) expect(lines[0]).toContain(port);
   });
 
   it('the quick look and the full parse agree (library)', () => {
     const d = parseIptables(readFileSync(dump, 'utf8'));
-    const pol = loadPolicy('version: 1\nname: t\nexternal: [eth0]\nallow:\n  - {name: a, proto: tcp, port: [8080, 8443, 9999, "5000:5500"]}\n', 'p.yaml');
+    const pol = loadPolicy(
+      'version: 1\nname: t\nexternal: [eth0]\nallow:\n  - {name: a, proto: tcp, port: [8080, 8443, 9999, "5000:5500"]}\n',
+      'p.yaml',
+    );
     expect(unpublishedPorts(d, pol).map((x) => x.port)).toEqual([{ from: 9999, to: 9999 }]);
   });
 
   it('no nat table (a dump of the filter table alone): nothing to check, no warning', () => {
-    const d = parseIptables('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:DOCKER-USER - [0:0]\nCOMMIT\n');
-    const pol = loadPolicy('version: 1\nname: t\nexternal: [eth0]\nallow:\n  - {name: a, proto: tcp, port: 1}\n', 'p.yaml');
+    const d = parseIptables(
+      '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:DOCKER-USER - [0:0]\nCOMMIT\n',
+    );
+    const pol = loadPolicy(
+      'version: 1\nname: t\nexternal: [eth0]\nallow:\n  - {name: a, proto: tcp, port: 1}\n',
+      'p.yaml',
+    );
     expect(unpublishedPorts(d, pol)).toEqual([]);
   });
 });

@@ -31,7 +31,10 @@ const CASES_DIR = join(FIXTURES, 'transform');
 const VARIANTS = ['nft', 'legacy'] as const;
 type Variant = (typeof VARIANTS)[number];
 
-const TOOLS = ['ipset', ...['iptables', 'ip6tables'].flatMap((b) => VARIANTS.flatMap((v) => [`${b}-${v}-restore`, `${b}-${v}-save`]))];
+const TOOLS = [
+  'ipset',
+  ...['iptables', 'ip6tables'].flatMap((b) => VARIANTS.flatMap((v) => [`${b}-${v}-restore`, `${b}-${v}-save`])),
+];
 
 interface Case {
   name: string;
@@ -61,7 +64,10 @@ function loadCases(): Case[] {
     const args = existsSync(join(dir, 'args')) ? read('args').trim().split(/\s+/).filter(Boolean) : [];
     // What dfw produces now (the golden test compares it with full.out / noflush.out).
     const policy = loadPolicy(read('policy.yaml'), join(dir, 'policy.yaml'));
-    const result = transformDump(parseIptables(input, { file: inputFile }), policy, { family, createChain: args.includes('--create-chain') });
+    const result = transformDump(parseIptables(input, { file: inputFile }), policy, {
+      family,
+      createChain: args.includes('--create-chain'),
+    });
     return {
       name,
       dir,
@@ -95,7 +101,8 @@ function normalise(saved: string): string {
     if (line === '' || line.startsWith('#')) continue;
     if (line.startsWith('*')) current = [line];
     if (current === undefined) throw new Error(`line outside a table: ${line}`);
-    if (!line.startsWith('*')) current.push(line.replace(/^\[\d+:\d+\]\s*/, '').replace(/^(:\S+ \S+) \[\d+:\d+\]$/, '$1'));
+    if (!line.startsWith('*'))
+      current.push(line.replace(/^\[\d+:\d+\]\s*/, '').replace(/^(:\S+ \S+) \[\d+:\d+\]$/, '$1'));
     if (line === 'COMMIT') {
       tables.push(current.join('\n'));
       current = undefined;
@@ -131,15 +138,24 @@ describeNetns(
 
         /** `save | dfw transform - --policy policy.yaml ARGS --check`: exit 0, nothing on stdout. */
         const check = (saved: string, what: string): void => {
-          const r = spawnSync(process.execPath, [CLI, 'transform', '-', '--policy', 'policy.yaml', ...c.args, '--check'], {
-            cwd: c.dir,
-            input: saved,
-            encoding: 'utf8',
-            timeout: 30_000,
-          });
+          const r = spawnSync(
+            process.execPath,
+            [CLI, 'transform', '-', '--policy', 'policy.yaml', ...c.args, '--check'],
+            {
+              cwd: c.dir,
+              input: saved,
+              encoding: 'utf8',
+              timeout: 30_000,
+            },
+          );
           // Soft: a failed check is reported, and the run goes on to the state comparisons.
           expect.soft(r.stdout, `${what}: --check writes nothing on stdout`).toBe('');
-          expect.soft(r.status, `${what}: save | dfw transform --check should exit 0; its stderr:\n${r.stderr}\nthe save:\n${saved}`).toBe(0);
+          expect
+            .soft(
+              r.status,
+              `${what}: save | dfw transform --check should exit 0; its stderr:\n${r.stderr}\nthe save:\n${saved}`,
+            )
+            .toBe(0);
         };
 
         it.each(VARIANTS)('%s', { timeout: 180_000 }, (variant) => {
@@ -157,7 +173,10 @@ describeNetns(
             if (c.sets.length > 0) ns.ok('ipset', ['restore'], ipsetRestore(c.sets));
             expectOk(ns.run(restore, [...rflags, '--test'], c.full, CMD_TIMEOUT_MS), `${restore} --test < full`);
             expectOk(ns.run(restore, rflags, c.input, CMD_TIMEOUT_MS), `${restore} < input`);
-            expectOk(ns.run(restore, ['--noflush', '--test'], c.noflush, CMD_TIMEOUT_MS), `${restore} --noflush --test < noflush (input loaded)`);
+            expectOk(
+              ns.run(restore, ['--noflush', '--test'], c.noflush, CMD_TIMEOUT_MS),
+              `${restore} --noflush --test < noflush (input loaded)`,
+            );
             expectOk(ns.run(restore, rflags, c.full, CMD_TIMEOUT_MS), `${restore} < full (over the input)`);
             const saved = ns.ok(save, sflags);
             state.full = normalise(saved);

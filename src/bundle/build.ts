@@ -34,7 +34,14 @@ export interface Bundle {
 }
 
 /** Every name `dfw bundle` may write, in writing order. */
-export const BUNDLE_FILE_NAMES: readonly string[] = ['policy.yaml', 'ipset.restore', 'rules.v4', 'rules.v6', FIREWALL_UNIT, REAPPLY_UNIT];
+export const BUNDLE_FILE_NAMES: readonly string[] = [
+  'policy.yaml',
+  'ipset.restore',
+  'rules.v4',
+  'rules.v6',
+  FIREWALL_UNIT,
+  REAPPLY_UNIT,
+];
 
 /**
  * Builds the bundle of `policy`. `policyText` is the policy file as given: the bundle holds a
@@ -55,9 +62,12 @@ export function buildBundle(policy: Policy, policyText: string, given: Partial<B
   }
   const boot = firewallUnit(policy, options, sets !== undefined);
   if (boot !== undefined) files.push({ name: FIREWALL_UNIT, text: boot });
-  if (policy.chain === 'DOCKER') files.push({ name: REAPPLY_UNIT, text: reapplyUnit(policy, options, sets !== undefined) });
+  if (policy.chain === 'DOCKER')
+    files.push({ name: REAPPLY_UNIT, text: reapplyUnit(policy, options, sets !== undefined) });
 
-  for (const f of files) if (!BUNDLE_FILE_NAMES.includes(f.name)) throw new DfwError(`internal: bundle file ${f.name} is not in BUNDLE_FILE_NAMES`);
+  for (const f of files)
+    if (!BUNDLE_FILE_NAMES.includes(f.name))
+      throw new DfwError(`internal: bundle file ${f.name} is not in BUNDLE_FILE_NAMES`);
   const names = new Set(files.map((f) => f.name));
   return { files, absent: BUNDLE_FILE_NAMES.filter((n) => !names.has(n)), options };
 }

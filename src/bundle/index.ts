@@ -2,7 +2,14 @@
 // across Docker restarts (pure functions: file contents in, file contents out).
 export { type Bundle, type BundleFile, BUNDLE_FILE_NAMES, buildBundle } from './build.js';
 export { type BundleDifference, compareBundle } from './compare.js';
-export { type BundleOptions, bundleOptions, pathProblem, DEFAULT_DFW_PATH, DEFAULT_PREFIX, DEFAULT_SBIN_DIR } from './options.js';
+export {
+  type BundleOptions,
+  bundleOptions,
+  pathProblem,
+  DEFAULT_DFW_PATH,
+  DEFAULT_PREFIX,
+  DEFAULT_SBIN_DIR,
+} from './options.js';
 export { ipsetRestoreText } from './ipset.js';
 export { bootRulesText } from './rules.js';
 export { FIREWALL_UNIT, REAPPLY_UNIT, firewallUnit, reapplyUnit, firewallCommands, reapplyCommands } from './units.js';

@@ -66,12 +66,15 @@ export function ipsetRestoreText(policy: Policy): string | undefined {
   const groups: { create: CreateLine; adds: EntryLine[] }[] = [];
   for (const line of plan) {
     if (line.kind === 'create') groups.push({ create: line, adds: [] });
-    else if (line.kind === 'add' && groups.length > 0 && groups[groups.length - 1]!.create.set === line.set) groups[groups.length - 1]!.adds.push(line);
+    else if (line.kind === 'add' && groups.length > 0 && groups[groups.length - 1]!.create.set === line.set)
+      groups[groups.length - 1]!.adds.push(line);
     else throw new DfwError(`internal: unexpected line in the ipset plan: ${printLine(line)}`);
   }
 
   const lines: IpsetLine[] = [
-    commentLine(`# dfw: policy ${policy.name}: its ipsets, for \`ipset restore -file ipset.restore\`, before rules.v4 / rules.v6`),
+    commentLine(
+      `# dfw: policy ${policy.name}: its ipsets, for \`ipset restore -file ipset.restore\`, before rules.v4 / rules.v6`,
+    ),
     ...HEADER.map((t) => commentLine(`# ${t}`)),
   ];
   for (const { create, adds } of groups) {

@@ -28,7 +28,8 @@ export function firewallCommands(policy: Policy, o: BundleOptions, hasSets: bool
   const cmds: string[] = [];
   if (hasSets) cmds.push(`${tool(o, 'ipset')} restore -file ${hostPath(o.prefix, 'ipset.restore')}`);
   if (policy.chain === 'DOCKER-USER') {
-    for (const f of families(o)) cmds.push(`${tool(o, `ip${v(f)}tables-restore`)} -w --noflush ${hostPath(o.prefix, `rules.v${f}`)}`);
+    for (const f of families(o))
+      cmds.push(`${tool(o, `ip${v(f)}tables-restore`)} -w --noflush ${hostPath(o.prefix, `rules.v${f}`)}`);
   }
   return cmds;
 }
@@ -50,7 +51,8 @@ function copyWhat(policy: Policy, o: BundleOptions, hasSets: boolean): string {
   const rest: string[] = [];
   if (hasSets) rest.push('ipset.restore');
   if (policy.chain === 'DOCKER-USER') for (const f of families(o)) rest.push(`rules.v${f}`);
-  if (o.policyPath === hostPath(o.prefix, 'policy.yaml')) return `copy ${['policy.yaml', ...rest].join(', ')} to ${o.prefix}`;
+  if (o.policyPath === hostPath(o.prefix, 'policy.yaml'))
+    return `copy ${['policy.yaml', ...rest].join(', ')} to ${o.prefix}`;
   return `copy policy.yaml to ${o.policyPath}${rest.length > 0 ? `, ${rest.join(', ')} to ${o.prefix}` : ''}`;
 }
 

@@ -45,8 +45,13 @@ await build({
 });
 chmodSync(join(dist, 'dfw.cjs'), 0o755);
 
-const train = spawnSync(process.execPath, [join(here, 'train-code-cache.mjs')], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+const train = spawnSync(process.execPath, [join(here, 'train-code-cache.mjs')], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+  timeout: 120_000,
+});
 if (train.status !== 0) {
-  process.stderr.write(`bundle: training the code cache failed (status ${train.status}${train.error ? `, ${train.error.message}` : ''})\n`);
+  process.stderr.write(
+    `bundle: training the code cache failed (status ${train.status}${train.error ? `, ${train.error.message}` : ''})\n`,
+  );
   process.exit(1);
 }

@@ -51,7 +51,8 @@ export function loadBundle(file: string, cacheFile: string): LoadedBundle {
   try {
     const cache = canStamp ? readFileSync(cacheFile) : undefined;
     const data = cache?.subarray(HEADER_BYTES);
-    if (data !== undefined && data.length > 0 && cache!.subarray(0, HEADER_BYTES).equals(header(bytes, data))) cachedData = data;
+    if (data !== undefined && data.length > 0 && cache!.subarray(0, HEADER_BYTES).equals(header(bytes, data)))
+      cachedData = data;
   } catch {
     // No cache (or unreadable): compile from source, as any script.
   }
@@ -59,7 +60,13 @@ export function loadBundle(file: string, cacheFile: string): LoadedBundle {
   // A cache V8 cannot use (another Node version, other V8 flags) is rejected, and the source compiled.
   const script = new Script(wrapped, { filename: file, cachedData });
   const module = { exports: {} as BundleExports };
-  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
+  (script.runInThisContext() as (...args: unknown[]) => void)(
+    module.exports,
+    createRequire(file),
+    module,
+    file,
+    dirname(file),
+  );
   return { exports: module.exports, script, bytes, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
 }
 

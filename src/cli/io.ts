@@ -1,6 +1,19 @@
 // The CLI's only I/O: reading the input (file or stdin), writing results atomically,
 // and turning errors into stderr text and exit codes. The library never does any of this.
-import { chmodSync, chownSync, closeSync, fstatSync, fsyncSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isAscii } from 'node:buffer';
 import { DfwError, DfwSyntaxError } from '../errors.js';
@@ -75,7 +88,9 @@ function readAll(fd: number, file: string, sizeHint: number): Buffer {
     if (n === 0) break;
     const nul = buf.subarray(total, total + n).indexOf(0);
     if (nul >= 0) {
-      throw new DfwError(`${file}:${countLines(buf, total + nul)}: binary input (NUL byte at offset ${total + nul}); expected a text dump`);
+      throw new DfwError(
+        `${file}:${countLines(buf, total + nul)}: binary input (NUL byte at offset ${total + nul}); expected a text dump`,
+      );
     }
     total += n;
     if (total > MAX_INPUT_BYTES) throw new DfwError(tooBig(file, `more than ${MAX_INPUT_BYTES}`));
@@ -98,7 +113,9 @@ export function decodeInput(buf: Buffer, file: string): string {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
   } catch {
     const off = Math.min(firstInvalidUtf8(buf), buf.length - 1);
-    throw new DfwError(`${file}:${countLines(buf, off)}: not valid UTF-8 (byte 0x${(buf[off] ?? 0).toString(16)} at offset ${off})`);
+    throw new DfwError(
+      `${file}:${countLines(buf, off)}: not valid UTF-8 (byte 0x${(buf[off] ?? 0).toString(16)} at offset ${off})`,
+    );
   }
 }
 
@@ -170,7 +187,8 @@ export function writeOutput(text: string | Producer, path: string | undefined): 
 export function writeOutputs(outputs: readonly Output[]): void {
   const files = outputs.flatMap((o) => (isStdio(o.path) ? [] : [{ path: o.path, target: targetOf(o.path) }]));
   const twice = files.find((f, i) => files.findIndex((g) => g.target === f.target) !== i);
-  if (twice !== undefined) throw new DfwError(`${twice.path}: named for two outputs (--diff FILE and -o FILE must differ)`);
+  if (twice !== undefined)
+    throw new DfwError(`${twice.path}: named for two outputs (--diff FILE and -o FILE must differ)`);
   const staged: Staged[] = [];
   const stdout: string[] = [];
   try {
@@ -199,7 +217,9 @@ export function writeOutputs(outputs: readonly Output[]): void {
     for (const chunk of stdout) writeAll(1, chunk);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DfwError(`cannot write to stdout: ${code ?? (e as Error).message}${code === 'EPIPE' ? ' (the reading end was closed before the output was complete)' : ''}`);
+    throw new DfwError(
+      `cannot write to stdout: ${code ?? (e as Error).message}${code === 'EPIPE' ? ' (the reading end was closed before the output was complete)' : ''}`,
+    );
   }
 }
 
@@ -232,7 +252,9 @@ function stage(produce: Producer, path: string): Staged {
   const cannotWrite = (e: unknown): DfwError => {
     if (e instanceof DfwError) return e; // the result itself is wrong: say why, not "cannot write"
     const err = e as NodeJS.ErrnoException;
-    return new DfwError(`${path}: cannot write: ${err.code ?? err.message}${err.code === 'ENOSPC' ? ' (no space left on the device; the file was not changed)' : ''}`);
+    return new DfwError(
+      `${path}: cannot write: ${err.code ?? err.message}${err.code === 'ENOSPC' ? ' (no space left on the device; the file was not changed)' : ''}`,
+    );
   };
   let old: { mode: number; uid: number; gid: number; folder: boolean } | undefined;
   try {
@@ -333,7 +355,11 @@ export function reportError(e: unknown): number {
  * one), and a restore built from nothing flushes nothing right: refuse it. An empty
  * `ipset save` is normal (no sets yet), so ipset input may be empty.
  */
-export function refuseEmpty(input: Input, format?: string, hint = 'for an empty ipset dump, give --format ipset'): void {
+export function refuseEmpty(
+  input: Input,
+  format?: string,
+  hint = 'for an empty ipset dump, give --format ipset',
+): void {
   if (input.text === '' && format !== 'ipset') {
     throw new DfwError(`${input.file}: empty input: expected an iptables-save dump (${hint})`);
   }

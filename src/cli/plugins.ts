@@ -23,7 +23,10 @@ export async function loadPlugins(paths: readonly string[]): Promise<Plugin[]> {
       throw new DfwError(`plugin ${path} cannot be loaded: ${e instanceof Error ? e.message : String(e)}`);
     }
     const fn = mod.transform ?? mod.default;
-    if (typeof fn !== 'function') throw new DfwError(`plugin ${path} exports no transform function (export function transform(dump, context) or a default export)`);
+    if (typeof fn !== 'function')
+      throw new DfwError(
+        `plugin ${path} exports no transform function (export function transform(dump, context) or a default export)`,
+      );
     out.push({ name: path, transform: fn as PluginFunction });
   }
   return out;

@@ -23,4 +23,8 @@ for (const argv of runs) {
   if (process.exitCode) throw new Error(`training run failed: dfw ${argv.join(' ')} (exit ${process.exitCode})`);
 }
 const bytes = writeCodeCache(bundle, `${file}.cache`);
-process.stderr.write(bytes > 0 ? `dist/cli.cjs.cache: ${bytes} bytes of code cache\n` : 'no code cache: this Node has no zlib.crc32 (Node 20.15 or later); dfw starts slower\n');
+process.stderr.write(
+  bytes > 0
+    ? `dist/cli.cjs.cache: ${bytes} bytes of code cache\n`
+    : 'no code cache: this Node has no zlib.crc32 (Node 20.15 or later); dfw starts slower\n',
+);

@@ -57,12 +57,15 @@ export function unpublishedPorts(dump: IptablesDump, policy: Policy): { rule: Al
   if (!dump.items.some((i) => i.kind === 'table' && i.name === 'nat')) return [];
   const rules = dockerNatRules(dump);
   let all: PublishedPort[] | undefined;
-  const publishes = (x: PublishedPort | undefined, a: AllowRule, p: PortRange) => x !== undefined && x.proto === a.proto && overlaps(x.hostPort, p);
+  const publishes = (x: PublishedPort | undefined, a: AllowRule, p: PortRange) =>
+    x !== undefined && x.proto === a.proto && overlaps(x.hostPort, p);
   const out: { rule: AllowRule; port: PortRange }[] = [];
   for (const a of policy.allow) {
     for (const p of a.port ?? []) {
       const needle = ` --dport ${p.from} `;
-      const quick = p.from === p.to && rules.some((r) => (r.raw === undefined || r.raw.includes(needle)) && publishes(publishedBy(r), a, p));
+      const quick =
+        p.from === p.to &&
+        rules.some((r) => (r.raw === undefined || r.raw.includes(needle)) && publishes(publishedBy(r), a, p));
       if (quick) continue;
       all ??= rules.flatMap((r) => publishedBy(r) ?? []);
       if (!all.some((x) => publishes(x, a, p))) out.push({ rule: a, port: p });

@@ -86,7 +86,13 @@ export function createLine(set: string, type: SetTypeName, options: IpsetOption[
   return { kind: 'create', exist, set, type, options };
 }
 
-export function entryLine(kind: EntryLine['kind'], set: string, entry: string, options: IpsetOption[] = [], exist = false): EntryLine {
+export function entryLine(
+  kind: EntryLine['kind'],
+  set: string,
+  entry: string,
+  options: IpsetOption[] = [],
+  exist = false,
+): EntryLine {
   return { kind, exist, set, entry, options };
 }
 

@@ -1,7 +1,17 @@
 // A set's create options ("header"): validation, the values the kernel keeps, the canonical
 // order `ipset save` prints them in, and which differences matter when comparing two sets.
 import type { IpsetOption } from './ast.js';
-import { type Family, type Result, fail, ok, parseBitmask, parsePrefix, parseV4Range, formatAddress, v4Text } from './inet.js';
+import {
+  type Family,
+  type Result,
+  fail,
+  ok,
+  parseBitmask,
+  parsePrefix,
+  parseV4Range,
+  formatAddress,
+  v4Text,
+} from './inet.js';
 import { SET_TYPE_INFO, type SetTypeName, acceptsLegacyOptions } from './settypes.js';
 
 export interface SetHeader {
@@ -39,12 +49,21 @@ export const LIST_DEFAULT_SIZE = 8;
 export const LIST_MIN_SIZE = 4;
 
 /** Create options that take an unsigned number, with the largest value ipset accepts. */
-const NUMBER_OPTIONS = { hashsize: 0xffffffff, maxelem: 0xffffffff, timeout: TIMEOUT_MAX, bucketsize: 255, initval: 0xffffffff, size: 0xffffffff, markmask: 0xffffffff } as const;
+const NUMBER_OPTIONS = {
+  hashsize: 0xffffffff,
+  maxelem: 0xffffffff,
+  timeout: TIMEOUT_MAX,
+  bucketsize: 255,
+  initval: 0xffffffff,
+  size: 0xffffffff,
+  markmask: 0xffffffff,
+} as const;
 const isNumberOption = (name: string): name is keyof typeof NUMBER_OPTIONS => Object.hasOwn(NUMBER_OPTIONS, name);
 
 /** Create options that only switch a feature on. */
 const FLAG_OPTIONS = ['counters', 'comment', 'forceadd', 'skbinfo'] as const;
-const isFlagOption = (name: string): name is (typeof FLAG_OPTIONS)[number] => (FLAG_OPTIONS as readonly string[]).includes(name);
+const isFlagOption = (name: string): name is (typeof FLAG_OPTIONS)[number] =>
+  (FLAG_OPTIONS as readonly string[]).includes(name);
 
 /**
  * An unsigned number as ipset reads it (strtoul with base 0): decimal or 0x-hex. A leading zero
@@ -54,7 +73,10 @@ export function parseUint(text: string, max: number, what: string): Result<numbe
   let n: number;
   if (/^(0|[1-9][0-9]*)$/.test(text)) n = Number(text);
   else if (/^0[xX][0-9a-fA-F]+$/.test(text)) n = parseInt(text.slice(2), 16);
-  else if (/^0[0-7]+$/.test(text)) return fail(`${what} "${text}" has a leading zero, which ipset reads as octal: write ${parseInt(text, 8)} if that is what you mean`);
+  else if (/^0[0-7]+$/.test(text))
+    return fail(
+      `${what} "${text}" has a leading zero, which ipset reads as octal: write ${parseInt(text, 8)} if that is what you mean`,
+    );
   else return fail(`${what} must be a number (decimal or 0x-hex), found "${text}"`);
   if (n > max) return fail(`${what} ${text} is out of range (0-${max})`);
   return ok(n);
@@ -82,16 +104,31 @@ function parseFamily(value: string): Family | undefined {
 }
 
 /** Checks and reads the create options of a set of `type`; errors name the option's index. */
-export function readHeader(type: SetTypeName, options: readonly IpsetOption[]): { ok: true; header: SetHeader } | { ok: false; index: number; reason: string } {
+export function readHeader(
+  type: SetTypeName,
+  options: readonly IpsetOption[],
+): { ok: true; header: SetHeader } | { ok: false; index: number; reason: string } {
   const info = SET_TYPE_INFO[type];
-  const h: SetHeader = { type, family: info.family === 'none' ? undefined : 'inet', counters: false, comment: false, forceadd: false, skbinfo: false, legacy: [] };
+  const h: SetHeader = {
+    type,
+    family: info.family === 'none' ? undefined : 'inet',
+    counters: false,
+    comment: false,
+    forceadd: false,
+    skbinfo: false,
+    legacy: [],
+  };
   const seen = new Set<string>();
   const err = (index: number, reason: string) => ({ ok: false as const, index, reason });
 
   // Family first: netmask, bitmask and range depend on it (ipset parses family first too).
   for (const [i, o] of options.entries()) {
     if (o.name !== 'family') continue;
-    if (info.family !== 'inet46') return err(i, `${type} takes no family option (${info.family === 'inet' ? 'it is IPv4 only' : 'it is family neutral'})`);
+    if (info.family !== 'inet46')
+      return err(
+        i,
+        `${type} takes no family option (${info.family === 'inet' ? 'it is IPv4 only' : 'it is family neutral'})`,
+      );
     if (seen.has('family')) return err(i, 'family already specified');
     seen.add('family');
     const f = parseFamily(o.value ?? '');
@@ -127,14 +164,20 @@ export function readHeader(type: SetTypeName, options: readonly IpsetOption[]): 
         h.bitmask = formatAddress({ family: h.family ?? 'inet', bytes: b });
       });
     } else if (o.name === 'range') {
-      e = type === 'bitmap:port' ? set(parsePortRange(v), (r) => (h.range = r)) : set(parseBitmapRange(v), (r) => (h.range = r));
+      e =
+        type === 'bitmap:port'
+          ? set(parsePortRange(v), (r) => (h.range = r))
+          : set(parseBitmapRange(v), (r) => (h.range = r));
     } else {
       h.legacy.push(o.name);
     }
     if (e) return e;
   }
   if (h.netmask !== undefined && h.bitmask !== undefined) {
-    return err(options.findIndex((o) => o.name === 'bitmask'), 'netmask and bitmask cannot be used together');
+    return err(
+      options.findIndex((o) => o.name === 'bitmask'),
+      'netmask and bitmask cannot be used together',
+    );
   }
   if (type.startsWith('bitmap:') && h.range === undefined) {
     return err(-1, `${type} needs a range (ipset: "Mandatory option \`range' is missing")`);
@@ -142,7 +185,11 @@ export function readHeader(type: SetTypeName, options: readonly IpsetOption[]): 
   if (h.range !== undefined && type !== 'bitmap:port') {
     const block = h.netmask === undefined ? 1 : 2 ** (32 - h.netmask);
     const n = Math.floor(h.range.to / block) - Math.floor(h.range.from / block) + 1;
-    if (n > BITMAP_MAX) return err(options.findIndex((o) => o.name === 'range'), `range ${rangeText(h)} holds ${n} elements: a bitmap holds at most ${BITMAP_MAX}`);
+    if (n > BITMAP_MAX)
+      return err(
+        options.findIndex((o) => o.name === 'range'),
+        `range ${rangeText(h)} holds ${n} elements: a bitmap holds at most ${BITMAP_MAX}`,
+      );
   }
   return { ok: true, header: h };
 }
@@ -225,7 +272,8 @@ export function headerDifferences(have: SetHeader, want: SetHeader): string[] {
   };
   cmp('type', have.type, want.type);
   cmp('family', have.family, want.family);
-  if (SET_TYPE_INFO[want.type].create.includes('maxelem')) cmp('maxelem', have.maxelem ?? DEFAULT_MAXELEM, want.maxelem ?? DEFAULT_MAXELEM);
+  if (SET_TYPE_INFO[want.type].create.includes('maxelem'))
+    cmp('maxelem', have.maxelem ?? DEFAULT_MAXELEM, want.maxelem ?? DEFAULT_MAXELEM);
   cmp('netmask', have.netmask, want.netmask);
   cmp('bitmask', have.bitmask, want.bitmask);
   cmp('timeout', have.timeout, want.timeout);

@@ -7,6 +7,14 @@ export { type Member, normalizeElement, normalizeEntryOptions, memberKey, option
 export { type SetHeader, readHeader, headerOptions, headerDifferences } from './header.js';
 export { checkSetName, checkComment, checkRestoreLine } from './limits.js';
 export { SET_TYPES, SET_TYPE_INFO, type SetTypeName, setTypeOf, commandOf } from './settypes.js';
-export { type ReconcileMode, type ReconcileResult, type IpsetChange, type ResolvedSet, RECONCILE_MODES, reconcileIpsets, resolveIpsets } from './reconcile.js';
+export {
+  type ReconcileMode,
+  type ReconcileResult,
+  type IpsetChange,
+  type ResolvedSet,
+  RECONCILE_MODES,
+  reconcileIpsets,
+  resolveIpsets,
+} from './reconcile.js';
 export { type SetState, type DumpStateOptions, dumpState } from './state.js';
 export { parseEntryText } from './parse.js';

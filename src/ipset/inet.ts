@@ -36,7 +36,9 @@ export function parseAddress(text: string, family?: Family): Result<Address> {
     addr = { family: 'inet', bytes: text.split('.').map(Number) };
   } else if (/^[0-9.]+$/.test(text)) {
     if (/(^|\.)0[0-9]/.test(text)) {
-      return fail(`"${text}" has a part with a leading zero, which ipset reads as octal (010 is 8): write it without leading zeros`);
+      return fail(
+        `"${text}" has a part with a leading zero, which ipset reads as octal (010 is 8): write it without leading zeros`,
+      );
     }
     return fail(`"${text}" is not a valid IPv4 address (four decimal numbers 0-255)`);
   } else {
@@ -69,7 +71,8 @@ export function andBytes(bytes: readonly number[], mask: readonly number[]): num
   return bytes.map((b, i) => b & (mask[i] ?? 0));
 }
 
-export const v4ToNumber = (b: readonly number[]): number => (((b[0] ?? 0) << 24) | ((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0)) >>> 0;
+export const v4ToNumber = (b: readonly number[]): number =>
+  (((b[0] ?? 0) << 24) | ((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0)) >>> 0;
 export const numberToV4 = (n: number): number[] => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
 export const v4Text = (n: number): string => numberToV4(n).join('.');
 

@@ -32,9 +32,11 @@ function readLine(text: string, where: string): IpsetLine {
 }
 
 export function ipsetFromJson(value: unknown, file: string): IpsetDump {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DfwError('(top): expected an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new DfwError('(top): expected an object');
   const o = value as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['version', 'kind', 'lines', 'finalNewline', 'file'].includes(k)) throw new DfwError(`${k}: unknown field`);
+  for (const k of Object.keys(o))
+    if (!['version', 'kind', 'lines', 'finalNewline', 'file'].includes(k)) throw new DfwError(`${k}: unknown field`);
   if (o.version !== IPSET_JSON_VERSION) throw new DfwError(`version: expected ${IPSET_JSON_VERSION}`);
   if (!Array.isArray(o.lines)) throw new DfwError('lines: expected an array');
   const lines = o.lines.map((raw, i): IpsetLine => {
@@ -55,7 +57,9 @@ export function ipsetFromJson(value: unknown, file: string): IpsetDump {
     }
     const back = readLine(text, where);
     if (!isDeepStrictEqual(fields(back), fields(node))) {
-      throw new DfwError(`${where}: not a valid ipset line: it would be written as ${JSON.stringify(text)}, which reads back differently`);
+      throw new DfwError(
+        `${where}: not a valid ipset line: it would be written as ${JSON.stringify(text)}, which reads back differently`,
+      );
     }
     const { source: _s, ...edited } = back as IpsetLine & { source?: unknown };
     printLine(edited as IpsetLine); // the limits of ipset restore (names, comments, line length)

@@ -54,7 +54,8 @@ export function tokenizeLine(line: string): LineTokens {
   if (rest === '') return { ok: true, tokens: [], exist: [], words: 0 };
   if (rest.startsWith('#')) return { ok: true, tokens: [token('comment', rest, rest, lead)], exist: [], words: 0 };
   // ipset compares the rest of the line with "COMMIT\n" and "COMMIT\r\n" (FORMAT.md 8.1).
-  if (rest === 'COMMIT' || rest === 'COMMIT\r') return { ok: true, tokens: [token('commit', 'COMMIT', 'COMMIT', lead)], exist: [], words: 0 };
+  if (rest === 'COMMIT' || rest === 'COMMIT\r')
+    return { ok: true, tokens: [token('commit', 'COMMIT', 'COMMIT', lead)], exist: [], words: 0 };
 
   const tokens: IpsetToken[] = [];
   const exist: IpsetToken[] = [];
@@ -76,7 +77,11 @@ export function tokenizeLine(line: string): LineTokens {
     words++;
     lastEnd = offset + t.text.length;
     if (words > MAX_WORDS) {
-      return { ok: false, offset, reason: `too many words: ipset restore reads at most ${MAX_WORDS} words a line ("Line is too long to parse.")` };
+      return {
+        ok: false,
+        offset,
+        reason: `too many words: ipset restore reads at most ${MAX_WORDS} words a line ("Line is too long to parse.")`,
+      };
     }
     const tok = token('word', value, t.text, offset);
     if (isExistOption(value)) exist.push(tok);
@@ -107,8 +112,33 @@ export function tokenClass(t: IpsetToken): string {
 /** Every keyword literal of grammar/ipset.ne. */
 export const KEYWORDS = new Set([
   // In the order `ipset save` prints them, so that messages list them that way.
-  'range', 'size', 'family', '-4', '-6', 'markmask', 'hashsize', 'maxelem', 'netmask', 'bitmask', 'timeout', 'counters',
-  'comment', 'forceadd', 'skbinfo', 'bucketsize', 'initval', 'probes', 'resize', 'gc',
-  'before', 'after', 'nomatch', 'wildcard', 'packets', 'bytes', 'skbmark', 'skbprio', 'skbqueue',
+  'range',
+  'size',
+  'family',
+  '-4',
+  '-6',
+  'markmask',
+  'hashsize',
+  'maxelem',
+  'netmask',
+  'bitmask',
+  'timeout',
+  'counters',
+  'comment',
+  'forceadd',
+  'skbinfo',
+  'bucketsize',
+  'initval',
+  'probes',
+  'resize',
+  'gc',
+  'before',
+  'after',
+  'nomatch',
+  'wildcard',
+  'packets',
+  'bytes',
+  'skbmark',
+  'skbprio',
+  'skbqueue',
 ]);
-

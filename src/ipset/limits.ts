@@ -19,7 +19,8 @@ export const LINE_MAX_BYTES = 1023;
 export function checkSetName(name: string): string | undefined {
   const shown = JSON.stringify(name);
   if (name === '') return 'a set name must not be empty';
-  if (/[\s]/.test(name)) return `set name ${shown} contains white space, which ipset save prints raw and ipset restore then splits`;
+  if (/[\s]/.test(name))
+    return `set name ${shown} contains white space, which ipset save prints raw and ipset restore then splits`;
   if (name.includes('"')) return `set name ${shown} contains a double quote, which ipset restore reads as a quote`;
   if (name.startsWith('-')) return `set name ${shown} starts with "-", which ipset reads as an option`;
   const n = byteLength(name);
@@ -33,7 +34,8 @@ export function checkSetName(name: string): string | undefined {
  */
 export function checkComment(text: string): string | undefined {
   if (text === '') return 'a comment must not be empty (ipset restore drops "" and then misses the comment)';
-  if (text.includes('"')) return `comment ${JSON.stringify(text)} contains a double quote, which ipset does not allow ("\\" character is not permitted in comments")`;
+  if (text.includes('"'))
+    return `comment ${JSON.stringify(text)} contains a double quote, which ipset does not allow ("\\" character is not permitted in comments")`;
   if (/[\n\r]/.test(text)) return `comment ${JSON.stringify(text)} contains a line break`;
   const n = byteLength(text);
   if (n > COMMENT_MAX) return `comment is ${n} bytes long (at most ${COMMENT_MAX})`;

@@ -8,7 +8,15 @@
 //   - a netmask or bitmask masks the stored address (`10.1.2.3` → `10.1.2.0` with netmask 24).
 // Entries that ipset would refuse for the type and family are errors with a reason.
 import type { IpsetOption } from './ast.js';
-import { BITMAP_MAX, DEFAULT_MAXELEM, type SetHeader, TIMEOUT_MAX, parseCounter, parsePort, parseUint } from './header.js';
+import {
+  BITMAP_MAX,
+  DEFAULT_MAXELEM,
+  type SetHeader,
+  TIMEOUT_MAX,
+  parseCounter,
+  parsePort,
+  parseUint,
+} from './header.js';
 import {
   type Address,
   type Family,
@@ -27,7 +35,15 @@ import {
   v4Text,
   v4ToNumber,
 } from './inet.js';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, PORT_PROTOCOLS, WELL_KNOWN_PORTS, icmpText, protocolName, protocolNumber } from './protocols.js';
+import {
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  PORT_PROTOCOLS,
+  WELL_KNOWN_PORTS,
+  icmpText,
+  protocolName,
+  protocolNumber,
+} from './protocols.js';
 import { SET_TYPE_INFO, type SetTypeName } from './settypes.js';
 import { checkComment, checkSetName } from './limits.js';
 import { fastV4Element } from './fast-v4.js';
@@ -135,7 +151,8 @@ function netPart(text: string, h: SetHeader, allowRange: boolean, minPrefix: num
   if (slash >= 0) {
     const p = parsePrefix(text.slice(slash + 1), family, minPrefix);
     if (!p.ok) {
-      if (text.slice(slash + 1).includes('.')) return fail(`"${text}": ipset refuses dotted netmasks; write a prefix length (e.g. /24)`);
+      if (text.slice(slash + 1).includes('.'))
+        return fail(`"${text}": ipset refuses dotted netmasks; write a prefix length (e.g. /24)`);
       return p;
     }
     prefix = p.value;
@@ -155,20 +172,29 @@ function portPart(text: string, h: SetHeader): Result<string[]> {
   const protoText = colon < 0 ? 'tcp' : text.slice(0, colon);
   const portText = colon < 0 ? text : text.slice(colon + 1);
   const proto = protocolNumber(protoText);
-  if (proto === undefined) return fail(`"${protoText}" is not a protocol ipset knows (tcp, udp, sctp, udplite, icmp, icmpv6, or a name or number from /etc/protocols)`);
+  if (proto === undefined)
+    return fail(
+      `"${protoText}" is not a protocol ipset knows (tcp, udp, sctp, udplite, icmp, icmpv6, or a name or number from /etc/protocols)`,
+    );
   const name = protocolName(proto);
   if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
     const v6 = proto === IPPROTO_ICMPV6;
     if (v6 !== (family === 'inet6')) {
-      return fail(`"${text}": ${v6 ? 'ICMPv6 needs an inet6 set' : 'ICMP needs an inet set (use icmpv6: in inet6 sets)'}`);
+      return fail(
+        `"${text}": ${v6 ? 'ICMPv6 needs an inet6 set' : 'ICMP needs an inet set (use icmpv6: in inet6 sets)'}`,
+      );
     }
     const t = icmpText(v6, portText);
-    if (t === undefined) return fail(`"${portText}" is not an ${v6 ? 'ICMPv6' : 'ICMP'} type: write a name such as echo-request or TYPE/CODE (e.g. 8/0)`);
+    if (t === undefined)
+      return fail(
+        `"${portText}" is not an ${v6 ? 'ICMPv6' : 'ICMP'} type: write a name such as echo-request or TYPE/CODE (e.g. 8/0)`,
+      );
     return ok([`${name}:${t}`]);
   }
   if (!PORT_PROTOCOLS.has(proto)) {
     const p = parsePort(portText);
-    if (!p.ok || p.value !== 0) return fail(`"${text}": protocol ${name} has no ports; write ${name}:0 (ipset: "pseudo port value 0 only")`);
+    if (!p.ok || p.value !== 0)
+      return fail(`"${text}": protocol ${name} has no ports; write ${name}:0 (ipset: "pseudo port value 0 only")`);
     return ok([`${name}:0`]);
   }
   const ports = portRange(portText);
@@ -187,7 +213,9 @@ function portRange(text: string): Result<{ from: number; to: number }> {
   const one = (s: string): Result<number> => {
     if (/^[A-Za-z]/.test(s)) {
       const known = WELL_KNOWN_PORTS[s];
-      return fail(`"${s}" is a service name: dfw does not read /etc/services, write the port number${known === undefined ? '' : ` (${known})`}`);
+      return fail(
+        `"${s}" is a service name: dfw does not read /etc/services, write the port number${known === undefined ? '' : ` (${known})`}`,
+      );
     }
     return parsePort(s);
   };
@@ -312,7 +340,11 @@ export function generalElement(h: SetHeader, entry: string): Result<string[]> {
     case 'hash:ip,port,ip':
       return parts(3, 'IP,[PROTO:]PORT,IP', [(s) => ipPart(s, h, true, false), port, plainIp]);
     case 'hash:ip,port,net':
-      return parts(3, 'IP,[PROTO:]PORT,IP[/CIDR]', [(s) => ipPart(s, h, true, false), port, (s) => netPart(s, h, false, 1)]);
+      return parts(3, 'IP,[PROTO:]PORT,IP[/CIDR]', [
+        (s) => ipPart(s, h, true, false),
+        port,
+        (s) => netPart(s, h, false, 1),
+      ]);
     case 'hash:mac':
       return wrap(macPart(entry));
     case 'hash:net':
@@ -325,7 +357,11 @@ export function generalElement(h: SetHeader, entry: string): Result<string[]> {
     case 'hash:net,port':
       return parts(2, 'IP[/CIDR],[PROTO:]PORT', [(s) => netPart(s, h, true, 1), port]);
     case 'hash:net,port,net':
-      return parts(3, 'IP[/CIDR],[PROTO:]PORT,IP[/CIDR]', [(s) => netPart(s, h, true, 1), port, (s) => netPart(s, h, true, 1)]);
+      return parts(3, 'IP[/CIDR],[PROTO:]PORT,IP[/CIDR]', [
+        (s) => netPart(s, h, true, 1),
+        port,
+        (s) => netPart(s, h, true, 1),
+      ]);
     case 'list:set': {
       const bad = checkSetName(entry);
       return bad === undefined ? ok([entry]) : fail(bad);
@@ -342,7 +378,19 @@ function markPart(text: string, h: SetHeader): Result<string[]> {
 }
 
 /** The `add` options in the order ipset save prints them (FORMAT.md 7.2). */
-const ADD_ORDER = ['before', 'after', 'timeout', 'nomatch', 'wildcard', 'packets', 'bytes', 'comment', 'skbmark', 'skbprio', 'skbqueue'];
+const ADD_ORDER = [
+  'before',
+  'after',
+  'timeout',
+  'nomatch',
+  'wildcard',
+  'packets',
+  'bytes',
+  'comment',
+  'skbmark',
+  'skbprio',
+  'skbqueue',
+];
 
 /** Options that describe the moment, not the member: never compared (timeout counts down, counters count). */
 export const TRANSIENT_OPTIONS = new Set(['timeout', 'packets', 'bytes', 'before', 'after']);
@@ -354,16 +402,27 @@ export type OptionsResult = { ok: true; options: IpsetOption[] } | { ok: false; 
  * and returns them in canonical form and order; values that mean "nothing" are dropped as the
  * kernel drops them (`skbqueue 0`, `skbprio 0:0`, `skbmark 0x0/0x0`; observed).
  */
-export function normalizeEntryOptions(h: SetHeader | undefined, kind: 'add' | 'del' | 'test', options: readonly IpsetOption[]): OptionsResult {
+export function normalizeEntryOptions(
+  h: SetHeader | undefined,
+  kind: 'add' | 'del' | 'test',
+  options: readonly IpsetOption[],
+): OptionsResult {
   const allowed = h === undefined ? undefined : SET_TYPE_INFO[h.type][kind];
   const seen = new Set<string>();
   const out: IpsetOption[] = [];
   for (const [index, o] of options.entries()) {
     const err = (reason: string): OptionsResult => ({ ok: false, index, reason });
     if (allowed !== undefined && h !== undefined && !allowed.includes(o.name)) {
-      return err(allowed.length === 0 ? `${kind} takes no options for a ${h.type} set, found ${o.name}` : `${o.name} is not an option of ${kind} for ${h.type} (it takes: ${allowed.join(', ')})`);
+      return err(
+        allowed.length === 0
+          ? `${kind} takes no options for a ${h.type} set, found ${o.name}`
+          : `${o.name} is not an option of ${kind} for ${h.type} (it takes: ${allowed.join(', ')})`,
+      );
     }
-    if (seen.has(o.name) || ((o.name === 'before' || o.name === 'after') && (seen.has('before') || seen.has('after')))) {
+    if (
+      seen.has(o.name) ||
+      ((o.name === 'before' || o.name === 'after') && (seen.has('before') || seen.has('after')))
+    ) {
       return err(`${o.name} already specified`);
     }
     seen.add(o.name);

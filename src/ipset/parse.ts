@@ -37,7 +37,8 @@ interface EarleyState {
   reference: number;
 }
 /** nearley keeps its chart in `table` (one column per token); its types do not declare it. */
-const chart = (p: nearley.Parser): { states: EarleyState[] }[] => (p as unknown as { table: { states: EarleyState[] }[] }).table;
+const chart = (p: nearley.Parser): { states: EarleyState[] }[] =>
+  (p as unknown as { table: { states: EarleyState[] }[] }).table;
 
 interface Labelled {
   label?: string;
@@ -114,7 +115,8 @@ function runGrammar(tokens: readonly IpsetToken[]): Outcome {
     return { ok: false, at: tok?.index ?? tokens.length, expected: expectations(parser, chart(parser).length - 2) };
   }
   const results = parser.results as Tree[];
-  if (results.length === 0) return { ok: false, at: tokens.length, expected: expectations(parser, chart(parser).length - 1) };
+  if (results.length === 0)
+    return { ok: false, at: tokens.length, expected: expectations(parser, chart(parser).length - 1) };
   return { ok: true, tree: results[0] as Tree, count: results.length };
 }
 
@@ -128,7 +130,9 @@ function parseTokens(tokens: readonly IpsetToken[]): Outcome {
   if (hit !== undefined) return hit;
   const out = runGrammar(tokens);
   if (out.ok && out.count > 1) {
-    throw new DfwError(`internal error: the ipset grammar is ambiguous (${out.count} parses) for a line of shape ${key}`);
+    throw new DfwError(
+      `internal error: the ipset grammar is ambiguous (${out.count} parses) for a line of shape ${key}`,
+    );
   }
   if (cache.size < CACHE_MAX) cache.set(key, out);
   return out;
@@ -155,7 +159,8 @@ function grammarError(out: Extract<Outcome, { ok: false }>, tokens: readonly Ips
   if (out.at === 0 && cmd !== undefined && NOT_IN_RESTORE.includes(cmd)) {
     return `expected ${expected}, ${found}: "${cmd}" cannot be used in an ipset restore file`;
   }
-  if (isOtherEnvOption(tok.value)) return `expected ${expected}, ${found}: dfw reads only -exist / -! among ipset's options on a line`;
+  if (isOtherEnvOption(tok.value))
+    return `expected ${expected}, ${found}: dfw reads only -exist / -! among ipset's options on a line`;
   let hint = '';
   if (out.expected.some((e) => e.startsWith('a set type'))) {
     hint = didYouMean(tok.value, [...SET_TYPES]) || ' (see `ipset help` for the types)';
@@ -174,7 +179,9 @@ function grammarError(out: Extract<Outcome, { ok: false }>, tokens: readonly Ips
  */
 function droppedEmpty(raw: string, at: IpsetToken | undefined): string {
   const before = raw.slice(0, at === undefined ? raw.length : at.offset);
-  return /(^|[ \t])""([ \t]|$)/.test(before) ? ' ("" is an empty value, which ipset restore reads as no value: "Missing mandatory argument")' : '';
+  return /(^|[ \t])""([ \t]|$)/.test(before)
+    ? ' ("" is an empty value, which ipset restore reads as no value: "Missing mandatory argument")'
+    : '';
 }
 
 export interface IpsetParseOptions {
@@ -247,7 +254,12 @@ export function parseIpset(text: string, file: string, options: IpsetParseOption
     if (fast?.line(raw, lineNo)) continue;
     const shown = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const fail = (reason: string, offset: number): never => {
-      throw new DfwSyntaxError(reason, { file, line: lineNo, column: Math.min(offset, shown.length) + 1, source: shown });
+      throw new DfwSyntaxError(reason, {
+        file,
+        line: lineNo,
+        column: Math.min(offset, shown.length) + 1,
+        source: shown,
+      });
     };
     const source: LineSource = { text: raw, line: lineNo };
 
@@ -262,7 +274,10 @@ export function parseIpset(text: string, file: string, options: IpsetParseOption
           if (n > LINE_MAX_BYTES) break;
           at += ch.length;
         }
-        fail(`line is ${bytes} bytes long: ipset restore reads at most ${LINE_MAX_BYTES} bytes a line and would read the rest as another line`, at);
+        fail(
+          `line is ${bytes} bytes long: ipset restore reads at most ${LINE_MAX_BYTES} bytes a line and would read the rest as another line`,
+          at,
+        );
       }
     }
 
@@ -271,9 +286,13 @@ export function parseIpset(text: string, file: string, options: IpsetParseOption
     const tokens = t.tokens;
     const first = tokens[0];
     if (first?.type === 'commit' && !finalNewline && i === parts.length - 1) {
-      fail('COMMIT on the last line needs a newline after it: ipset restore only recognises "COMMIT\\n" and reads a bare COMMIT as a command', first.offset);
+      fail(
+        'COMMIT on the last line needs a newline after it: ipset restore only recognises "COMMIT\\n" and reads a bare COMMIT as a command',
+        first.offset,
+      );
     }
-    if (tokens.length === 0 && t.exist.length > 0) fail('expected a command after -exist, found end of line', raw.length);
+    if (tokens.length === 0 && t.exist.length > 0)
+      fail('expected a command after -exist, found end of line', raw.length);
 
     const out = parseTokens(tokens);
     if (!out.ok) {
@@ -297,11 +316,15 @@ export function parseIpset(text: string, file: string, options: IpsetParseOption
 
     const tok = (index: number): IpsetToken => {
       const x = tokens[index];
-      if (x === undefined) throw new DfwError(`internal error: ipset grammar returned token ${index} of ${tokens.length}`);
+      if (x === undefined)
+        throw new DfwError(`internal error: ipset grammar returned token ${index} of ${tokens.length}`);
       return x;
     };
     const exist = t.exist.length > 0;
-    const names = tree.kind === 'create' || tree.kind === 'add' || tree.kind === 'del' || tree.kind === 'test' ? tree.args.slice(0, 1) : tree.args;
+    const names =
+      tree.kind === 'create' || tree.kind === 'add' || tree.kind === 'del' || tree.kind === 'test'
+        ? tree.args.slice(0, 1)
+        : tree.args;
     for (const n of names) {
       const bad = checkSetName(tok(n).value);
       if (bad !== undefined) fail(bad, tok(n).offset);
@@ -339,7 +362,11 @@ export function parseIpset(text: string, file: string, options: IpsetParseOption
         if (!o.ok) return fail(o.reason, optionAt(o.index));
         if (header !== undefined) {
           const e = normalizeElement(header, entry);
-          if (!e.ok) return fail(`${e.reason} (set ${set} is ${header.type}${header.family ? ` family ${header.family}` : ''})`, arg(1).offset);
+          if (!e.ok)
+            return fail(
+              `${e.reason} (set ${set} is ${header.type}${header.family ? ` family ${header.family}` : ''})`,
+              arg(1).offset,
+            );
         }
         lines.push({ kind: tree.kind, exist, set, entry, options, source });
         break;
@@ -377,13 +404,14 @@ export function parseIpset(text: string, file: string, options: IpsetParseOption
   return { file, lines, finalNewline };
 }
 
-
 /**
  * One entry as a policy writes it: an element, maybe followed by add options, in the words of an
  * `add` line (`10.0.0.0/8 nomatch`, `192.0.2.7 comment "home office"`). Not checked against a
  * set type here (see src/ipset/members.ts).
  */
-export function parseEntryText(text: string): { ok: true; entry: string; options: IpsetOption[] } | { ok: false; reason: string } {
+export function parseEntryText(
+  text: string,
+): { ok: true; entry: string; options: IpsetOption[] } | { ok: false; reason: string } {
   const prefix = 'add x ';
   const t = tokenizeLine(prefix + text);
   if (!t.ok) return { ok: false, reason: t.reason };
@@ -397,6 +425,8 @@ export function parseEntryText(text: string): { ok: true; entry: string; options
   return {
     ok: true,
     entry: word(tree.args[1] ?? -1),
-    options: tree.options.map(({ key, value }) => (value < 0 ? { name: t.tokens[key]?.text ?? '' } : { name: t.tokens[key]?.text ?? '', value: word(value) })),
+    options: tree.options.map(({ key, value }) =>
+      value < 0 ? { name: t.tokens[key]?.text ?? '' } : { name: t.tokens[key]?.text ?? '', value: word(value) },
+    ),
   };
 }

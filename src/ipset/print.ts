@@ -8,7 +8,19 @@ import { checkComment, checkRestoreLine, checkSetName } from './limits.js';
 import { optionText } from './members.js';
 import { SET_TYPE_INFO } from './settypes.js';
 
-const ENTRY_ORDER = ['before', 'after', 'timeout', 'nomatch', 'wildcard', 'packets', 'bytes', 'comment', 'skbmark', 'skbprio', 'skbqueue'];
+const ENTRY_ORDER = [
+  'before',
+  'after',
+  'timeout',
+  'nomatch',
+  'wildcard',
+  'packets',
+  'bytes',
+  'comment',
+  'skbmark',
+  'skbprio',
+  'skbqueue',
+];
 
 function ordered(options: readonly IpsetOption[], order: readonly string[]): IpsetOption[] {
   const rank = (o: IpsetOption) => {
@@ -25,8 +37,10 @@ function words(parts: string[], options: readonly IpsetOption[]): number {
 /** Why a line built in code could not be read back by ipset restore, or undefined. */
 function problem(line: IpsetLine, text: string): string | undefined {
   if (line.kind === 'blank' || line.kind === 'commit') return undefined;
-  if (line.kind === 'comment') return /[\n\r]/.test(line.text) ? 'a comment line must not contain a line break' : undefined;
-  const names = line.kind === 'rename' || line.kind === 'swap' ? [line.set, line.to] : line.set === undefined ? [] : [line.set];
+  if (line.kind === 'comment')
+    return /[\n\r]/.test(line.text) ? 'a comment line must not contain a line break' : undefined;
+  const names =
+    line.kind === 'rename' || line.kind === 'swap' ? [line.set, line.to] : line.set === undefined ? [] : [line.set];
   for (const n of names) {
     const bad = checkSetName(n);
     if (bad !== undefined) return bad;
@@ -34,7 +48,8 @@ function problem(line: IpsetLine, text: string): string | undefined {
   let count = 1 + (line.exist ? 1 : 0) + names.length;
   if (line.kind === 'create' || line.kind === 'add' || line.kind === 'del' || line.kind === 'test') {
     const first = line.kind === 'create' ? line.type : line.entry;
-    if (first === '' || /[\s"]/.test(first)) return `${JSON.stringify(first)} cannot be written on an ipset restore line`;
+    if (first === '' || /[\s"]/.test(first))
+      return `${JSON.stringify(first)} cannot be written on an ipset restore line`;
     count = words(['cmd', ...(line.exist ? ['-exist'] : []), line.set, first], line.options);
     for (const o of line.options) {
       if (o.name === 'comment' && line.kind !== 'create') {
@@ -65,7 +80,9 @@ export function canonicalLine(line: IpsetLine): string {
     case 'add':
     case 'del':
     case 'test':
-      return [`${line.kind}${exist}`, line.set, line.entry, ...ordered(line.options, ENTRY_ORDER).map(optionText)].join(' ');
+      return [`${line.kind}${exist}`, line.set, line.entry, ...ordered(line.options, ENTRY_ORDER).map(optionText)].join(
+        ' ',
+      );
     case 'flush':
     case 'destroy':
       return line.set === undefined ? `${line.kind}${exist}` : `${line.kind}${exist} ${line.set}`;
@@ -80,7 +97,8 @@ export function printLine(line: IpsetLine): string {
   if (line.source !== undefined) return line.source.text;
   const text = canonicalLine(line);
   const bad = problem(line, text);
-  if (bad !== undefined) throw new DfwError(`cannot write "${text.slice(0, 80)}${text.length > 80 ? '…' : ''}" for ipset restore: ${bad}`);
+  if (bad !== undefined)
+    throw new DfwError(`cannot write "${text.slice(0, 80)}${text.length > 80 ? '…' : ''}" for ipset restore: ${bad}`);
   return text;
 }
 

@@ -10,9 +10,24 @@ import { unifiedDiff } from '../diff.js';
 import { DfwError } from '../errors.js';
 import type { IpsetSpec } from '../policy/types.js';
 import { type IpsetDump, type IpsetLine, type IpsetOption, createLine, entryLine, pairLine, setsLine } from './ast.js';
-import { DEFAULT_MAXELEM, LIST_DEFAULT_SIZE, LIST_MIN_SIZE, type SetHeader, headerDifferences, headerOptions, readHeader } from './header.js';
+import {
+  DEFAULT_MAXELEM,
+  LIST_DEFAULT_SIZE,
+  LIST_MIN_SIZE,
+  type SetHeader,
+  headerDifferences,
+  headerOptions,
+  readHeader,
+} from './header.js';
 import { byteLength, SET_NAME_MAX, checkSetName } from './limits.js';
-import { type Member, compareElements, memberKey, normalizeElement, normalizeEntryOptions, optionText } from './members.js';
+import {
+  type Member,
+  compareElements,
+  memberKey,
+  normalizeElement,
+  normalizeEntryOptions,
+  optionText,
+} from './members.js';
 import { parseEntryText } from './parse.js';
 import { printLine } from './print.js';
 import { SET_TYPE_INFO, type SetTypeName, setTypeOf } from './settypes.js';
@@ -77,7 +92,8 @@ function specOptions(spec: IpsetSpec, type: SetTypeName, where: string): IpsetOp
     if (name === 'family') throw new DfwError(`${where}.options.family: give the family as ${where}.family`);
     const flag = ['counters', 'comment', 'forceadd', 'skbinfo'].includes(name);
     if (flag) {
-      if (typeof v !== 'boolean') throw new DfwError(`${where}.options.${name}: expected true or false, found ${JSON.stringify(v)}`);
+      if (typeof v !== 'boolean')
+        throw new DfwError(`${where}.options.${name}: expected true or false, found ${JSON.stringify(v)}`);
       if (v) out.push({ name });
       continue;
     }
@@ -98,7 +114,10 @@ function wantedSet(spec: IpsetSpec, index: number): Wanted {
   const h = readHeader(type, options);
   if (!h.ok) throw new DfwError(`${where}.options: ${h.reason}`);
   const header = h.header;
-  if (header.legacy.length > 0) throw new DfwError(`${where}.options: ${header.legacy.join(', ')} ${header.legacy.length > 1 ? 'are' : 'is'} ignored by ipset: remove ${header.legacy.length > 1 ? 'them' : 'it'}`);
+  if (header.legacy.length > 0)
+    throw new DfwError(
+      `${where}.options: ${header.legacy.join(', ')} ${header.legacy.length > 1 ? 'are' : 'is'} ignored by ipset: remove ${header.legacy.length > 1 ? 'them' : 'it'}`,
+    );
 
   const members = new Map<string, Member>();
   const origin = new Map<string, string>();
@@ -117,7 +136,9 @@ function wantedSet(spec: IpsetSpec, index: number): Wanted {
       const m: Member = { element, options: o.options };
       const prev = members.get(element);
       if (prev !== undefined && memberKey(prev) !== memberKey(m)) {
-        throw new DfwError(`${at}: it gives ${element} other options than ${origin.get(element) ?? 'an earlier entry'} does`);
+        throw new DfwError(
+          `${at}: it gives ${element} other options than ${origin.get(element) ?? 'an earlier entry'} does`,
+        );
       }
       if (prev === undefined) {
         members.set(element, m);
@@ -202,13 +223,20 @@ function resolveSets(desired: IpsetSpec[], have: Map<string, SetState>): Wanted[
     seen.add(spec.name);
     return wantedSet(spec, i);
   });
-  const typeAfter = (n: string): SetTypeName | undefined => wanted.find((w) => w.name === n)?.header.type ?? have.get(n)?.header.type;
+  const typeAfter = (n: string): SetTypeName | undefined =>
+    wanted.find((w) => w.name === n)?.header.type ?? have.get(n)?.header.type;
   for (const w of wanted) {
     if (w.header.type !== 'list:set') continue;
     for (const m of w.members) {
       const t = typeAfter(m.element);
-      if (t === undefined) throw new DfwError(`ipsets.${w.name}: member set ${m.element} is neither in the policy nor in the current sets`);
-      if (t === 'list:set') throw new DfwError(`ipsets.${w.name}: member set ${m.element} is a list:set, and a list:set cannot hold another`);
+      if (t === undefined)
+        throw new DfwError(
+          `ipsets.${w.name}: member set ${m.element} is neither in the policy nor in the current sets`,
+        );
+      if (t === 'list:set')
+        throw new DfwError(
+          `ipsets.${w.name}: member set ${m.element} is a list:set, and a list:set cannot hold another`,
+        );
     }
   }
   return wanted;
@@ -229,7 +257,11 @@ export interface ResolvedSet {
 
 /** The policy's sets as ipset would store them, given the current sets (for list:set members). */
 export function resolveIpsets(desired: IpsetSpec[], current?: IpsetDump): ResolvedSet[] {
-  return resolveSets(desired, currentSets(current, desired)).map((w) => ({ name: w.name, header: w.header, members: w.members.map(memberKey) }));
+  return resolveSets(desired, currentSets(current, desired)).map((w) => ({
+    name: w.name,
+    header: w.header,
+    members: w.members.map(memberKey),
+  }));
 }
 
 /**
@@ -238,13 +270,21 @@ export function resolveIpsets(desired: IpsetSpec[], current?: IpsetDump): Resolv
  *
  *   const { text, changed } = reconcileIpsets(parseIpset(saved, 'save'), policy.ipsets, 'swap');
  */
-export function reconcileIpsets(current: IpsetDump | undefined, desired: IpsetSpec[], mode: ReconcileMode = 'swap'): ReconcileResult {
-  if (!RECONCILE_MODES.includes(mode)) throw new DfwError(`unknown mode ${JSON.stringify(mode)} (swap, flush or incremental)`);
+export function reconcileIpsets(
+  current: IpsetDump | undefined,
+  desired: IpsetSpec[],
+  mode: ReconcileMode = 'swap',
+): ReconcileResult {
+  if (!RECONCILE_MODES.includes(mode))
+    throw new DfwError(`unknown mode ${JSON.stringify(mode)} (swap, flush or incremental)`);
   const have = currentSets(current, desired);
   const wanted = resolveSets(desired, have);
 
   // Member sets before the lists that name them (FORMAT.md 10: create before add).
-  const order = [...wanted.filter((w) => w.header.type !== 'list:set'), ...wanted.filter((w) => w.header.type === 'list:set')];
+  const order = [
+    ...wanted.filter((w) => w.header.type !== 'list:set'),
+    ...wanted.filter((w) => w.header.type === 'list:set'),
+  ];
   const taken = new Set([...have.keys(), ...wanted.map((w) => w.name)]);
   const lines: IpsetLine[] = [];
   const changes: IpsetChange[] = [];
@@ -253,17 +293,26 @@ export function reconcileIpsets(current: IpsetDump | undefined, desired: IpsetSp
   for (const w of order) {
     const cur = have.get(w.name);
     const type = w.header.type;
-    const adds = (set: string, exist: boolean, members: readonly Member[]) => members.map((m) => entryLine('add', set, m.element, m.options, exist));
+    const adds = (set: string, exist: boolean, members: readonly Member[]) =>
+      members.map((m) => entryLine('add', set, m.element, m.options, exist));
     if (cur === undefined) {
       if (mode === 'swap') lines.push(createLine(w.name, type, w.options), ...adds(w.name, false, w.members));
-      else if (mode === 'flush') lines.push(createLine(w.name, type, w.options, true), setsLine('flush', w.name), ...adds(w.name, false, w.members));
+      else if (mode === 'flush')
+        lines.push(
+          createLine(w.name, type, w.options, true),
+          setsLine('flush', w.name),
+          ...adds(w.name, false, w.members),
+        );
       else lines.push(createLine(w.name, type, w.options, true), ...adds(w.name, true, w.members));
       changes.push({ set: w.name, type, action: 'create', added: w.members.map(memberKey), removed: [], header: [] });
       continue;
     }
-    if (cur.header.type !== type || cur.header.family !== w.header.family) throw incompatible(w.name, cur.header, w.header);
+    if (cur.header.type !== type || cur.header.family !== w.header.family)
+      throw incompatible(w.name, cur.header, w.header);
 
-    const header = headerDifferences(cur.header, w.header).filter((d) => !d.startsWith('type:') && !d.startsWith('family:'));
+    const header = headerDifferences(cur.header, w.header).filter(
+      (d) => !d.startsWith('type:') && !d.startsWith('family:'),
+    );
     const haveKeys = new Map([...cur.members.values()].map((m) => [m.element, memberKey(m)]));
     const wantKeys = new Map(w.members.map((m) => [m.element, memberKey(m)]));
     const removedMembers = [...cur.members.values()].filter((m) => wantKeys.get(m.element) !== memberKey(m));
@@ -283,7 +332,12 @@ export function reconcileIpsets(current: IpsetDump | undefined, desired: IpsetSp
 
     if (mode === 'swap') {
       const temp = tempName(w.name, taken);
-      lines.push(createLine(temp, type, w.options), ...adds(temp, false, w.members), pairLine('swap', w.name, temp), setsLine('destroy', temp));
+      lines.push(
+        createLine(temp, type, w.options),
+        ...adds(temp, false, w.members),
+        pairLine('swap', w.name, temp),
+        setsLine('destroy', temp),
+      );
       change.action = 'replace';
       change.temp = temp;
       continue;
@@ -291,11 +345,17 @@ export function reconcileIpsets(current: IpsetDump | undefined, desired: IpsetSp
     if (header.length > 0) {
       const blocking = blockingDifference(w.name, cur.header, w);
       if (blocking !== undefined && membersDiffer) throw new DfwError(blocking);
-      warnings.push(`set ${w.name}: its header differs from the policy (${header.join('; ')}); only --mode swap can change a header`);
+      warnings.push(
+        `set ${w.name}: its header differs from the policy (${header.join('; ')}); only --mode swap can change a header`,
+      );
     }
     if (!membersDiffer) continue;
     if (mode === 'flush') {
-      lines.push(createLine(w.name, type, w.options, true), setsLine('flush', w.name), ...adds(w.name, false, w.members));
+      lines.push(
+        createLine(w.name, type, w.options, true),
+        setsLine('flush', w.name),
+        ...adds(w.name, false, w.members),
+      );
       change.action = 'replace';
       continue;
     }

@@ -49,7 +49,14 @@ const HASH_BASE = ['family', 'hashsize', 'maxelem', ...EXT, ...HASH_TAIL];
 const ADD_EXT = ['timeout', 'packets', 'bytes', 'comment', 'skbmark', 'skbprio', 'skbqueue'];
 const ADD_NET = ['timeout', 'nomatch', 'packets', 'bytes', 'comment', 'skbmark', 'skbprio', 'skbqueue'];
 
-function t(name: SetTypeName, alias: string, family: FamilyKind, create: string[], add: string[], kernelHere = true): SetTypeInfo {
+function t(
+  name: SetTypeName,
+  alias: string,
+  family: FamilyKind,
+  create: string[],
+  add: string[],
+  kernelHere = true,
+): SetTypeInfo {
   const nets = add.includes('nomatch');
   const list = name === 'list:set';
   return {
@@ -65,27 +72,64 @@ function t(name: SetTypeName, alias: string, family: FamilyKind, create: string[
 }
 
 export const SET_TYPE_INFO: Readonly<Record<SetTypeName, SetTypeInfo>> = {
-  'bitmap:ip': t('bitmap:ip', 'ipmap', 'inet', ['range', 'netmask', 'timeout', 'counters', 'comment', 'skbinfo'], ADD_EXT),
-  'bitmap:ip,mac': t('bitmap:ip,mac', 'macipmap', 'inet', ['range', 'timeout', 'counters', 'comment', 'skbinfo'], ADD_EXT),
+  'bitmap:ip': t(
+    'bitmap:ip',
+    'ipmap',
+    'inet',
+    ['range', 'netmask', 'timeout', 'counters', 'comment', 'skbinfo'],
+    ADD_EXT,
+  ),
+  'bitmap:ip,mac': t(
+    'bitmap:ip,mac',
+    'macipmap',
+    'inet',
+    ['range', 'timeout', 'counters', 'comment', 'skbinfo'],
+    ADD_EXT,
+  ),
   'bitmap:port': t('bitmap:port', 'portmap', 'none', ['range', 'timeout', 'counters', 'comment', 'skbinfo'], ADD_EXT),
   // hash:ip prints netmask/bitmask right after maxelem (FORMAT.md 7.1).
-  'hash:ip': t('hash:ip', 'iphash', 'inet46', ['family', 'hashsize', 'maxelem', 'netmask', 'bitmask', ...EXT, ...HASH_TAIL], ADD_EXT),
+  'hash:ip': t(
+    'hash:ip',
+    'iphash',
+    'inet46',
+    ['family', 'hashsize', 'maxelem', 'netmask', 'bitmask', ...EXT, ...HASH_TAIL],
+    ADD_EXT,
+  ),
   'hash:ip,mac': t('hash:ip,mac', 'ipmachash', 'inet46', HASH_BASE, ADD_EXT, false),
-  'hash:ip,mark': t('hash:ip,mark', 'ipmarkhash', 'inet46', ['family', 'markmask', 'hashsize', 'maxelem', ...EXT, ...HASH_TAIL], ADD_EXT, false),
+  'hash:ip,mark': t(
+    'hash:ip,mark',
+    'ipmarkhash',
+    'inet46',
+    ['family', 'markmask', 'hashsize', 'maxelem', ...EXT, ...HASH_TAIL],
+    ADD_EXT,
+    false,
+  ),
   // hash:ip,port revision 7 prints netmask/bitmask after initval (FORMAT.md 7.1).
   'hash:ip,port': t('hash:ip,port', 'ipporthash', 'inet46', [...HASH_BASE, 'netmask', 'bitmask'], ADD_EXT),
   'hash:ip,port,ip': t('hash:ip,port,ip', 'ipportiphash', 'inet46', HASH_BASE, ADD_EXT),
   'hash:ip,port,net': t('hash:ip,port,net', 'ipportnethash', 'inet46', HASH_BASE, ADD_NET),
   'hash:mac': t('hash:mac', 'machash', 'none', ['hashsize', 'maxelem', ...EXT, ...HASH_TAIL], ADD_EXT, false),
   'hash:net': t('hash:net', 'nethash', 'inet46', HASH_BASE, ADD_NET),
-  'hash:net,iface': t('hash:net,iface', 'netifacehash', 'inet46', HASH_BASE, ['timeout', 'nomatch', 'wildcard', 'packets', 'bytes', 'comment', 'skbmark', 'skbprio', 'skbqueue']),
+  'hash:net,iface': t('hash:net,iface', 'netifacehash', 'inet46', HASH_BASE, [
+    'timeout',
+    'nomatch',
+    'wildcard',
+    'packets',
+    'bytes',
+    'comment',
+    'skbmark',
+    'skbprio',
+    'skbqueue',
+  ]),
   'hash:net,net': t('hash:net,net', 'netnethash', 'inet46', [...HASH_BASE, 'bitmask', 'netmask'], ADD_NET, false),
   'hash:net,port': t('hash:net,port', 'netporthash', 'inet46', HASH_BASE, ADD_NET),
   'hash:net,port,net': t('hash:net,port,net', 'netportnethash', 'inet46', HASH_BASE, ADD_NET, false),
   'list:set': t('list:set', 'setlist', 'none', ['size', ...EXT.filter((o) => o !== 'forceadd')], ADD_EXT),
 };
 
-const TYPE_BY_NAME = new Map<string, SetTypeName>(SET_TYPES.flatMap((t) => [[t, t] as const, [SET_TYPE_INFO[t].alias, t] as const]));
+const TYPE_BY_NAME = new Map<string, SetTypeName>(
+  SET_TYPES.flatMap((t) => [[t, t] as const, [SET_TYPE_INFO[t].alias, t] as const]),
+);
 
 /** The canonical type for a name or alias as `create` takes it, or undefined. */
 export function setTypeOf(word: string): SetTypeName | undefined {
@@ -93,9 +137,34 @@ export function setTypeOf(word: string): SetTypeName | undefined {
 }
 
 /** Create options that take a value (the others are flags). */
-export const CREATE_VALUE_OPTIONS = new Set(['family', 'hashsize', 'maxelem', 'netmask', 'bitmask', 'timeout', 'bucketsize', 'initval', 'range', 'size', 'markmask', 'probes', 'resize', 'gc']);
+export const CREATE_VALUE_OPTIONS = new Set([
+  'family',
+  'hashsize',
+  'maxelem',
+  'netmask',
+  'bitmask',
+  'timeout',
+  'bucketsize',
+  'initval',
+  'range',
+  'size',
+  'markmask',
+  'probes',
+  'resize',
+  'gc',
+]);
 /** Add/del/test options that take a value. */
-export const ENTRY_VALUE_OPTIONS = new Set(['timeout', 'packets', 'bytes', 'comment', 'skbmark', 'skbprio', 'skbqueue', 'before', 'after']);
+export const ENTRY_VALUE_OPTIONS = new Set([
+  'timeout',
+  'packets',
+  'bytes',
+  'comment',
+  'skbmark',
+  'skbprio',
+  'skbqueue',
+  'before',
+  'after',
+]);
 
 /** Types whose create takes legacy `probes`/`resize`/`gc` (hash types only; bitmap:ip refuses `probes`). */
 export function acceptsLegacyOptions(type: SetTypeName): boolean {
@@ -147,5 +216,20 @@ export function isExistOption(word: string): boolean {
 /** The other no-argument environment options, which dfw does not accept in files it reads. */
 export function isOtherEnvOption(word: string): boolean {
   const w = word.startsWith('--') ? word.slice(1) : word;
-  return ['-s', '-sorted', '-q', '-quiet', '-r', '-resolve', '-n', '-name', '-t', '-terse', '-o', '-output', '-f', '-file'].includes(w);
+  return [
+    '-s',
+    '-sorted',
+    '-q',
+    '-quiet',
+    '-r',
+    '-resolve',
+    '-n',
+    '-name',
+    '-t',
+    '-terse',
+    '-o',
+    '-output',
+    '-f',
+    '-file',
+  ].includes(w);
 }

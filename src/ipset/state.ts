@@ -32,10 +32,14 @@ export interface DumpStateOptions {
 /** Applies a dump's commands in order, as ipset restore would on a host without sets. */
 export function dumpState(d: IpsetDump, options: DumpStateOptions = {}): Map<string, SetState> {
   const sets = new Map<string, SetState>();
-  const keep = options.membersOf === undefined || d.lines.some((l) => l.kind === 'rename' || l.kind === 'swap') ? undefined : options.membersOf;
+  const keep =
+    options.membersOf === undefined || d.lines.some((l) => l.kind === 'rename' || l.kind === 'swap')
+      ? undefined
+      : options.membersOf;
   const need = (line: IpsetLine, name: string): SetState => {
     const s = sets.get(name);
-    if (s === undefined) throw problem(d, line, `set ${name} is used before the dump creates it (dfw needs a whole \`ipset save\` dump)`);
+    if (s === undefined)
+      throw problem(d, line, `set ${name} is used before the dump creates it (dfw needs a whole \`ipset save\` dump)`);
     return s;
   };
   for (const line of d.lines) {
@@ -62,7 +66,12 @@ export function dumpState(d: IpsetDump, options: DumpStateOptions = {}): Map<str
         if (!o.ok) throw problem(d, line, o.reason);
         for (const element of e.value) {
           if (line.kind === 'del') s.members.delete(element);
-          else if (s.header.type === 'list:set') insertListMember(s, { element, options: o.options.filter((x) => x.name !== 'before' && x.name !== 'after') }, o.options);
+          else if (s.header.type === 'list:set')
+            insertListMember(
+              s,
+              { element, options: o.options.filter((x) => x.name !== 'before' && x.name !== 'after') },
+              o.options,
+            );
           else s.members.set(element, { element, options: o.options });
         }
         break;

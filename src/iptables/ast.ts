@@ -81,7 +81,8 @@ export interface Rule extends Located {
   readonly spec: RuleSpec;
 }
 
-export type CommandOp = 'insert' | 'check' | 'delete' | 'replace' | 'newchain' | 'delchain' | 'flush' | 'zero' | 'policy' | 'rename';
+export type CommandOp =
+  'insert' | 'check' | 'delete' | 'replace' | 'newchain' | 'delchain' | 'flush' | 'zero' | 'policy' | 'rename';
 
 /** Any other iptables-restore command (-I, -D, -R, -N, -X, -F, -Z, -P, -E, -C). */
 export interface Command extends Located {

@@ -1,7 +1,18 @@
 // Builders for AST nodes written in code. They produce nodes without `raw`, which the
 // printer writes in canonical iptables-save form; give values as iptables-save prints them
 // (`10.0.0.1/32`, `-m tcp` made explicit, `RELATED,ESTABLISHED`) to get the text it prints.
-import type { ChainDecl, CommentLine, Counters, Match, Option, Rule, RuleSpec, Table, TableName, Target } from './ast.js';
+import type {
+  ChainDecl,
+  CommentLine,
+  Counters,
+  Match,
+  Option,
+  Rule,
+  RuleSpec,
+  Table,
+  TableName,
+  Target,
+} from './ast.js';
 
 /** `--flag value…` (or `-s value`). */
 export function opt(flag: string, ...values: string[]): Option {

@@ -75,7 +75,8 @@ function describe(v: Json): string {
 }
 
 function onlyKeys(o: Record<string, Json>, keys: string[], p: Path): void {
-  for (const k of Object.keys(o)) if (!keys.includes(k)) p.key(k).fail(`unknown field (expected one of ${keys.join(', ')})`);
+  for (const k of Object.keys(o))
+    if (!keys.includes(k)) p.key(k).fail(`unknown field (expected one of ${keys.join(', ')})`);
 }
 
 const FLAG = /^--?[A-Za-z0-9][A-Za-z0-9_-]*$/;
@@ -133,12 +134,27 @@ function spec(v: Json, p: Path): RuleSpec {
     if (kind !== 'jump' && kind !== 'goto') return tp.key('kind').fail('expected "jump" or "goto"');
     const name = kind === 'goto' ? chainName(t.name, tp.key('name')) : str(t.name, tp.key('name'));
     if (!NAME.test(name) && kind === 'jump') chainName(name, tp.key('name'));
-    out.target = { kind, name, options: arr(t.options ?? [], tp.key('options')).map((y, j) => option(y, tp.key('options').at(j))) };
+    out.target = {
+      kind,
+      name,
+      options: arr(t.options ?? [], tp.key('options')).map((y, j) => option(y, tp.key('options').at(j))),
+    };
   }
   return out;
 }
 
-const OPS: CommandOp[] = ['insert', 'check', 'delete', 'replace', 'newchain', 'delchain', 'flush', 'zero', 'policy', 'rename'];
+const OPS: CommandOp[] = [
+  'insert',
+  'check',
+  'delete',
+  'replace',
+  'newchain',
+  'delchain',
+  'flush',
+  'zero',
+  'policy',
+  'rename',
+];
 
 /** A statement from JSON: its structured fields, and `raw` when given. */
 function statement(v: Json, p: Path): Statement {
@@ -166,7 +182,12 @@ function statement(v: Json, p: Path): Statement {
     }
     case 'rule': {
       onlyKeys(o, ['kind', 'chain', 'counters', 'spec', 'raw', 'line'], p);
-      const r: Rule = { kind: 'rule', chain: chainName(o.chain, p.key('chain')), spec: spec(o.spec ?? {}, p.key('spec')), ...located };
+      const r: Rule = {
+        kind: 'rule',
+        chain: chainName(o.chain, p.key('chain')),
+        spec: spec(o.spec ?? {}, p.key('spec')),
+        ...located,
+      };
       const k = counters(o.counters, p.key('counters'));
       if (k) r.counters = k;
       return r;
@@ -174,7 +195,13 @@ function statement(v: Json, p: Path): Statement {
     case 'command': {
       onlyKeys(o, ['kind', 'op', 'flag', 'chain', 'args', 'spec', 'counters', 'raw', 'line'], p);
       if (!OPS.includes(o.op as CommandOp)) p.key('op').fail(`expected one of ${OPS.join(', ')}`);
-      const c: Command = { kind: 'command', op: o.op as CommandOp, flag: o.flag === undefined ? '' : str(o.flag, p.key('flag')), args: arr(o.args ?? [], p.key('args')).map((x, i) => str(x, p.key('args').at(i))), ...located };
+      const c: Command = {
+        kind: 'command',
+        op: o.op as CommandOp,
+        flag: o.flag === undefined ? '' : str(o.flag, p.key('flag')),
+        args: arr(o.args ?? [], p.key('args')).map((x, i) => str(x, p.key('args').at(i))),
+        ...located,
+      };
       if (o.chain !== undefined) c.chain = chainName(o.chain, p.key('chain'));
       if (o.spec !== undefined) c.spec = spec(o.spec, p.key('spec'));
       const k = counters(o.counters, p.key('counters'));
@@ -198,7 +225,15 @@ function fields(s: Statement): object {
     case 'rule':
       return { kind: s.kind, chain: s.chain, counters: s.counters, spec: JSON.parse(JSON.stringify(s.spec)) };
     case 'command':
-      return { kind: s.kind, op: s.op, flag: s.flag, chain: s.chain, args: s.args, counters: s.counters, spec: s.spec && JSON.parse(JSON.stringify(s.spec)) };
+      return {
+        kind: s.kind,
+        op: s.op,
+        flag: s.flag,
+        chain: s.chain,
+        args: s.args,
+        counters: s.counters,
+        spec: s.spec && JSON.parse(JSON.stringify(s.spec)),
+      };
   }
 }
 
@@ -208,7 +243,8 @@ function reconcileRaw(table: TableName, body: Statement[], p: Path): Statement[]
   if (withRaw.length === 0) return body;
   let parsed: Statement[];
   try {
-    const t = parseIptables(`*${table}\n${withRaw.map((s) => s.raw).join('\n')}\nCOMMIT\n`, { file: `${p}` }).items[0] as Table;
+    const t = parseIptables(`*${table}\n${withRaw.map((s) => s.raw).join('\n')}\nCOMMIT\n`, { file: `${p}` })
+      .items[0] as Table;
     parsed = t.body;
   } catch (e) {
     // A raw line that does not parse: report it at its JSON path.
@@ -246,7 +282,8 @@ export function iptablesFromJson(value: Json): IptablesDump {
     const it = obj(v, p);
     if (it.kind !== 'table') {
       const s = statement(v, p);
-      if (s.kind !== 'comment' && s.kind !== 'blank') return p.key('kind').fail('outside a table only comment and blank lines may stand');
+      if (s.kind !== 'comment' && s.kind !== 'blank')
+        return p.key('kind').fail('outside a table only comment and blank lines may stand');
       if (s.raw !== undefined && s.raw !== (s.kind === 'comment' ? s.text : '')) {
         const { raw: _raw, ...edited } = s;
         return edited as TopLevel;
@@ -257,7 +294,11 @@ export function iptablesFromJson(value: Json): IptablesDump {
     const name = str(it.name, p.key('name'));
     if (!(TABLES as readonly string[]).includes(name)) p.key('name').fail(`expected one of ${TABLES.join(', ')}`);
     const bp = p.key('body');
-    const body = reconcileRaw(name as TableName, arr(it.body ?? [], bp).map((s, j) => statement(s, bp.at(j))), bp);
+    const body = reconcileRaw(
+      name as TableName,
+      arr(it.body ?? [], bp).map((s, j) => statement(s, bp.at(j))),
+      bp,
+    );
     const t: Table = { kind: 'table', name: name as TableName, body };
     const raw = it.raw === undefined ? undefined : str(it.raw, p.key('raw'));
     if (raw === `*${name}`) t.raw = raw;
@@ -267,7 +308,11 @@ export function iptablesFromJson(value: Json): IptablesDump {
     }
     return t;
   });
-  const dump: IptablesDump = { kind: 'iptables', items, finalNewline: o.finalNewline === undefined ? true : o.finalNewline === true };
+  const dump: IptablesDump = {
+    kind: 'iptables',
+    items,
+    finalNewline: o.finalNewline === undefined ? true : o.finalNewline === true,
+  };
   if (o.family === 4 || o.family === 6) dump.family = o.family;
   else if (o.family !== undefined) top.key('family').fail('expected 4 or 6');
   return dump;

@@ -84,20 +84,34 @@ export interface Token {
 
 /** Spellings that select a grammar rule; every other `-x` / `--xyz` word is a plain option. */
 const FLAG_TYPES: Record<string, TokenType> = {
-  '-A': 'append', '--append': 'append',
-  '-I': 'insert', '--insert': 'insert',
-  '-D': 'del', '--delete': 'del',
-  '-R': 'replace', '--replace': 'replace',
-  '-C': 'check', '--check': 'check',
-  '-N': 'newchain', '--new-chain': 'newchain',
-  '-X': 'delchain', '--delete-chain': 'delchain',
-  '-F': 'flush', '--flush': 'flush',
-  '-Z': 'zero', '--zero': 'zero',
-  '-P': 'policy', '--policy': 'policy',
-  '-E': 'rename', '--rename-chain': 'rename',
-  '-m': 'match', '--match': 'match',
-  '-j': 'jump', '--jump': 'jump',
-  '-g': 'goto', '--goto': 'goto',
+  '-A': 'append',
+  '--append': 'append',
+  '-I': 'insert',
+  '--insert': 'insert',
+  '-D': 'del',
+  '--delete': 'del',
+  '-R': 'replace',
+  '--replace': 'replace',
+  '-C': 'check',
+  '--check': 'check',
+  '-N': 'newchain',
+  '--new-chain': 'newchain',
+  '-X': 'delchain',
+  '--delete-chain': 'delchain',
+  '-F': 'flush',
+  '--flush': 'flush',
+  '-Z': 'zero',
+  '--zero': 'zero',
+  '-P': 'policy',
+  '--policy': 'policy',
+  '-E': 'rename',
+  '--rename-chain': 'rename',
+  '-m': 'match',
+  '--match': 'match',
+  '-j': 'jump',
+  '--jump': 'jump',
+  '-g': 'goto',
+  '--goto': 'goto',
 };
 
 /**
@@ -127,22 +141,42 @@ export const FREE_TEXT_OPTIONS = new Set([
  * iptables-restore rejects ("Bad argument") or reads as something else.
  */
 export const VALUE_COUNTS: Record<string, number> = {
-  '-s': 1, '--source': 1, '--src': 1,
-  '-d': 1, '--destination': 1, '--dst': 1,
-  '-i': 1, '--in-interface': 1,
-  '-o': 1, '--out-interface': 1,
-  '-p': 1, '--protocol': 1,
-  '-f': 0, '--fragment': 0,
-  '-c': 2, '--set-counters': 2,
-  '--physdev-in': 1, '--physdev-out': 1,
-  '--match-set': 2, '--add-set': 2, '--del-set': 2, '--map-set': 2,
+  '-s': 1,
+  '--source': 1,
+  '--src': 1,
+  '-d': 1,
+  '--destination': 1,
+  '--dst': 1,
+  '-i': 1,
+  '--in-interface': 1,
+  '-o': 1,
+  '--out-interface': 1,
+  '-p': 1,
+  '--protocol': 1,
+  '-f': 0,
+  '--fragment': 0,
+  '-c': 2,
+  '--set-counters': 2,
+  '--physdev-in': 1,
+  '--physdev-out': 1,
+  '--match-set': 2,
+  '--add-set': 2,
+  '--del-set': 2,
+  '--map-set': 2,
 };
 
 /** What a raw-printed value is, for messages. */
 export const RAW_VALUE_NAMES: Record<string, string> = {
-  '-i': 'interface', '--in-interface': 'interface', '-o': 'interface', '--out-interface': 'interface',
-  '--physdev-in': 'interface', '--physdev-out': 'interface',
-  '--match-set': 'set name', '--add-set': 'set name', '--del-set': 'set name', '--map-set': 'set name',
+  '-i': 'interface',
+  '--in-interface': 'interface',
+  '-o': 'interface',
+  '--out-interface': 'interface',
+  '--physdev-in': 'interface',
+  '--physdev-out': 'interface',
+  '--match-set': 'set name',
+  '--add-set': 'set name',
+  '--del-set': 'set name',
+  '--map-set': 'set name',
 };
 
 /** Removes the quotes and applies the backslash escapes of iptables-restore (inside quotes only). */
@@ -203,7 +237,10 @@ export function tokenize(line: string): Token[] {
       case 'blank':
         break;
       case 'badquote':
-        throw new LexError('unterminated quote: iptables-restore would swallow the rest of the line into one argument', t.offset + t.text.indexOf('"'));
+        throw new LexError(
+          'unterminated quote: iptables-restore would swallow the rest of the line into one argument',
+          t.offset + t.text.indexOf('"'),
+        );
       case 'badcounters':
         throw new LexError('bad counters prefix: expected [PACKETS:BYTES] with decimal numbers', t.offset);
       case 'comment':

@@ -4,7 +4,6 @@ import type { Token } from './lexer.js';
 import type { OptionShape, SpecShape } from './shape.js';
 import { RULE_OPTIONS } from './rule-options.js';
 
-
 function option(o: OptionShape, toks: readonly Token[]): Option {
   return {
     flag: toks[o.flag]!.value,

@@ -8,15 +8,21 @@ import {
   type ChainDecl,
   type Command,
   type CommandOp,
-  type Counters,
   type IptablesDump,
-  type Rule,
-  type RuleSpec,
   type Statement,
   type Table,
   type TableName,
 } from './ast.js';
-import { FREE_TEXT_OPTIONS, LexError, RAW_VALUE_NAMES, VALUE_COUNTS, tokenizeFast as tokenize, unquote, type Token, type TokenType } from './lexer.js';
+import {
+  FREE_TEXT_OPTIONS,
+  LexError,
+  RAW_VALUE_NAMES,
+  VALUE_COUNTS,
+  tokenizeFast as tokenize,
+  unquote,
+  type Token,
+  type TokenType,
+} from './lexer.js';
 import { countersFrom, specFrom } from './materialize.js';
 import { countersEnd, newScan, scanKey, scanLine, scanMatches, tabIn, type Scan } from './scan.js';
 import { AmbiguityError, ShapeError, parseShape, type LineShape } from './shape.js';
@@ -41,17 +47,42 @@ export const MAX_ARGS_WITH_COUNTERS = 248;
 /** XT_EXTENSION_MAXNAMELEN 29 including the NUL. */
 export const MAX_CHAIN_NAME = 28;
 
-
 const COMMAND_OPS: Partial<Record<TokenType, CommandOp>> = {
-  insert: 'insert', check: 'check', del: 'delete', replace: 'replace', newchain: 'newchain',
-  delchain: 'delchain', flush: 'flush', zero: 'zero', policy: 'policy', rename: 'rename',
+  insert: 'insert',
+  check: 'check',
+  del: 'delete',
+  replace: 'replace',
+  newchain: 'newchain',
+  delchain: 'delchain',
+  flush: 'flush',
+  zero: 'zero',
+  policy: 'policy',
+  rename: 'rename',
 };
 
 const DESCRIBE: Record<TokenType, string> = {
-  comment: 'a # comment', table: 'a *table line', colon: 'a :CHAIN line', counters: '[packets:bytes]',
-  commit: 'COMMIT', word: 'a value', bang: '`!`', opt: 'an option', match: '-m MATCH', jump: '-j TARGET',
-  goto: '-g CHAIN', append: '-A', insert: '-I', del: '-D', replace: '-R', check: '-C', newchain: '-N',
-  delchain: '-X', flush: '-F', zero: '-Z', policy: '-P', rename: '-E',
+  comment: 'a # comment',
+  table: 'a *table line',
+  colon: 'a :CHAIN line',
+  counters: '[packets:bytes]',
+  commit: 'COMMIT',
+  word: 'a value',
+  bang: '`!`',
+  opt: 'an option',
+  match: '-m MATCH',
+  jump: '-j TARGET',
+  goto: '-g CHAIN',
+  append: '-A',
+  insert: '-I',
+  del: '-D',
+  replace: '-R',
+  check: '-C',
+  newchain: '-N',
+  delchain: '-X',
+  flush: '-F',
+  zero: '-Z',
+  policy: '-P',
+  rename: '-E',
 };
 
 /**
@@ -81,7 +112,7 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
   // Lines are walked in place: a line string is made only where a node needs one, so a
   // table that nothing changes costs no string per line.
   let lineNo = 0;
-  for (let from = 0; from < n; ) {
+  for (let from = 0; from < n;) {
     let eol = text.indexOf('\n', from);
     if (eol < 0) eol = n;
     const start = from;
@@ -126,7 +157,13 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
     try {
       shape = useCache ? sharedCache.get(toks) : parseShape(toks);
     } catch (e) {
-      if (e instanceof ShapeError) fail(explainShapeError(e, toks, table !== undefined), lineNo, raw, e.index < toks.length ? toks[e.index]!.offset : raw.length);
+      if (e instanceof ShapeError)
+        fail(
+          explainShapeError(e, toks, table !== undefined),
+          lineNo,
+          raw,
+          e.index < toks.length ? toks[e.index]!.offset : raw.length,
+        );
       if (e instanceof AmbiguityError) fail(`internal error: ${e.message}`, lineNo, raw, 0);
       throw e;
     }
@@ -136,15 +173,23 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
         throw new Error('unreachable: comments are handled before tokenizing');
       case 'table': {
         const name = toks[shape.name]!.value.slice(1);
-        if (table) fail(`\`*${name}\` inside table ${table.name}: COMMIT expected first (iptables-restore reads this line as a rule and fails)`, lineNo, raw, 0);
-        if (!(TABLES as readonly string[]).includes(name)) fail(`unknown table \`${name}\`: expected one of ${TABLES.join(', ')}`, lineNo, raw, 1);
+        if (table)
+          fail(
+            `\`*${name}\` inside table ${table.name}: COMMIT expected first (iptables-restore reads this line as a rule and fails)`,
+            lineNo,
+            raw,
+            0,
+          );
+        if (!(TABLES as readonly string[]).includes(name))
+          fail(`unknown table \`${name}\`: expected one of ${TABLES.join(', ')}`, lineNo, raw, 1);
         table = new ParsedTable(text, name as TableName, raw, lineNo, from, !useCache);
         dump.items.push(table);
         break;
       }
       case 'commit':
         if (!table) fail('COMMIT outside a table: expected a *table line first', lineNo, raw, 0);
-        if (raw !== 'COMMIT') fail('characters after COMMIT: iptables-restore accepts only `COMMIT` alone on its line', lineNo, raw, 6);
+        if (raw !== 'COMMIT')
+          fail('characters after COMMIT: iptables-restore accepts only `COMMIT` alone on its line', lineNo, raw, 6);
         table!.close({ raw, line: lineNo }, start);
         table = undefined;
         break;
@@ -153,7 +198,21 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
         const nameTok = toks[shape.name]!;
         const policyTok = toks[shape.policy]!;
         const counters = shape.counters >= 0 ? toks[shape.counters]!.value : undefined;
-        table!.add(chainDecl(table!, { name: nameTok.value, nameOffset: nameTok.offset, policy: policyTok.value, policyOffset: policyTok.offset, counters }, raw, lineNo, fail));
+        table!.add(
+          chainDecl(
+            table!,
+            {
+              name: nameTok.value,
+              nameOffset: nameTok.offset,
+              policy: policyTok.value,
+              policyOffset: policyTok.offset,
+              counters,
+            },
+            raw,
+            lineNo,
+            fail,
+          ),
+        );
         break;
       }
       case 'rule':
@@ -166,12 +225,15 @@ export function parseIptables(text: string, options: ParseOptions = {}): Iptable
     }
   }
   if (table) {
-    throw new DfwSyntaxError(`table ${table.name} is never committed: COMMIT expected before the end of input (iptables-restore fails with "COMMIT expected")`, {
-      file,
-      line: table.line!,
-      column: 1,
-      source: table.raw!,
-    });
+    throw new DfwSyntaxError(
+      `table ${table.name} is never committed: COMMIT expected before the end of input (iptables-restore fails with "COMMIT expected")`,
+      {
+        file,
+        line: table.line!,
+        column: 1,
+        source: table.raw!,
+      },
+    );
   }
   return dump;
 }
@@ -215,7 +277,12 @@ class FastPath {
         if (chainNameBytes(name) > MAX_CHAIN_NAME) return false;
       }
       const first = name.charCodeAt(0);
-      if (scan.n - (hasCounters ? 1 : 0) > (hasCounters ? MAX_ARGS_WITH_COUNTERS : MAX_ARGS) || first === 45 || first === 33) return false;
+      if (
+        scan.n - (hasCounters ? 1 : 0) > (hasCounters ? MAX_ARGS_WITH_COUNTERS : MAX_ARGS) ||
+        first === 45 ||
+        first === 33
+      )
+        return false;
       this.lastChain = name;
       table.addRuleAt(start, name);
       return true;
@@ -263,13 +330,26 @@ function checkLineText(raw: string, lineNo: number, fail: Fail): void {
   // UTF-8 takes at most 3 bytes per UTF-16 unit, so only long lines need counting.
   if (raw.length * 3 > MAX_LINE_BYTES) {
     const bytes = Buffer.byteLength(raw, 'utf8');
-    if (bytes > MAX_LINE_BYTES) fail(`line is ${bytes} bytes: iptables-restore reads at most ${MAX_LINE_BYTES} bytes per line and would split it`, lineNo, raw, 0);
+    if (bytes > MAX_LINE_BYTES)
+      fail(
+        `line is ${bytes} bytes: iptables-restore reads at most ${MAX_LINE_BYTES} bytes per line and would split it`,
+        lineNo,
+        raw,
+        0,
+      );
   }
   const c = raw.charCodeAt(0);
   if (c === 32 || c === 9) {
     const first = raw.search(/[^ \t]/);
-    if (first < 0) fail('line holds only blanks: iptables-restore skips only truly empty lines and fails on this one', lineNo, raw, 0);
-    if (raw[first] === '#') fail('indented comment: `#` must be in column 1, iptables-restore reads this line as a rule', lineNo, raw, first);
+    if (first < 0)
+      fail(
+        'line holds only blanks: iptables-restore skips only truly empty lines and fails on this one',
+        lineNo,
+        raw,
+        0,
+      );
+    if (raw[first] === '#')
+      fail('indented comment: `#` must be in column 1, iptables-restore reads this line as a rule', lineNo, raw, first);
   }
 }
 
@@ -300,10 +380,16 @@ function declProblem(table: Table, d: DeclParts): { reason: string; offset: numb
   const builtin = BUILTIN_CHAINS[table.name].includes(d.name);
   const policy = d.policy;
   if (builtin && policy !== 'ACCEPT' && policy !== 'DROP' && policy !== '-') {
-    return { reason: `bad policy \`${policy}\` for built-in chain ${d.name}: expected ACCEPT or DROP`, offset: d.policyOffset };
+    return {
+      reason: `bad policy \`${policy}\` for built-in chain ${d.name}: expected ACCEPT or DROP`,
+      offset: d.policyOffset,
+    };
   }
   if (!builtin && policy !== '-') {
-    return { reason: `user chain ${d.name} cannot have policy \`${policy}\`: expected \`-\` (iptables-legacy-restore fails, iptables-nft-restore ignores it)`, offset: d.policyOffset };
+    return {
+      reason: `user chain ${d.name} cannot have policy \`${policy}\`: expected \`-\` (iptables-legacy-restore fails, iptables-nft-restore ignores it)`,
+      offset: d.policyOffset,
+    };
   }
   return undefined;
 }
@@ -317,7 +403,13 @@ function plainDecl(text: string, from: number, to: number): DeclParts | undefine
   if (c >= 0 && c < to) return undefined;
   if (countersEnd(text, b + 1, to) !== to || sharedCache.peek(':wwc')?.kind !== 'chain') return undefined;
   const counters = text.slice(b + 1, to);
-  return { name: text.slice(from + 1, a), nameOffset: 1, policy: text.slice(a + 1, b), policyOffset: a + 1 - from, counters };
+  return {
+    name: text.slice(from + 1, a),
+    nameOffset: 1,
+    policy: text.slice(a + 1, b),
+    policyOffset: a + 1 - from,
+    counters,
+  };
 }
 
 /**
@@ -328,7 +420,13 @@ function plainDecl(text: string, from: number, to: number): DeclParts | undefine
  */
 function plainUserDecl(text: string, from: number, to: number): boolean {
   const a = text.indexOf(' ', from);
-  if (a <= from + 1 || a - from - 1 > MAX_CHAIN_NAME || text.charCodeAt(a + 1) !== 45 /* - */ || text.charCodeAt(a + 2) !== 32) return false;
+  if (
+    a <= from + 1 ||
+    a - from - 1 > MAX_CHAIN_NAME ||
+    text.charCodeAt(a + 1) !== 45 /* - */ ||
+    text.charCodeAt(a + 2) !== 32
+  )
+    return false;
   const first = text.charCodeAt(from + 1);
   if (first === 45 /* - */ || first === 33 /* ! */) return false;
   for (let k = from + 1; k < a; k++) if (text.charCodeAt(k) >= 0x80) return false;
@@ -344,7 +442,8 @@ export function chainNameBytes(name: string): number {
 
 function chainNameProblem(name: string): string | undefined {
   const bytes = chainNameBytes(name);
-  if (bytes > MAX_CHAIN_NAME) return `chain name is ${bytes} ${bytes === name.length ? 'characters' : 'bytes'}: at most ${MAX_CHAIN_NAME} bytes`;
+  if (bytes > MAX_CHAIN_NAME)
+    return `chain name is ${bytes} ${bytes === name.length ? 'characters' : 'bytes'}: at most ${MAX_CHAIN_NAME} bytes`;
   if (name.startsWith('-') || name.startsWith('!')) return `chain name cannot start with \`${name[0]}\``;
   return undefined;
 }
@@ -359,7 +458,12 @@ function checkRuleTokens(toks: Token[], hasCounters: boolean, raw: string, lineN
   const args = hasCounters ? toks.length - 1 : toks.length;
   const max = hasCounters ? MAX_ARGS_WITH_COUNTERS : MAX_ARGS;
   if (args > max) {
-    fail(`${args} arguments: iptables-restore accepts at most ${max}${hasCounters ? ' on a line with a [p:b] prefix' : ''} ("Parser cannot handle more arguments")`, lineNo, raw, toks[max + (hasCounters ? 1 : 0)]!.offset);
+    fail(
+      `${args} arguments: iptables-restore accepts at most ${max}${hasCounters ? ' on a line with a [p:b] prefix' : ''} ("Parser cannot handle more arguments")`,
+      lineNo,
+      raw,
+      toks[max + (hasCounters ? 1 : 0)]!.offset,
+    );
   }
   let targets = 0;
   for (let k = 0; k < toks.length; k++) {
@@ -369,7 +473,10 @@ function checkRuleTokens(toks: Token[], hasCounters: boolean, raw: string, lineN
       let got = 0;
       while (toks[k + 1 + got]?.type === 'word') got++;
       if (got !== want) {
-        const words = toks.slice(k + 1, k + 1 + got).map((x) => x.text).join(' ');
+        const words = toks
+          .slice(k + 1, k + 1 + got)
+          .map((x) => x.text)
+          .join(' ');
         const what = RAW_VALUE_NAMES[t.value];
         const reason =
           what !== undefined && got > want
@@ -381,16 +488,34 @@ function checkRuleTokens(toks: Token[], hasCounters: boolean, raw: string, lineN
     if (t.type === 'opt') {
       const v = t.value;
       if (v.charCodeAt(1) !== 45 /* - */ && v.length > 2) {
-        fail(`attached short option \`${v}\`: write \`${v.slice(0, 2)} ${v.slice(2)}\` (iptables-restore misreads the attached form)`, lineNo, raw, t.offset);
+        fail(
+          `attached short option \`${v}\`: write \`${v.slice(0, 2)} ${v.slice(2)}\` (iptables-restore misreads the attached form)`,
+          lineNo,
+          raw,
+          t.offset,
+        );
       }
-      if (v === '-t' || v === '--table') fail('-t cannot be used inside iptables-restore input: the table comes from the *table line', lineNo, raw, t.offset);
+      if (v === '-t' || v === '--table')
+        fail(
+          '-t cannot be used inside iptables-restore input: the table comes from the *table line',
+          lineNo,
+          raw,
+          t.offset,
+        );
     } else if (t.type === 'jump' || t.type === 'goto') {
       if (++targets > 1) fail('a second -j/-g: a rule has one target', lineNo, raw, t.offset);
     }
   }
 }
 
-function statement(shape: Extract<LineShape, { kind: 'rule' | 'command' }>, toks: Token[], raw: string, lineNo: number, fail: Fail, cached: boolean): Statement {
+function statement(
+  shape: Extract<LineShape, { kind: 'rule' | 'command' }>,
+  toks: Token[],
+  raw: string,
+  lineNo: number,
+  fail: Fail,
+  cached: boolean,
+): Statement {
   const chainTok = shape.chain >= 0 ? toks[shape.chain] : undefined;
   if (chainTok) checkChainName(chainTok.value, raw, lineNo, chainTok.offset, fail);
   const counters = shape.counters >= 0 ? countersFrom(toks[shape.counters]!.value) : undefined;
@@ -436,13 +561,34 @@ function explainShapeError(e: ShapeError, toks: Token[], inTable: boolean): stri
 
 /** Options whose value iptables-save prints raw, never in quotes (FORMAT.md 4.3), and what it names. */
 const RAW_VALUES: Record<string, string> = {
-  '-i': 'interface name', '--in-interface': 'interface name', '-o': 'interface name', '--out-interface': 'interface name',
-  '--physdev-in': 'interface name', '--physdev-out': 'interface name',
-  '-A': 'chain name', '--append': 'chain name', '-I': 'chain name', '-D': 'chain name', '-R': 'chain name', '-C': 'chain name',
-  '-N': 'chain name', '-X': 'chain name', '-F': 'chain name', '-Z': 'chain name', '-P': 'chain name', '-E': 'chain name',
-  '-j': 'chain name', '--jump': 'chain name', '-g': 'chain name', '--goto': 'chain name',
-  '--match-set': 'set name', '--add-set': 'set name', '--del-set': 'set name', '--map-set': 'set name',
-  '--hashlimit-name': 'hashlimit name', '--name': 'recent list name',
+  '-i': 'interface name',
+  '--in-interface': 'interface name',
+  '-o': 'interface name',
+  '--out-interface': 'interface name',
+  '--physdev-in': 'interface name',
+  '--physdev-out': 'interface name',
+  '-A': 'chain name',
+  '--append': 'chain name',
+  '-I': 'chain name',
+  '-D': 'chain name',
+  '-R': 'chain name',
+  '-C': 'chain name',
+  '-N': 'chain name',
+  '-X': 'chain name',
+  '-F': 'chain name',
+  '-Z': 'chain name',
+  '-P': 'chain name',
+  '-E': 'chain name',
+  '-j': 'chain name',
+  '--jump': 'chain name',
+  '-g': 'chain name',
+  '--goto': 'chain name',
+  '--match-set': 'set name',
+  '--add-set': 'set name',
+  '--del-set': 'set name',
+  '--map-set': 'set name',
+  '--hashlimit-name': 'hashlimit name',
+  '--name': 'recent list name',
 };
 
 /** How far to look for the line that closes a quote left open (a value with several line breaks). */

@@ -37,7 +37,8 @@ export class ParsedRule implements Rule {
     if (this.parsedSpec === undefined) {
       const toks = tokenize(this.raw);
       const shape = this.shapeOf(toks);
-      if (shape.kind !== 'rule' || shape.spec === null) throw new Error(`internal: line ${this.line} is no longer a rule`);
+      if (shape.kind !== 'rule' || shape.spec === null)
+        throw new Error(`internal: line ${this.line} is no longer a rule`);
       this.parsedSpec = specFrom(shape.spec, toks);
     }
     return this.parsedSpec;
@@ -49,7 +50,14 @@ export class ParsedRule implements Rule {
 
   toJSON(): object {
     const counters = this.counters;
-    return { kind: this.kind, chain: this.chain, ...(counters ? { counters } : {}), spec: this.spec, raw: this.raw, line: this.line };
+    return {
+      kind: this.kind,
+      chain: this.chain,
+      ...(counters ? { counters } : {}),
+      spec: this.spec,
+      raw: this.raw,
+      line: this.line,
+    };
   }
 }
 
@@ -126,7 +134,9 @@ export class ParsedTable implements Table {
     if (typeof e !== 'number') return e;
     const chain = this.#chains[i]!;
     const raw = this.#lineAt(e);
-    return chain === '' ? declFrom(raw, this.line + 1 + i) : new (this.#plain ? PlainParsedRule : ParsedRule)(raw, this.line + 1 + i, chain);
+    return chain === ''
+      ? declFrom(raw, this.line + 1 + i)
+      : new (this.#plain ? PlainParsedRule : ParsedRule)(raw, this.line + 1 + i, chain);
   }
 
   get body(): Statement[] {
@@ -158,7 +168,12 @@ export class ParsedTable implements Table {
     if (this.#body !== undefined) return someRaw(this.#body, test);
     for (let i = 0; i < this.#entries.length; i++) {
       const e = this.#entries[i]!;
-      if (typeof e === 'number' ? this.#chains[i] !== '' && test(this.#lineAt(e)) : e.kind === 'rule' && e.raw !== undefined && test(e.raw)) return true;
+      if (
+        typeof e === 'number'
+          ? this.#chains[i] !== '' && test(this.#lineAt(e))
+          : e.kind === 'rule' && e.raw !== undefined && test(e.raw)
+      )
+        return true;
     }
     return false;
   }
@@ -170,7 +185,13 @@ export class ParsedTable implements Table {
     const chains = this.#chains;
     for (let i = 0; i < chains.length; i++) {
       const c = chains[i];
-      if (c === chain || (c === undefined && (this.#entries[i] as Statement).kind === 'rule' && (this.#entries[i] as Rule).chain === chain)) out.push(this.#node(i) as Rule);
+      if (
+        c === chain ||
+        (c === undefined &&
+          (this.#entries[i] as Statement).kind === 'rule' &&
+          (this.#entries[i] as Rule).chain === chain)
+      )
+        out.push(this.#node(i) as Rule);
     }
     return out;
   }
@@ -183,7 +204,14 @@ export class ParsedTable implements Table {
   }
 
   toJSON(): object {
-    return { kind: this.kind, name: this.name, body: this.body, raw: this.raw, line: this.line, ...(this.commit ? { commit: this.commit } : {}) };
+    return {
+      kind: this.kind,
+      name: this.name,
+      body: this.body,
+      raw: this.raw,
+      line: this.line,
+      ...(this.commit ? { commit: this.commit } : {}),
+    };
   }
 }
 
@@ -204,10 +232,14 @@ export function someRuleLine(table: Table, test: (raw: string) => boolean): bool
 
 /** The rules of one chain of any table, without building the others. */
 export function chainRules(table: Table, chain: string): Rule[] {
-  return table instanceof ParsedTable ? table.rulesIn(chain) : table.body.filter((s): s is Rule => s.kind === 'rule' && s.chain === chain);
+  return table instanceof ParsedTable
+    ? table.rulesIn(chain)
+    : table.body.filter((s): s is Rule => s.kind === 'rule' && s.chain === chain);
 }
 
 /** Whether `s` occurs in any line of the table body (no node is built for a parsed table). */
 export function tableIncludes(table: Table, s: string): boolean {
-  return table instanceof ParsedTable ? table.sourceIncludes(s) : table.body.some((x) => x.raw === undefined || x.raw.includes(s));
+  return table instanceof ParsedTable
+    ? table.sourceIncludes(s)
+    : table.body.some((x) => x.raw === undefined || x.raw.includes(s));
 }

@@ -1,12 +1,11 @@
 // Prints an iptables AST: parsed lines as their source text, nodes built in code in the
 // canonical form iptables-save prints (FORMAT.md 3.1 order, section 4 quoting).
 import { DfwError } from '../errors.js';
-import type { ChainDecl, Command, Counters, IptablesDump, Option, Rule, RuleSpec, Statement, Table, TopLevel } from './ast.js';
+import type { ChainDecl, Command, Counters, IptablesDump, Option, Rule, RuleSpec, Statement, Table } from './ast.js';
 import { MAX_ARGS, MAX_LINE_BYTES } from './parse.js';
 import { quoteValue } from './quote.js';
 import { RULE_OPTIONS } from './rule-options.js';
 import { ParsedTable } from './parsed.js';
-
 
 function printOption(section: string, o: Option, flag = o.flag): string {
   let s = o.negated ? `! ${flag}` : flag;
@@ -21,7 +20,8 @@ export function printSpec(spec: RuleSpec): string {
     .map((o, i) => ({ o, i, info: RULE_OPTIONS.get(o.flag) }))
     .sort((a, b) => (a.info?.order ?? 9) - (b.info?.order ?? 9) || a.i - b.i);
   for (const { o, info } of own) {
-    if (info?.order === undefined) throw new DfwError(`${o.flag} is not an option of the rule itself: put it under its -m match or -j target`);
+    if (info?.order === undefined)
+      throw new DfwError(`${o.flag} is not an option of the rule itself: put it under its -m match or -j target`);
     parts.push(printOption('', o, info.flag));
   }
   for (const m of spec.matches) {
@@ -44,7 +44,8 @@ function countersPrefix(c: Counters | undefined): string {
 /** Checks the limits of iptables-restore on a line dfw writes (FORMAT.md 2.3). */
 function checkLine(line: string): string {
   const bytes = Buffer.byteLength(line, 'utf8');
-  if (bytes > MAX_LINE_BYTES) throw new DfwError(`a generated line is ${bytes} bytes: iptables-restore reads at most ${MAX_LINE_BYTES}`);
+  if (bytes > MAX_LINE_BYTES)
+    throw new DfwError(`a generated line is ${bytes} bytes: iptables-restore reads at most ${MAX_LINE_BYTES}`);
   return line;
 }
 
@@ -52,7 +53,8 @@ export function printRule(r: Rule): string {
   if (r.raw !== undefined) return r.raw;
   const spec = printSpec(r.spec);
   const line = `${countersPrefix(r.counters)}-A ${quoteValue('', '-A', r.chain)}${spec ? ` ${spec}` : ''}`;
-  if (countArgs(r) > MAX_ARGS) throw new DfwError(`a generated rule has more than ${MAX_ARGS} arguments: iptables-restore cannot read it`);
+  if (countArgs(r) > MAX_ARGS)
+    throw new DfwError(`a generated rule has more than ${MAX_ARGS} arguments: iptables-restore cannot read it`);
   return checkLine(line);
 }
 
@@ -67,13 +69,23 @@ function countArgs(r: Rule): number {
 
 export function printChainDecl(c: ChainDecl): string {
   if (c.raw !== undefined) return c.raw;
-  if (/[\s]/.test(c.name) || c.name === '') throw new DfwError(`chain name ${JSON.stringify(c.name)} is empty or holds a blank`);
+  if (/[\s]/.test(c.name) || c.name === '')
+    throw new DfwError(`chain name ${JSON.stringify(c.name)} is empty or holds a blank`);
   const k = c.counters ?? { packets: '0', bytes: '0' };
   return `:${c.name} ${c.policy} [${k.packets}:${k.bytes}]`;
 }
 
 const COMMAND_FLAGS: Record<Command['op'], string> = {
-  insert: '-I', check: '-C', delete: '-D', replace: '-R', newchain: '-N', delchain: '-X', flush: '-F', zero: '-Z', policy: '-P', rename: '-E',
+  insert: '-I',
+  check: '-C',
+  delete: '-D',
+  replace: '-R',
+  newchain: '-N',
+  delchain: '-X',
+  flush: '-F',
+  zero: '-Z',
+  policy: '-P',
+  rename: '-E',
 };
 
 export function printCommand(c: Command): string {

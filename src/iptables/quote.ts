@@ -53,22 +53,30 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 /** One value of option `flag` in section `section` (a match or target name, or '' for the rule's own options). */
 export function quoteValue(section: string, flag: string, value: string): string {
   if (FORBIDDEN.test(value)) {
-    throw new DfwError(`${flag} value ${JSON.stringify(value)} contains a line break or NUL: iptables-restore would read it as several lines`);
+    throw new DfwError(
+      `${flag} value ${JSON.stringify(value)} contains a line break or NUL: iptables-restore would read it as several lines`,
+    );
   }
   if (LONE_SURROGATE.test(value)) {
     // Written out as UTF-8 it would become U+FFFD: the kernel would get another value.
-    throw new DfwError(`${flag} value ${JSON.stringify(value)} holds a lone UTF-16 surrogate, which UTF-8 cannot represent`);
+    throw new DfwError(
+      `${flag} value ${JSON.stringify(value)} holds a lone UTF-16 surrogate, which UTF-8 cannot represent`,
+    );
   }
   const max = MAX_BYTES[flag];
   if (max !== undefined && Buffer.byteLength(value, 'utf8') > max) {
-    throw new DfwError(`${flag} value is ${Buffer.byteLength(value, 'utf8')} bytes: at most ${max} (iptables would silently cut it)`);
+    throw new DfwError(
+      `${flag} value is ${Buffer.byteLength(value, 'utf8')} bytes: at most ${max} (iptables would silently cut it)`,
+    );
   }
   if (SAVE_STRING[section]?.includes(flag)) return saveString(value);
   if (ALWAYS_QUOTED[section]?.includes(flag)) return alwaysQuoted(value);
   if (value === '' || /[\s"]/.test(value)) {
     // iptables-save prints these raw, so a real dump with them cannot be restored
     // (FORMAT.md 4.3); dfw refuses to write one.
-    throw new DfwError(`${flag} value ${JSON.stringify(value)} is empty or holds a blank or a quote: iptables prints it raw and iptables-restore would split it`);
+    throw new DfwError(
+      `${flag} value ${JSON.stringify(value)} is empty or holds a blank or a quote: iptables prints it raw and iptables-restore would split it`,
+    );
   }
   return value;
 }

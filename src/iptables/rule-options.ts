@@ -23,7 +23,9 @@ const spellings: [string, string[], number | undefined][] = [
 ];
 
 export const RULE_OPTIONS: ReadonlyMap<string, RuleOptionInfo> = new Map(
-  spellings.flatMap(([flag, long, order]) => [flag, ...long].map((s) => [s, order === undefined ? { flag } : { flag, order }] as const)),
+  spellings.flatMap(([flag, long, order]) =>
+    [flag, ...long].map((s) => [s, order === undefined ? { flag } : { flag, order }] as const),
+  ),
 );
 
 /** Every spelling of the rule option whose short form is `flag` (`-s` → -s, --source, --src). */

@@ -24,21 +24,47 @@ export interface Scan {
 
 /** A scan over `text`, whose lines are then scanned in order. */
 export function newScan(text = ''): Scan {
-  return { text, nextQuote: -1, nextTab: -1, n: 0, hash: 0, codes: new Uint16Array(MAX_WORDS), start: new Int32Array(MAX_WORDS), end: new Int32Array(MAX_WORDS), quoted: new Uint8Array(MAX_WORDS) };
+  return {
+    text,
+    nextQuote: -1,
+    nextTab: -1,
+    n: 0,
+    hash: 0,
+    codes: new Uint16Array(MAX_WORDS),
+    start: new Int32Array(MAX_WORDS),
+    end: new Int32Array(MAX_WORDS),
+    quoted: new Uint8Array(MAX_WORDS),
+  };
 }
 
 const C = (s: string) => s.charCodeAt(0);
 // Shape-key characters (src/iptables/shape.ts CODES).
-const WORD = C('w'), BANG = C('!'), OPT = C('o'), COUNTERS = C('c');
+const WORD = C('w'),
+  BANG = C('!'),
+  OPT = C('o'),
+  COUNTERS = C('c');
 /** Pseudo-codes for long flags: a free-text option (an `o` whose next word is a value), and -t. */
-const FREE = -1, TABLE = -2;
+const FREE = -1,
+  TABLE = -2;
 /** `-X` short flags that select a grammar rule, by their letter; 0 for a plain option. */
 const SHORT = new Uint16Array(128);
-for (const [letter, code] of ['AA', 'II', 'DD', 'RR', 'CK', 'NN', 'XX', 'FF', 'ZZ', 'PP', 'EE', 'mm', 'jj', 'gg']) SHORT[C(letter!)] = C(code!);
+for (const [letter, code] of ['AA', 'II', 'DD', 'RR', 'CK', 'NN', 'XX', 'FF', 'ZZ', 'PP', 'EE', 'mm', 'jj', 'gg'])
+  SHORT[C(letter!)] = C(code!);
 const LONG: Record<string, number> = {
-  '--append': C('A'), '--insert': C('I'), '--delete': C('D'), '--replace': C('R'), '--check': C('K'),
-  '--new-chain': C('N'), '--delete-chain': C('X'), '--flush': C('F'), '--zero': C('Z'), '--policy': C('P'),
-  '--rename-chain': C('E'), '--match': C('m'), '--jump': C('j'), '--goto': C('g'),
+  '--append': C('A'),
+  '--insert': C('I'),
+  '--delete': C('D'),
+  '--replace': C('R'),
+  '--check': C('K'),
+  '--new-chain': C('N'),
+  '--delete-chain': C('X'),
+  '--flush': C('F'),
+  '--zero': C('Z'),
+  '--policy': C('P'),
+  '--rename-chain': C('E'),
+  '--match': C('m'),
+  '--jump': C('j'),
+  '--goto': C('g'),
 };
 
 /** Long flags the scan must recognise, by length: no slice is made to compare them. */
@@ -47,9 +73,12 @@ const longFlags: [string, number][] = [
   ...Object.entries(LONG),
   ...[...FREE_TEXT_OPTIONS].map((f) => [f, FREE] as [string, number]),
   ['--table', TABLE],
-  ...Object.keys(VALUE_COUNTS).filter((f) => f.startsWith('--')).map((f) => [f, OPT] as [string, number]),
+  ...Object.keys(VALUE_COUNTS)
+    .filter((f) => f.startsWith('--'))
+    .map((f) => [f, OPT] as [string, number]),
 ];
-for (const [flag, code] of longFlags) (BY_LENGTH[flag.length] ??= []).push({ flag, code, count: VALUE_COUNTS[flag] ?? -1 });
+for (const [flag, code] of longFlags)
+  (BY_LENGTH[flag.length] ??= []).push({ flag, code, count: VALUE_COUNTS[flag] ?? -1 });
 
 /** The number of values the last long flag found must have (-1: any). */
 let longCount = -1;
@@ -103,7 +132,10 @@ export function scanLine(s: Scan, from: number, to: number): boolean {
   const line = s.text;
   const n = to;
   // The arrays in locals: V8 then keeps them in registers across the indexOf calls.
-  const codes = s.codes, starts = s.start, ends = s.end, quotes = s.quoted;
+  const codes = s.codes,
+    starts = s.start,
+    ends = s.end,
+    quotes = s.quoted;
   let i = from;
   let w = 0;
   let h = 0;

@@ -78,9 +78,28 @@ export function parseShape(tokens: readonly Token[]): LineShape {
 }
 
 const CODES: Record<TokenType, string> = {
-  comment: '#', table: '*', colon: ':', counters: 'c', commit: 'C', word: 'w', bang: '!', opt: 'o',
-  match: 'm', jump: 'j', goto: 'g', append: 'A', insert: 'I', del: 'D', replace: 'R', check: 'K',
-  newchain: 'N', delchain: 'X', flush: 'F', zero: 'Z', policy: 'P', rename: 'E',
+  comment: '#',
+  table: '*',
+  colon: ':',
+  counters: 'c',
+  commit: 'C',
+  word: 'w',
+  bang: '!',
+  opt: 'o',
+  match: 'm',
+  jump: 'j',
+  goto: 'g',
+  append: 'A',
+  insert: 'I',
+  del: 'D',
+  replace: 'R',
+  check: 'K',
+  newchain: 'N',
+  delchain: 'X',
+  flush: 'F',
+  zero: 'Z',
+  policy: 'P',
+  rename: 'E',
 };
 
 /** One character per token type: the key under which a shape is shared. */

@@ -45,7 +45,10 @@ export function parseCidr(text: string): AddressResult {
     bytes = parsed;
   } else if (/^[0-9.]+$/.test(addr)) {
     if (!ipaddr.IPv4.isValidFourPartDecimal(addr)) {
-      return { ok: false, reason: `"${addr}" is not a valid IPv4 address (four decimal numbers 0-255, no leading zeros)` };
+      return {
+        ok: false,
+        reason: `"${addr}" is not a valid IPv4 address (four decimal numbers 0-255, no leading zeros)`,
+      };
     }
     family = 4;
     bytes = ipaddr.IPv4.parse(addr).toByteArray();

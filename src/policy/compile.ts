@@ -36,7 +36,9 @@ export function managedPrefix(policy?: string): string {
 
 /** Families of the sets declared in the policy itself. */
 export function policySetFamilies(policy: Policy): Map<string, SetFamily> {
-  return new Map(policy.ipsets.map((s) => [s.name, s.type === 'list:set' ? 'any' : s.family === 'inet6' ? 6 : 4] as const));
+  return new Map(
+    policy.ipsets.map((s) => [s.name, s.type === 'list:set' ? 'any' : s.family === 'inet6' ? 6 : 4] as const),
+  );
 }
 
 const portText = (p: PortRange): string => (p.from === p.to ? `${p.from}` : `${p.from}:${p.to}`);
@@ -65,9 +67,14 @@ export function compilePolicy(policy: Policy, family: Family, options: CompileOp
     if (s.kind === 'cidr') return s.family === family ? { options: [opt('-s', s.cidr)], matches: [] } : undefined;
     const f = sets.get(s.name);
     if (f === undefined) {
-      throw new PolicyPathError(where, `set ${s.name} is not declared under ipsets: and not in the ipset dump given with --ipsets (iptables-restore would fail: "Set ${s.name} doesn't exist")`);
+      throw new PolicyPathError(
+        where,
+        `set ${s.name} is not declared under ipsets: and not in the ipset dump given with --ipsets (iptables-restore would fail: "Set ${s.name} doesn't exist")`,
+      );
     }
-    return f === family || f === 'any' ? { options: [], matches: [match('set', opt('--match-set', s.name, 'src'))] } : undefined;
+    return f === family || f === 'any'
+      ? { options: [], matches: [match('set', opt('--match-set', s.name, 'src'))] }
+      : undefined;
   };
 
   for (const iface of policy.external) {
@@ -75,7 +82,13 @@ export function compilePolicy(policy: Policy, family: Family, options: CompileOp
     if (policy.established) {
       // Replies to the containers' own outgoing connections come back on the external
       // interface: let them through before any drop (DOCKER.md pitfall 2).
-      out.push(rule(chain, { options: [inIface], matches: [tag('established'), match('conntrack', opt('--ctstate', 'RELATED,ESTABLISHED'))], target: jump(pass) }));
+      out.push(
+        rule(chain, {
+          options: [inIface],
+          matches: [tag('established'), match('conntrack', opt('--ctstate', 'RELATED,ESTABLISHED'))],
+          target: jump(pass),
+        }),
+      );
     }
   }
 
@@ -91,18 +104,26 @@ export function compilePolicy(policy: Policy, family: Family, options: CompileOp
           // Published host ports: FORWARD sees the packet after DNAT, so the port the
           // client asked for is only in conntrack's original tuple (DOCKER.md pitfall 1).
           for (const p of a.port ?? []) {
-            out.push(rule(chain, {
-              options: base,
-              matches: [tag(a.name), ...src.matches, match('conntrack', opt('--ctorigdstport', portText(p)), opt('--ctdir', 'ORIGINAL'))],
-              target: jump(pass),
-            }));
+            out.push(
+              rule(chain, {
+                options: base,
+                matches: [
+                  tag(a.name),
+                  ...src.matches,
+                  match('conntrack', opt('--ctorigdstport', portText(p)), opt('--ctdir', 'ORIGINAL')),
+                ],
+                target: jump(pass),
+              }),
+            );
           }
           for (const p of a.containerPort ?? []) {
-            out.push(rule(chain, {
-              options: base,
-              matches: [tag(a.name), ...src.matches, match(a.proto, opt('--dport', portText(p)))],
-              target: jump(pass),
-            }));
+            out.push(
+              rule(chain, {
+                options: base,
+                matches: [tag(a.name), ...src.matches, match(a.proto, opt('--dport', portText(p)))],
+                target: jump(pass),
+              }),
+            );
           }
         }
       }
@@ -113,7 +134,13 @@ export function compilePolicy(policy: Policy, family: Family, options: CompileOp
     for (const [si, s] of policy.sources.entries()) {
       const src = sourceMatch(s, ['sources', si]);
       if (src === undefined) continue;
-      out.push(rule(chain, { options: [...src.options, opt('-i', iface)], matches: [tag('sources'), ...src.matches], target: jump(pass) }));
+      out.push(
+        rule(chain, {
+          options: [...src.options, opt('-i', iface)],
+          matches: [tag('sources'), ...src.matches],
+          target: jump(pass),
+        }),
+      );
     }
   }
 

@@ -30,30 +30,69 @@ export const RESERVED_RULE_NAMES: readonly string[] = ['established', 'sources',
 
 /** ipset types (ipset 7.x, `ipset help`). */
 export const IPSET_TYPES: readonly string[] = [
-  'hash:ip', 'hash:mac', 'hash:ip,mac', 'hash:net', 'hash:net,net', 'hash:ip,port', 'hash:net,port',
-  'hash:ip,port,ip', 'hash:ip,port,net', 'hash:ip,mark', 'hash:net,port,net', 'hash:net,iface',
-  'bitmap:ip', 'bitmap:ip,mac', 'bitmap:port', 'list:set',
+  'hash:ip',
+  'hash:mac',
+  'hash:ip,mac',
+  'hash:net',
+  'hash:net,net',
+  'hash:ip,port',
+  'hash:net,port',
+  'hash:ip,port,ip',
+  'hash:ip,port,net',
+  'hash:ip,mark',
+  'hash:net,port,net',
+  'hash:net,iface',
+  'bitmap:ip',
+  'bitmap:ip,mac',
+  'bitmap:port',
+  'list:set',
 ];
 
 type OptionKind = 'count' | 'size' | 'flag' | 'word' | 'hex';
 /** `ipset create` options (other than family) and the shape of their values. */
 const IPSET_OPTIONS: Record<string, OptionKind> = {
-  hashsize: 'size', maxelem: 'size', bucketsize: 'size', size: 'size',
-  timeout: 'count', netmask: 'count',
-  counters: 'flag', comment: 'flag', skbinfo: 'flag', forceadd: 'flag',
-  markmask: 'hex', initval: 'hex',
-  range: 'word', bitmask: 'word',
+  hashsize: 'size',
+  maxelem: 'size',
+  bucketsize: 'size',
+  size: 'size',
+  timeout: 'count',
+  netmask: 'count',
+  counters: 'flag',
+  comment: 'flag',
+  skbinfo: 'flag',
+  forceadd: 'flag',
+  markmask: 'hex',
+  initval: 'hex',
+  range: 'word',
+  bitmask: 'word',
 };
 
 const TOP_KEYS = ['version', 'name', 'chain', 'external', 'established', 'allow', 'sources', 'default', 'ipsets'];
 const RULE_KEYS = ['name', 'proto', 'port', 'container_port', 'from', 'to'];
 const IPSET_KEYS = ['type', 'family', 'options', 'entries'];
 const KEY_ALIASES: Record<string, string> = {
-  rules: 'allow', accept: 'allow', interfaces: 'external', interface: 'external', iface: 'external',
-  protocol: 'proto', ports: 'port', dport: 'container_port', containerport: 'container_port',
-  container_ports: 'container_port', src: 'from', source: 'from', dst: 'to', dest: 'to',
-  destination: 'to', policy: 'default', sets: 'ipsets', ipset: 'ipsets', allowlist: 'sources',
-  elements: 'entries', members: 'entries', create: 'options',
+  rules: 'allow',
+  accept: 'allow',
+  interfaces: 'external',
+  interface: 'external',
+  iface: 'external',
+  protocol: 'proto',
+  ports: 'port',
+  dport: 'container_port',
+  containerport: 'container_port',
+  container_ports: 'container_port',
+  src: 'from',
+  source: 'from',
+  dst: 'to',
+  dest: 'to',
+  destination: 'to',
+  policy: 'default',
+  sets: 'ipsets',
+  ipset: 'ipsets',
+  allowlist: 'sources',
+  elements: 'entries',
+  members: 'entries',
+  create: 'options',
 };
 
 type Segment = string | number;
@@ -118,9 +157,17 @@ class Loader {
     const { line, col } = this.lines.linePos(offset);
     const start = this.lines.lineStarts[line - 1] ?? 0;
     const next = this.lines.lineStarts[line];
-    const source = this.text.slice(start, next ?? this.text.length).replace(/\r?\n$/, '').replace(/\r$/, '');
+    const source = this.text
+      .slice(start, next ?? this.text.length)
+      .replace(/\r?\n$/, '')
+      .replace(/\r$/, '');
     const shown = formatPath(path);
-    throw new DfwSyntaxError(shown === '' ? reason : `${shown}: ${reason}`, { file: this.file, line, column: col, source });
+    throw new DfwSyntaxError(shown === '' ? reason : `${shown}: ${reason}`, {
+      file: this.file,
+      line,
+      column: col,
+      source,
+    });
   }
 
   deref(node: unknown): YamlNode | null {
@@ -136,7 +183,10 @@ class Loader {
     for (const pair of (node as YAMLMap).items) {
       const key = this.deref(pair.key);
       if (key === null || !isScalar(key) || typeof key.value !== 'string') {
-        const found = key !== null && isScalar(key) && typeof key.value === 'symbol' ? '"<<" (merge keys are not supported)' : describe(key);
+        const found =
+          key !== null && isScalar(key) && typeof key.value === 'symbol'
+            ? '"<<" (merge keys are not supported)'
+            : describe(key);
         this.fail(key ?? node, path, `keys must be strings, found ${found}`);
       }
       const name = key.value as string;
@@ -166,7 +216,11 @@ class Loader {
     if (node === null) return;
     const tag = node.tag?.replace(/^tag:yaml\.org,2002:/, '!!');
     if (tag !== undefined && !CORE_TAGS.has(tag)) {
-      this.fail(node, path, `a ${tag} value: a policy holds plain YAML values (strings, numbers, booleans, lists, mappings); write the value itself`);
+      this.fail(
+        node,
+        path,
+        `a ${tag} value: a policy holds plain YAML values (strings, numbers, booleans, lists, mappings); write the value itself`,
+      );
     }
     if (isMap(node)) {
       for (const pair of node.items) {
@@ -183,7 +237,11 @@ class Loader {
   checkText(node: YamlNode, path: Path, s: string, what = 'value'): void {
     const c = firstControl(s);
     if (c !== undefined) {
-      this.fail(node, path, `the ${what} ${quoted(s.length > 60 ? `${s.slice(0, 60)}…` : s)} contains a control character (${c}): policy strings end up in files that root loads`);
+      this.fail(
+        node,
+        path,
+        `the ${what} ${quoted(s.length > 60 ? `${s.slice(0, 60)}…` : s)} contains a control character (${c}): policy strings end up in files that root loads`,
+      );
     }
   }
 
@@ -223,7 +281,8 @@ class Loader {
     const expected = values.map((v) => JSON.stringify(v)).join(' or ');
     const node = this.present(f, path, expected);
     const s = this.str(node, path, expected, f.key);
-    if (!(values as readonly string[]).includes(s)) this.fail(node, path, `expected ${expected}, found ${describe(node)}${didYouMean(s, values)}`);
+    if (!(values as readonly string[]).includes(s))
+      this.fail(node, path, `expected ${expected}, found ${describe(node)}${didYouMean(s, values)}`);
     return s as T;
   }
 
@@ -252,20 +311,29 @@ class Loader {
     if (!version) this.fail(root, ['version'], 'missing: a policy starts with "version: 1"');
     const v = this.present(version, ['version'], '1');
     if (!isScalar(v) || v.value !== 1) {
-      const other = isScalar(v) && typeof v.value === 'number' ? `unsupported policy version ${describe(v)}: this dfw reads version 1` : `expected 1, found ${describe(v)}`;
+      const other =
+        isScalar(v) && typeof v.value === 'number'
+          ? `unsupported policy version ${describe(v)}: this dfw reads version 1`
+          : `expected 1, found ${describe(v)}`;
       this.fail(v, ['version'], other);
     }
     this.only(top, [], TOP_KEYS);
 
     const nameField = top.get('name');
-    if (!nameField) this.fail(root, ['name'], 'missing: the policy name, part of every managed rule\'s tag (e.g. name: web)');
+    if (!nameField)
+      this.fail(root, ['name'], "missing: the policy name, part of every managed rule's tag (e.g. name: web)");
     const name = this.name(nameField, ['name'], checkPolicyName);
 
     const chainField = top.get('chain');
     const chain = chainField ? this.enumOf(chainField, ['chain'], ['DOCKER-USER', 'DOCKER'] as const) : 'DOCKER-USER';
 
     const externalField = top.get('external');
-    if (!externalField) this.fail(root, ['external'], 'missing: the interfaces whose inbound traffic is filtered (e.g. external: [eth0])');
+    if (!externalField)
+      this.fail(
+        root,
+        ['external'],
+        'missing: the interfaces whose inbound traffic is filtered (e.g. external: [eth0])',
+      );
     const external = this.external(externalField);
 
     const establishedField = top.get('established');
@@ -301,7 +369,10 @@ class Loader {
   name(f: Field, path: Path, check: (s: string) => string | undefined): string {
     const expected = 'a name (letters, digits, "_", "." and "-")';
     const node = this.present(f, path, expected);
-    const s = isScalar(node) && typeof node.value === 'number' ? String(node.source ?? node.value) : this.str(node, path, expected, f.key);
+    const s =
+      isScalar(node) && typeof node.value === 'number'
+        ? String(node.source ?? node.value)
+        : this.str(node, path, expected, f.key);
     const bad = check(s);
     if (bad !== undefined) this.fail(node, path, bad);
     return s;
@@ -313,7 +384,11 @@ class Loader {
     const node = this.present(f, path, `${expected}, or a list of these`);
     const items = this.list(node, path, true, expected);
     if (items.length === 0) {
-      this.fail(node, path, 'an empty list would filter nothing (every managed rule matches -i <external>): name at least one interface, e.g. [eth0]');
+      this.fail(
+        node,
+        path,
+        'an empty list would filter nothing (every managed rule matches -i <external>): name at least one interface, e.g. [eth0]',
+      );
     }
     const out: string[] = [];
     for (const it of items) {
@@ -335,9 +410,15 @@ class Loader {
     for (const r of rules) {
       const first = seen.get(r.rule.name);
       if (first) {
-        const firstName = first.nameNode ? `${formatPath(first.path)}.name` : `${formatPath(first.path)}, named by default`;
+        const firstName = first.nameNode
+          ? `${formatPath(first.path)}.name`
+          : `${formatPath(first.path)}, named by default`;
         const whatHere = r.nameNode ? '' : ' (the default name of this rule)';
-        this.fail(r.nameNode ?? r.node, r.nameNode ? [...r.path, 'name'] : r.path, `duplicate rule name ${quoted(r.rule.name)}${whatHere}; already used by ${firstName}`);
+        this.fail(
+          r.nameNode ?? r.node,
+          r.nameNode ? [...r.path, 'name'] : r.path,
+          `duplicate rule name ${quoted(r.rule.name)}${whatHere}; already used by ${firstName}`,
+        );
       }
       seen.set(r.rule.name, r);
     }
@@ -354,28 +435,43 @@ class Loader {
     if (nameField) {
       name = this.name(nameField, [...path, 'name'], checkRuleName);
       if (RESERVED_RULE_NAMES.includes(name)) {
-        this.fail(nameField.value ?? nameField.key, [...path, 'name'], `${quoted(name)} is reserved for the rule dfw generates from the policy's "${name}" setting; choose another name`);
+        this.fail(
+          nameField.value ?? nameField.key,
+          [...path, 'name'],
+          `${quoted(name)} is reserved for the rule dfw generates from the policy's "${name}" setting; choose another name`,
+        );
       }
     }
 
     const protoField = f.get('proto');
-    if (!protoField) this.fail(it.node, [...path, 'proto'], 'missing: every rule matches ports, so it needs proto: tcp, udp or sctp');
+    if (!protoField)
+      this.fail(it.node, [...path, 'proto'], 'missing: every rule matches ports, so it needs proto: tcp, udp or sctp');
     const proto = this.enumOf(protoField, [...path, 'proto'], ['tcp', 'udp', 'sctp'] as const);
 
     const portField = f.get('port');
     const containerField = f.get('container_port');
     if (portField && containerField) {
-      this.fail(containerField.key, [...path, 'container_port'], 'give port (the published host port) or container_port (the port inside the container), not both; to pick a container, use "to"');
+      this.fail(
+        containerField.key,
+        [...path, 'container_port'],
+        'give port (the published host port) or container_port (the port inside the container), not both; to pick a container, use "to"',
+      );
     }
     if (!portField && !containerField) {
-      this.fail(it.node, [...path, 'port'], 'missing: each rule needs port (published host port) or container_port (port inside the container); to let a source reach every port, list it under sources');
+      this.fail(
+        it.node,
+        [...path, 'port'],
+        'missing: each rule needs port (published host port) or container_port (port inside the container); to let a source reach every port, list it under sources',
+      );
     }
 
     // Read in document order of the schema; build the rule with its keys in the order of types.ts.
     const port = portField ? this.ports(portField, [...path, 'port']) : undefined;
     const containerPort = containerField ? this.ports(containerField, [...path, 'container_port']) : undefined;
     const fromField = f.get('from');
-    const from = fromField ? this.sourceList(fromField, [...path, 'from'], 'from') : [{ source: { kind: 'any' } as Source, item: it }];
+    const from = fromField
+      ? this.sourceList(fromField, [...path, 'from'], 'from')
+      : [{ source: { kind: 'any' } as Source, item: it }];
     const toField = f.get('to');
     const to = toField ? this.toList(toField, [...path, 'to']) : undefined;
     const toNode = toField ? (toField.value ?? toField.key) : undefined;
@@ -408,7 +504,8 @@ class Loader {
       } else this.fail(n, it.path, `${PORT_EXPECTED}, found ${describe(n)}`);
       if (!r.ok) this.fail(n, it.path, r.reason);
       const dup = out.findIndex((p) => p.from === r.value.from && p.to === r.value.to);
-      if (dup >= 0) this.fail(n, it.path, `port ${describe(n)} is listed twice (also ${formatPath(where[dup] ?? path)})`);
+      if (dup >= 0)
+        this.fail(n, it.path, `port ${describe(n)} is listed twice (also ${formatPath(where[dup] ?? path)})`);
       out.push(r.value);
       where.push(it.path);
     }
@@ -431,14 +528,22 @@ class Loader {
       const dup = out.find((o) => sourceKey(o.source) === key);
       if (dup) {
         const first = formatPath(dup.item.path);
-        const msg = quoted(s) === describe(dup.item.node) ? `${quoted(s)} is listed twice; also ${first}` : `${quoted(s)} is the same as ${first} (both are ${key})`;
+        const msg =
+          quoted(s) === describe(dup.item.node)
+            ? `${quoted(s)} is listed twice; also ${first}`
+            : `${quoted(s)} is the same as ${first} (both are ${key})`;
         this.fail(it.node, it.path, msg);
       }
       out.push({ source, item: it });
     }
     if (out.length > 1) {
       const any = out.find((o) => o.source.kind === 'any');
-      if (any) this.fail(any.item.node, any.item.path, '"any" cannot be combined with other sources: it already lets everyone through');
+      if (any)
+        this.fail(
+          any.item.node,
+          any.item.path,
+          '"any" cannot be combined with other sources: it already lets everyone through',
+        );
     }
     return out;
   }
@@ -446,7 +551,11 @@ class Loader {
   sourceItem(s: string, it: Item, role: 'from' | 'sources', expected: string): Source {
     if (s === 'any') {
       if (role === 'sources') {
-        this.fail(it.node, it.path, '"any" is not allowed here: sources reach every port, so it would let everyone through; list trusted sources, or use an allow rule with from: any');
+        this.fail(
+          it.node,
+          it.path,
+          '"any" is not allowed here: sources reach every port, so it would let everyone through; list trusted sources, or use an allow rule with from: any',
+        );
       }
       return { kind: 'any' };
     }
@@ -461,7 +570,11 @@ class Loader {
 
   cidr(s: string, it: Item, role: 'from' | 'sources' | 'to', expected: string): Extract<Source, { kind: 'cidr' }> {
     if (/^(set|ipset)\s*[:=]/i.test(s) || /^all$/i.test(s) || /^any$/i.test(s) || /^0\/0$/.test(s)) {
-      const hint = /^0\/0$|^all$/i.test(s) ? ' (everyone is written any)' : /^any$/i.test(s) ? ' ("any" is lowercase)' : ' (sets are written set:NAME)';
+      const hint = /^0\/0$|^all$/i.test(s)
+        ? ' (everyone is written any)'
+        : /^any$/i.test(s)
+          ? ' ("any" is lowercase)'
+          : ' (sets are written set:NAME)';
       this.fail(it.node, it.path, `expected ${expected}, found ${quoted(s)}${hint}`);
     }
     const r = parseCidr(s);
@@ -469,9 +582,11 @@ class Loader {
     const { family, cidr, prefix } = r.value;
     if (prefix === 0) {
       const why =
-        role === 'from' ? 'write any' :
-        role === 'sources' ? 'it would let everyone through; list trusted sources' :
-        'leave "to" out to match every container address';
+        role === 'from'
+          ? 'write any'
+          : role === 'sources'
+            ? 'it would let everyone through; list trusted sources'
+            : 'leave "to" out to match every container address';
       this.fail(it.node, it.path, `${quoted(s)} matches every IPv${family} address: ${why}`);
     }
     return { kind: 'cidr', family, cidr };
@@ -485,16 +600,24 @@ class Loader {
     const expected = 'a container address or CIDR';
     const node = this.present(f, path, `${expected}, or a list of these`);
     const items = this.list(node, path, true, expected);
-    if (items.length === 0) this.fail(node, path, 'an empty list matches no container: leave "to" out to match every container address');
+    if (items.length === 0)
+      this.fail(node, path, 'an empty list matches no container: leave "to" out to match every container address');
     const out: Extract<Source, { kind: 'cidr' }>[] = [];
     const where: Path[] = [];
     for (const it of items) {
       const s = this.str(it.node, it.path, expected, it.node);
-      if (s === 'any') this.fail(it.node, it.path, 'leave "to" out to match every container address ("any" is not needed)');
-      if (s.startsWith('set:')) this.fail(it.node, it.path, `expected ${expected}, found ${quoted(s)} (sets are not supported in "to")`);
+      if (s === 'any')
+        this.fail(it.node, it.path, 'leave "to" out to match every container address ("any" is not needed)');
+      if (s.startsWith('set:'))
+        this.fail(it.node, it.path, `expected ${expected}, found ${quoted(s)} (sets are not supported in "to")`);
       const c = this.cidr(s, it, 'to', expected);
       const dup = out.findIndex((o) => o.cidr === c.cidr);
-      if (dup >= 0) this.fail(it.node, it.path, `${quoted(s)} is listed twice (as ${c.cidr}); also ${formatPath(where[dup] ?? path)}`);
+      if (dup >= 0)
+        this.fail(
+          it.node,
+          it.path,
+          `${quoted(s)} is listed twice (as ${c.cidr}); also ${formatPath(where[dup] ?? path)}`,
+        );
       out.push(c);
       where.push(it.path);
     }
@@ -524,7 +647,11 @@ class Loader {
     const typeNode = this.present(typeField, [...path, 'type'], 'an ipset type (e.g. hash:ip)');
     const type = this.str(typeNode, [...path, 'type'], 'an ipset type (e.g. hash:ip)', typeField.key);
     if (!IPSET_TYPES.includes(type)) {
-      this.fail(typeNode, [...path, 'type'], `unknown ipset type ${quoted(type)}${didYouMean(type, IPSET_TYPES)}; expected one of: ${IPSET_TYPES.join(', ')}`);
+      this.fail(
+        typeNode,
+        [...path, 'type'],
+        `unknown ipset type ${quoted(type)}${didYouMean(type, IPSET_TYPES)}; expected one of: ${IPSET_TYPES.join(', ')}`,
+      );
     }
 
     const familyField = fields.get('family');
@@ -550,8 +677,15 @@ class Loader {
       const p = [...path, name];
       const kind = IPSET_OPTIONS[name];
       if (kind === undefined) {
-        const hint = name === 'family' ? ' (family is a key of the set itself, next to type)' : didYouMean(name, Object.keys(IPSET_OPTIONS));
-        this.fail(field.key, p, `unknown ipset create option${hint}; expected one of: ${Object.keys(IPSET_OPTIONS).join(', ')}`);
+        const hint =
+          name === 'family'
+            ? ' (family is a key of the set itself, next to type)'
+            : didYouMean(name, Object.keys(IPSET_OPTIONS));
+        this.fail(
+          field.key,
+          p,
+          `unknown ipset create option${hint}; expected one of: ${Object.keys(IPSET_OPTIONS).join(', ')}`,
+        );
       }
       out[name] = this.option(field, p, name, kind, family);
     }
@@ -569,7 +703,13 @@ class Loader {
         const max = name === 'timeout' ? TIMEOUT_MAX : name === 'netmask' ? (family === 'inet' ? 32 : 128) : 0xffffffff;
         const expected = `an integer ${min}-${max}`;
         const node = this.present(f, path, expected);
-        if (!isScalar(node) || typeof node.value !== 'number' || !Number.isInteger(node.value) || node.value < min || node.value > max) {
+        if (
+          !isScalar(node) ||
+          typeof node.value !== 'number' ||
+          !Number.isInteger(node.value) ||
+          node.value < min ||
+          node.value > max
+        ) {
           this.fail(node, path, `expected ${expected}, found ${describe(node)}`);
         }
         return node.value as number;
@@ -577,14 +717,24 @@ class Loader {
       case 'hex': {
         const expected = 'a 32-bit value, e.g. 0xffffffff';
         const node = this.present(f, path, expected);
-        if (isScalar(node) && typeof node.value === 'number' && Number.isInteger(node.value) && node.value >= 0 && node.value <= 0xffffffff) {
+        if (
+          isScalar(node) &&
+          typeof node.value === 'number' &&
+          Number.isInteger(node.value) &&
+          node.value >= 0 &&
+          node.value <= 0xffffffff
+        ) {
           return node.value;
         }
-        if (isScalar(node) && typeof node.value === 'string' && /^0x[0-9a-fA-F]{1,8}$/.test(node.value)) return node.value;
-        this.fail(v ?? f.key, path, `expected ${expected}, found ${describe(node)}`);
+        if (isScalar(node) && typeof node.value === 'string' && /^0x[0-9a-fA-F]{1,8}$/.test(node.value))
+          return node.value;
+        return this.fail(v ?? f.key, path, `expected ${expected}, found ${describe(node)}`);
       }
       case 'word': {
-        const expected = name === 'range' ? 'a range such as "10.0.0.0/16", "10.0.0.0-10.0.0.255" or "1024-65535"' : 'a mask such as "255.255.255.0" or "ffff:ffff::"';
+        const expected =
+          name === 'range'
+            ? 'a range such as "10.0.0.0/16", "10.0.0.0-10.0.0.255" or "1024-65535"'
+            : 'a mask such as "255.255.255.0" or "ffff:ffff::"';
         const node = this.present(f, path, expected);
         const s = this.str(node, path, expected, f.key);
         if (s === '' || /[\s"]/.test(s)) this.fail(node, path, `expected ${expected}, found ${describe(node)}`);
@@ -599,7 +749,8 @@ class Loader {
     if (!isSeq(node)) this.fail(node, path, `expected a list of entries, found ${describe(node)}`);
     return this.list(node, path, false, expected).map((it) => {
       const n = it.node;
-      if (isScalar(n) && typeof n.value === 'number' && Number.isInteger(n.value) && n.value >= 0) return String(n.value);
+      if (isScalar(n) && typeof n.value === 'number' && Number.isInteger(n.value) && n.value >= 0)
+        return String(n.value);
       const s = this.str(n, it.path, expected, n);
       if (s.trim() === '') this.fail(n, it.path, `expected ${expected}, found ${describe(n)}`);
       return s;
@@ -622,7 +773,11 @@ class Loader {
     const toFamilies = new Set(r.rule.to.map((t) => t.family));
     if (![...toFamilies].some((x) => fromFamilies.has(x))) {
       const name = (fams: Set<Family>): string => [...fams].map((x) => `IPv${x}`).join(' and ');
-      this.fail(r.toNode, [...r.path, 'to'], `the container addresses are ${name(toFamilies)} but every source in from is ${name(fromFamilies)}: the rule could never match`);
+      this.fail(
+        r.toNode,
+        [...r.path, 'to'],
+        `the container addresses are ${name(toFamilies)} but every source in from is ${name(fromFamilies)}: the rule could never match`,
+      );
     }
   }
 }
@@ -649,15 +804,27 @@ const CORE_TAGS = new Set(['!!str', '!!int', '!!float', '!!bool', '!!null', '!!m
  */
 export function loadPolicy(text: string, file: string): Policy {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, prettyErrors: false, uniqueKeys: false });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    keepSourceTokens: true,
+    prettyErrors: false,
+    uniqueKeys: false,
+  });
   const loader = new Loader(text, file, lines, doc);
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) {
-    const reason = problem.code === 'MULTIPLE_DOCS' ? 'a policy file holds one YAML document; found a second one here' : `invalid YAML: ${problem.message}`;
+    const reason =
+      problem.code === 'MULTIPLE_DOCS'
+        ? 'a policy file holds one YAML document; found a second one here'
+        : `invalid YAML: ${problem.message}`;
     loader.fail(problem.pos[0], [], reason);
   }
   if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== '1.2') {
-    loader.fail(0, [], `dfw reads YAML 1.2 (in YAML ${doc.directives.yaml.version}, yes/no/on/off and y/n are booleans): remove the %YAML directive`);
+    loader.fail(
+      0,
+      [],
+      `dfw reads YAML 1.2 (in YAML ${doc.directives.yaml.version}, yes/no/on/off and y/n are booleans): remove the %YAML directive`,
+    );
   }
   // The yaml package also knows YAML 1.1's !!binary, !!timestamp, !!set, !!omap and !!pairs:
   // their values are not text (a !!binary is decoded into bytes), and messages would show
@@ -671,9 +838,19 @@ export function loadPolicy(text: string, file: string): Policy {
  * YAML node of that path, or of the nearest parent the file has (`from` written as a scalar
  * has no `from[0]`).
  */
-export function policyErrorAt(text: string, file: string, path: readonly (string | number)[], reason: string): DfwSyntaxError {
+export function policyErrorAt(
+  text: string,
+  file: string,
+  path: readonly (string | number)[],
+  reason: string,
+): DfwSyntaxError {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, prettyErrors: false, uniqueKeys: false });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    keepSourceTokens: true,
+    prettyErrors: false,
+    uniqueKeys: false,
+  });
   const loader = new Loader(text, file, lines, doc);
   for (let n = path.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
@@ -686,7 +863,12 @@ export function policyErrorAt(text: string, file: string, path: readonly (string
       }
     }
   }
-  return new DfwSyntaxError(`${formatPath(path)}: ${reason}`, { file, line: 1, column: 1, source: text.split('\n')[0] ?? '' });
+  return new DfwSyntaxError(`${formatPath(path)}: ${reason}`, {
+    file,
+    line: 1,
+    column: 1,
+    source: text.split('\n')[0] ?? '',
+  });
 }
 
 /**

@@ -79,11 +79,13 @@ export const checkRuleName = (s: string): string | undefined => tagPart(s, RULE_
 export function checkInterface(s: string): string | undefined {
   const shown = quoted(s);
   if (s.length === 0) return 'an interface name must not be empty';
-  if (s === '+') return `${shown} alone matches every interface (iptables-save drops "-i +"): name the external interfaces, e.g. eth0 or eth+`;
+  if (s === '+')
+    return `${shown} alone matches every interface (iptables-save drops "-i +"): name the external interfaces, e.g. eth0 or eth+`;
   if (/\s/.test(s)) return `interface name ${shown} contains whitespace`;
   if (s.includes('"')) return `interface name ${shown} contains a double quote`;
   if (s.includes('/')) return `interface name ${shown} contains "/"`;
-  if (s.includes(':')) return `interface name ${shown} contains ":" (an alias such as eth0:1 is not an interface: its traffic arrives on eth0)`;
+  if (s.includes(':'))
+    return `interface name ${shown} contains ":" (an alias such as eth0:1 is not an interface: its traffic arrives on eth0)`;
   if (s === '.' || s === '..') return `${shown} is not a valid interface name`;
   if (s.startsWith('-') || s.startsWith('!')) return `interface name ${shown} must not start with "${s[0]}"`;
   if (s.slice(0, -1).includes('+')) return `interface name ${shown}: "+" is a wildcard only at the end (e.g. "eth+")`;

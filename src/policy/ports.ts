@@ -11,9 +11,25 @@ export const PORT_EXPECTED = 'expected a port (1-65535), a range "8000:8100" or 
 // A few names people write instead of numbers: dfw does not read /etc/services (the policy must
 // mean the same on every host), but it can say which number was probably meant.
 const WELL_KNOWN: Record<string, number> = {
-  ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, dns: 53, http: 80, pop3: 110, imap: 143,
-  https: 443, smtps: 465, submission: 587, imaps: 993, pop3s: 995, mysql: 3306, postgres: 5432,
-  postgresql: 5432, redis: 6379, 'http-alt': 8080,
+  ftp: 21,
+  ssh: 22,
+  telnet: 23,
+  smtp: 25,
+  domain: 53,
+  dns: 53,
+  http: 80,
+  pop3: 110,
+  imap: 143,
+  https: 443,
+  smtps: 465,
+  submission: 587,
+  imaps: 993,
+  pop3s: 995,
+  mysql: 3306,
+  postgres: 5432,
+  postgresql: 5432,
+  redis: 6379,
+  'http-alt': 8080,
 };
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;

@@ -19,7 +19,11 @@ function distance(a: string, b: string): number {
  * The candidate closest to `word` (ignoring case, "-" versus "_"), if it is close enough to be a
  * likely typo; `aliases` maps words people commonly write to the candidate they meant.
  */
-export function suggest(word: string, candidates: readonly string[], aliases: Record<string, string> = {}): string | undefined {
+export function suggest(
+  word: string,
+  candidates: readonly string[],
+  aliases: Record<string, string> = {},
+): string | undefined {
   const fold = (s: string): string => s.toLowerCase().replace(/-/g, '_');
   const w = fold(word);
   const alias = aliases[w];

@@ -48,7 +48,9 @@ export function transformDump(dump: IptablesDump, policy: Policy, options: Trans
   } else if (options.createChain) {
     filter = newTable('filter', [chain('INPUT', 'ACCEPT'), chain('FORWARD', 'ACCEPT'), chain('OUTPUT', 'ACCEPT')]);
   } else {
-    throw new DfwError(`the dump has no *filter table, so no ${policy.chain} chain: is this the output of iptables-save on a Docker host? (--create-chain declares it)`);
+    throw new DfwError(
+      `the dump has no *filter table, so no ${policy.chain} chain: is this the output of iptables-save on a Docker host? (--create-chain declares it)`,
+    );
   }
 
   const stale = filter.body.filter((s): s is Rule => s.kind === 'rule' && isManaged(s, prefix));
@@ -77,7 +79,13 @@ export function transformDump(dump: IptablesDump, policy: Policy, options: Trans
 
   const newFilter: Table = { ...filter, body };
   const items = index >= 0 ? dump.items.map((it, i) => (i === index ? newFilter : it)) : [...dump.items, newFilter];
-  return { dump: { ...dump, items, finalNewline: dump.finalNewline || index < 0 }, rules: placed, stale, createdChain, addedJump };
+  return {
+    dump: { ...dump, items, finalNewline: dump.finalNewline || index < 0 },
+    rules: placed,
+    stale,
+    createdChain,
+    addedJump,
+  };
 }
 
 /** Whether the table was saved with `iptables-save -c` (its rules carry `[p:b]` prefixes). */

@@ -43,6 +43,7 @@ export function noflushText(result: TransformResult, policy: Policy, family: Fam
 /** A rule's `[p:b]` prefix would only matter with --counters; the live counters stay. */
 function withoutCounters(r: Rule): Rule {
   if (r.counters === undefined) return r;
-  if (r.raw !== undefined) return { kind: 'rule', chain: r.chain, spec: r.spec, raw: r.raw.replace(/^\[\d+:\d+\]\s*/, '') };
+  if (r.raw !== undefined)
+    return { kind: 'rule', chain: r.chain, spec: r.spec, raw: r.raw.replace(/^\[\d+:\d+\]\s*/, '') };
   return { kind: 'rule', chain: r.chain, spec: r.spec };
 }

@@ -12,7 +12,10 @@ export interface PluginContext {
 }
 
 /** A user transform: returns the new dump (or nothing, when it changed the one it was given). */
-export type PluginFunction = (dump: IptablesDump, context: PluginContext) => IptablesDump | void | Promise<IptablesDump | void>;
+export type PluginFunction = (
+  dump: IptablesDump,
+  context: PluginContext,
+) => IptablesDump | void | Promise<IptablesDump | void>;
 
 export interface Plugin {
   /** How messages name it (its path). */
@@ -25,7 +28,11 @@ export interface Plugin {
  *
  *   const out = await applyPlugins(dump, [{ name: 'log', transform: (d) => d }], { policy, family: 4 });
  */
-export async function applyPlugins(dump: IptablesDump, plugins: readonly Plugin[], context: PluginContext): Promise<IptablesDump> {
+export async function applyPlugins(
+  dump: IptablesDump,
+  plugins: readonly Plugin[],
+  context: PluginContext,
+): Promise<IptablesDump> {
   let current = dump;
   for (const p of plugins) {
     let result: IptablesDump | void;

@@ -25,7 +25,6 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-
 // ---------------------------------------------------------------------------------------------
 // PRNG: mulberry32, seeded. Good enough for shapes; never Math.random.
 export function prng(seed) {
@@ -128,10 +127,14 @@ function addressPlan(testnet) {
       // all distinct and all inside 10.0.0.0/8 for up to 1M members
       const k = i >>> 2;
       switch (i % 4) {
-        case 0: return ip4(ip4n(10, 128, 0, 0) + k * 7); // 10.128.0.0/10
-        case 1: return `${ip4(ip4n(10, 0, 0, 0) + k * 16)}/28`; // 10.0.0.0/10
-        case 2: return `${ip4(ip4n(10, 64, 0, 0) + k * 16)}/29`; // 10.64.0.0/10
-        default: return `${ip4(ip4n(10, 192, 0, 0) + k * 16)}/30`; // 10.192.0.0/10
+        case 0:
+          return ip4(ip4n(10, 128, 0, 0) + k * 7); // 10.128.0.0/10
+        case 1:
+          return `${ip4(ip4n(10, 0, 0, 0) + k * 16)}/28`; // 10.0.0.0/10
+        case 2:
+          return `${ip4(ip4n(10, 64, 0, 0) + k * 16)}/29`; // 10.64.0.0/10
+        default:
+          return `${ip4(ip4n(10, 192, 0, 0) + k * 16)}/30`; // 10.192.0.0/10
       }
     },
   };
@@ -241,7 +244,8 @@ export function generateIptables(o) {
   const containers = docker ? Math.max(4, Math.round(lines / 100)) : 0;
   if (docker) {
     filter.policy('FORWARD', 'DROP');
-    for (const c of ['DOCKER', 'DOCKER-BRIDGE', 'DOCKER-CT', 'DOCKER-FORWARD', 'DOCKER-INTERNAL', 'DOCKER-USER']) filter.chain(c);
+    for (const c of ['DOCKER', 'DOCKER-BRIDGE', 'DOCKER-CT', 'DOCKER-FORWARD', 'DOCKER-INTERNAL', 'DOCKER-USER'])
+      filter.chain(c);
     nat.chain('DOCKER');
     filter.add('FORWARD', '-j DOCKER-USER');
     filter.add('FORWARD', '-j DOCKER-FORWARD');
@@ -269,7 +273,9 @@ export function generateIptables(o) {
       const cport = rnd.pick([80, 443, 3000, 5432, 6379, 8000, 9000]);
       const hport = c === 0 ? 8080 : 10000 + c;
       const proto = rnd.chance(0.9) ? 'tcp' : 'udp';
-      dockerAccepts.push(`-d ${addr}/32 ! -i ${br.name} -o ${br.name} -p ${proto} -m ${proto} --dport ${cport} -j ACCEPT`);
+      dockerAccepts.push(
+        `-d ${addr}/32 ! -i ${br.name} -o ${br.name} -p ${proto} -m ${proto} --dport ${cport} -j ACCEPT`,
+      );
       dnats.push(`! -i ${br.name} -p ${proto} -m ${proto} --dport ${hport} -j DNAT --to-destination ${addr}:${cport}`);
       raw.add('PREROUTING', `-d ${addr}/32 ! -i ${br.name} -j DROP`);
     }
@@ -293,31 +299,67 @@ export function generateIptables(o) {
   }
 
   // --- kube-proxy, iptables mode.
-  for (const c of ['KUBE-EXTERNAL-SERVICES', 'KUBE-FIREWALL', 'KUBE-FORWARD', 'KUBE-KUBELET-CANARY', 'KUBE-NODEPORTS', 'KUBE-PROXY-CANARY', 'KUBE-PROXY-FIREWALL', 'KUBE-SERVICES']) filter.chain(c);
-  for (const c of ['KUBE-KUBELET-CANARY', 'KUBE-MARK-MASQ', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-PROXY-CANARY', 'KUBE-SERVICES']) nat.chain(c);
+  for (const c of [
+    'KUBE-EXTERNAL-SERVICES',
+    'KUBE-FIREWALL',
+    'KUBE-FORWARD',
+    'KUBE-KUBELET-CANARY',
+    'KUBE-NODEPORTS',
+    'KUBE-PROXY-CANARY',
+    'KUBE-PROXY-FIREWALL',
+    'KUBE-SERVICES',
+  ])
+    filter.chain(c);
+  for (const c of [
+    'KUBE-KUBELET-CANARY',
+    'KUBE-MARK-MASQ',
+    'KUBE-NODEPORTS',
+    'KUBE-POSTROUTING',
+    'KUBE-PROXY-CANARY',
+    'KUBE-SERVICES',
+  ])
+    nat.chain(c);
   const CT_NEW = '-m conntrack --ctstate NEW';
   filter.add('INPUT', `${CT_NEW} -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL`);
   filter.add('INPUT', '-m comment --comment "kubernetes health check service ports" -j KUBE-NODEPORTS');
-  filter.add('INPUT', `${CT_NEW} -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES`);
+  filter.add(
+    'INPUT',
+    `${CT_NEW} -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES`,
+  );
   filter.add('INPUT', '-j KUBE-FIREWALL');
   filter.add('FORWARD', `${CT_NEW} -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL`);
   filter.add('FORWARD', '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD');
   filter.add('FORWARD', `${CT_NEW} -m comment --comment "kubernetes service portals" -j KUBE-SERVICES`);
-  filter.add('FORWARD', `${CT_NEW} -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES`);
+  filter.add(
+    'FORWARD',
+    `${CT_NEW} -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES`,
+  );
   filter.add('OUTPUT', `${CT_NEW} -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL`);
   filter.add('OUTPUT', `${CT_NEW} -m comment --comment "kubernetes service portals" -j KUBE-SERVICES`);
   filter.add('OUTPUT', '-j KUBE-FIREWALL');
-  filter.add('KUBE-FIREWALL', '-m comment --comment "kubernetes firewall for dropping marked packets" -m mark --mark 0x8000/0x8000 -j DROP');
+  filter.add(
+    'KUBE-FIREWALL',
+    '-m comment --comment "kubernetes firewall for dropping marked packets" -m mark --mark 0x8000/0x8000 -j DROP',
+  );
   filter.add('KUBE-FORWARD', '-m conntrack --ctstate INVALID -j DROP');
-  filter.add('KUBE-FORWARD', '-m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT');
-  filter.add('KUBE-FORWARD', '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
+  filter.add(
+    'KUBE-FORWARD',
+    '-m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT',
+  );
+  filter.add(
+    'KUBE-FORWARD',
+    '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  );
   nat.add('PREROUTING', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
   nat.add('OUTPUT', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
   nat.add('POSTROUTING', '-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING');
   nat.add('KUBE-MARK-MASQ', '-j MARK --set-xmark 0x4000/0x4000');
   nat.add('KUBE-POSTROUTING', '-m mark ! --mark 0x4000/0x4000 -j RETURN');
   nat.add('KUBE-POSTROUTING', '-j MARK --set-xmark 0x4000/0x0');
-  nat.add('KUBE-POSTROUTING', '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully');
+  nat.add(
+    'KUBE-POSTROUTING',
+    '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
+  );
 
   // Services are added until the dump reaches `lines` (minus the final KUBE-SERVICES rule).
   const target = lines - 1;
@@ -358,22 +400,40 @@ export function generateIptables(o) {
       const mp = `-p ${proto} -m comment --comment`;
       const np = nodeport ? nodePort++ : 0;
       if (eps.length === 0) {
-        filter.add('KUBE-SERVICES', `-d ${clusterIp}/32 ${mp} ${saveString(`${spn} has no endpoints`)} -m ${proto} --dport ${port.port} -j REJECT --reject-with icmp-port-unreachable`);
+        filter.add(
+          'KUBE-SERVICES',
+          `-d ${clusterIp}/32 ${mp} ${saveString(`${spn} has no endpoints`)} -m ${proto} --dport ${port.port} -j REJECT --reject-with icmp-port-unreachable`,
+        );
         if (nodeport) {
-          filter.add('KUBE-EXTERNAL-SERVICES', `${mp} ${saveString(`${spn} has no endpoints`)} -m addrtype --dst-type LOCAL -m ${proto} --dport ${np} -j REJECT --reject-with icmp-port-unreachable`);
+          filter.add(
+            'KUBE-EXTERNAL-SERVICES',
+            `${mp} ${saveString(`${spn} has no endpoints`)} -m addrtype --dst-type LOCAL -m ${proto} --dport ${np} -j REJECT --reject-with icmp-port-unreachable`,
+          );
         }
         continue;
       }
       nat.chain(svcChain);
-      nat.add('KUBE-SERVICES', `-d ${clusterIp}/32 ${mp} ${saveString(`${spn} cluster IP`)} -m ${proto} --dport ${port.port} -j ${svcChain}`);
-      nat.add(svcChain, `! -s ${A.clusterCidr} -d ${clusterIp}/32 ${mp} ${saveString(`${spn} cluster IP`)} -m ${proto} --dport ${port.port} -j KUBE-MARK-MASQ`);
+      nat.add(
+        'KUBE-SERVICES',
+        `-d ${clusterIp}/32 ${mp} ${saveString(`${spn} cluster IP`)} -m ${proto} --dport ${port.port} -j ${svcChain}`,
+      );
+      nat.add(
+        svcChain,
+        `! -s ${A.clusterCidr} -d ${clusterIp}/32 ${mp} ${saveString(`${spn} cluster IP`)} -m ${proto} --dport ${port.port} -j KUBE-MARK-MASQ`,
+      );
       if (nodeport) {
         nat.chain(extChain);
         nodePortRules.push([`${mp} ${saveString(spn)} -m ${proto} --dport ${np} -j ${extChain}`]);
-        nat.add(extChain, `-m comment --comment ${saveString(`masquerade traffic for ${spn} external destinations`)} -j KUBE-MARK-MASQ`);
+        nat.add(
+          extChain,
+          `-m comment --comment ${saveString(`masquerade traffic for ${spn} external destinations`)} -j KUBE-MARK-MASQ`,
+        );
         nat.add(extChain, `-j ${svcChain}`);
         if (lb) {
-          nat.add('KUBE-SERVICES', `-d ${lbIp}/32 ${mp} ${saveString(`${spn} loadbalancer IP`)} -m ${proto} --dport ${port.port} -j ${extChain}`);
+          nat.add(
+            'KUBE-SERVICES',
+            `-d ${lbIp}/32 ${mp} ${saveString(`${spn} loadbalancer IP`)} -m ${proto} --dport ${port.port} -j ${extChain}`,
+          );
         }
       }
       for (let e = 0; e < eps.length; e++) {
@@ -384,17 +444,26 @@ export function generateIptables(o) {
         const comment = `-m comment --comment ${saveString(`${spn} -> ${ep}`)}`;
         const stat = left > 1 ? ` -m statistic --mode random --probability ${probability(1 / left)}` : '';
         if (affinity) {
-          nat.add(svcChain, `${comment} -m recent --rcheck --seconds 10800 --reap --name ${sep} --mask 255.255.255.255 --rsource -j ${sep}`);
+          nat.add(
+            svcChain,
+            `${comment} -m recent --rcheck --seconds 10800 --reap --name ${sep} --mask 255.255.255.255 --rsource -j ${sep}`,
+          );
         }
         nat.add(svcChain, `${comment}${stat} -j ${sep}`);
         nat.add(sep, `-s ${eps[e]}/32 -m comment --comment ${saveString(spn)} -j KUBE-MARK-MASQ`);
         const rec = affinity ? ` -m recent --set --name ${sep} --mask 255.255.255.255 --rsource` : '';
-        nat.add(sep, `-p ${proto} -m comment --comment ${saveString(spn)}${rec} -m ${proto} -j DNAT --to-destination ${ep}`);
+        nat.add(
+          sep,
+          `-p ${proto} -m comment --comment ${saveString(spn)}${rec} -m ${proto} -j DNAT --to-destination ${ep}`,
+        );
       }
     }
   }
   for (const [r] of nodePortRules) nat.add('KUBE-NODEPORTS', r);
-  nat.add('KUBE-SERVICES', '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
+  nat.add(
+    'KUBE-SERVICES',
+    '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+  );
 
   // Table order of the nft variant: mangle, security, raw, filter, nat (FORMAT.md 1.3).
   const prog = 'iptables-save v1.8.9 (nf_tables)';
@@ -422,7 +491,9 @@ export function generateIpset(o) {
   for (const a of ['203.0.113.7', '198.51.100.22', '192.0.2.99']) out.push(`add ipfriends ${a}`);
   const hashsize = 2 ** Math.ceil(Math.log2(Math.max(1024, members / 2)));
   const maxelem = Math.max(65536, 2 ** Math.ceil(Math.log2(members * 2)));
-  out.push(`create bench-blocklist hash:net family inet hashsize ${hashsize} maxelem ${maxelem} bucketsize 12 initval 0x2f6a1c3d`);
+  out.push(
+    `create bench-blocklist hash:net family inet hashsize ${hashsize} maxelem ${maxelem} bucketsize 12 initval 0x2f6a1c3d`,
+  );
   // hash order is not sorted in a real save: shuffle deterministically (Fisher-Yates, bounded).
   const idx = Array.from({ length: members }, (_, i) => i);
   for (let i = members - 1; i > 0; i--) {
@@ -444,7 +515,16 @@ export function generateIpset(o) {
 // CLI
 
 function parseArgs(argv) {
-  const o = { lines: 10_000, docker: true, testnet: false, seed: undefined, out: undefined, ipset: false, members: 100_000, counters: true };
+  const o = {
+    lines: 10_000,
+    docker: true,
+    testnet: false,
+    seed: undefined,
+    out: undefined,
+    ipset: false,
+    members: 100_000,
+    counters: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {

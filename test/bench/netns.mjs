@@ -55,7 +55,12 @@ export function createNetns(label = 'ns') {
         input: opts.input,
         maxBuffer: 1024 * 1024 * 1024,
       });
-      return { status: res.status ?? -1, signal: res.signal, stdout: res.stdout ?? '', stderr: res.stderr ?? (res.error ? String(res.error) : '') };
+      return {
+        status: res.status ?? -1,
+        signal: res.signal,
+        stdout: res.stdout ?? '',
+        stderr: res.stderr ?? (res.error ? String(res.error) : ''),
+      };
     },
     del() {
       if (!live.has(name)) return;

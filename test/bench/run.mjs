@@ -18,7 +18,17 @@
 //                              [--timeout 300] [--no-iptables] [--ipset-members 100k]
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, rmSync, closeSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  rmSync,
+  closeSync,
+  statSync,
+} from 'node:fs';
 import { cpus, totalmem, release, loadavg, hostname } from 'node:os';
 import { join, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +46,15 @@ const NODE = process.execPath;
 // ---------------------------------------------------------------------------------------------
 // arguments
 
-const opts = { sizes: ['10k', '100k', '1M'], runs: 5, cellBudget: 45, timeout: 300, iptables: true, ipsetMembers: 100_000, snapshot: true };
+const opts = {
+  sizes: ['10k', '100k', '1M'],
+  runs: 5,
+  cellBudget: 45,
+  timeout: 300,
+  iptables: true,
+  ipsetMembers: 100_000,
+  snapshot: true,
+};
 {
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
@@ -46,7 +64,11 @@ const opts = { sizes: ['10k', '100k', '1M'], runs: 5, cellBudget: 45, timeout: 3
       if (v === undefined) die(`${a} needs a value`);
       return v;
     };
-    if (a === '--sizes') opts.sizes = val().split(',').map((s) => s.trim()).filter(Boolean);
+    if (a === '--sizes')
+      opts.sizes = val()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (a === '--runs') opts.runs = posInt(val(), a);
     else if (a === '--cell-budget') opts.cellBudget = posInt(val(), a);
     else if (a === '--timeout') opts.timeout = posInt(val(), a);
@@ -126,7 +148,12 @@ function detectRss() {
       return { ...c, calibration: `64 MiB buffer → ${(kib / 1024).toFixed(0)} MiB` };
     }
   }
-  return { name: 'none', wrap: (argv) => argv, calibration: 'no way to read a child\'s peak RSS: install the apt package `time` (GNU time), or python3', none: true };
+  return {
+    name: 'none',
+    wrap: (argv) => argv,
+    calibration: "no way to read a child's peak RSS: install the apt package `time` (GNU time), or python3",
+    none: true,
+  };
 }
 function readRss() {
   try {
@@ -141,7 +168,10 @@ function readRss() {
 // ---------------------------------------------------------------------------------------------
 // input files (generated when missing or when gen.mjs changed)
 
-const genHash = createHash('sha256').update(readFileSync(join(here, 'gen.mjs'))).digest('hex').slice(0, 16);
+const genHash = createHash('sha256')
+  .update(readFileSync(join(here, 'gen.mjs')))
+  .digest('hex')
+  .slice(0, 16);
 const stampFile = join(out, '.gen-stamp.json');
 let stamp = {};
 try {
@@ -212,7 +242,10 @@ function runOnce(argv, { stdoutFd = devnull, netns } = {}) {
     return { ok: false, wall, status, err: `timeout (> ${opts.timeout} s)`, timeout: true };
   }
   if (status !== 0) {
-    const lines = stderr.split('\n').map((s) => s.trim()).filter((s) => s && !/^Command exited with non-zero status/.test(s));
+    const lines = stderr
+      .split('\n')
+      .map((s) => s.trim())
+      .filter((s) => s && !/^Command exited with non-zero status/.test(s));
     let first = lines[0] ?? '';
     // An uncaught exception starts with its location ("file:///…/x.js:4"): add the error line.
     if (/^(file:|node:|\/)\S*:\d+$/.test(first)) {
@@ -256,9 +289,12 @@ if (!dfwMissing && opts.snapshot) {
   for (let attempt = 1; attempt <= 3; attempt++) {
     rmSync(snapshotDir, { recursive: true, force: true });
     cpSync(join(root, 'dist'), snapshotDir, { recursive: true });
-    const ok = spawnSync(NODE, [join(snapshotDir, 'dfw.cjs'), '--help'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
+    const ok =
+      spawnSync(NODE, [join(snapshotDir, 'dfw.cjs'), '--help'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
     if (ok) break;
-    log(`dist/ snapshot ${attempt} does not run (a build in progress?)${attempt < 3 ? ': retrying in 10 s' : ': using it anyway'}`);
+    log(
+      `dist/ snapshot ${attempt} does not run (a build in progress?)${attempt < 3 ? ': retrying in 10 s' : ': using it anyway'}`,
+    );
     if (attempt < 3) spawnSync('sleep', ['10']);
   }
   dfwMain = join(snapshotDir, 'dfw.cjs');
@@ -269,29 +305,78 @@ if (!dfwMissing && opts.snapshot) {
 const dfw = (...args) => [NODE, dfwMain, ...args];
 
 function cell(group, size, key, command, file, argv, extra = {}) {
-  return { group, size, key, command, file, lines: countLines(file), argv, samples: [], rss: [], target: opts.runs, ...extra };
+  return {
+    group,
+    size,
+    key,
+    command,
+    file,
+    lines: countLines(file),
+    argv,
+    samples: [],
+    rss: [],
+    target: opts.runs,
+    ...extra,
+  };
 }
 
 function groupCells(n) {
   const f = files.get(n);
   const l = label(n);
   const cells = [
-    cell(l, n, 'node', 'node baseline.mjs (read, split, join, write)', f.main, [NODE, baseline, f.main], { baseline: true }),
-    cell(l, n, 'legacy', 'iptables-legacy-restore --test', f.main, ['iptables-legacy-restore', '--test', f.main], { netns: true, skip: iptablesSkip }),
-    cell(l, n, 'nft', 'iptables-nft-restore --test', f.main, ['iptables-nft-restore', '--test', f.main], { netns: true, skip: iptablesSkip }),
-    cell(l, n, 'fmt', 'dfw fmt', f.main, dfw('fmt', f.main), { dfw: true }),
-    cell(l, n, 'transform', 'dfw transform (full)', f.main, dfw('transform', f.main, '--policy', policy), { dfw: true }),
-    cell(l, n, 'noflush', 'dfw transform --mode noflush', f.main, dfw('transform', f.main, '--policy', policy, '--mode', 'noflush'), { dfw: true }),
-    cell(l, n, 'check', 'dfw transform --check (transformed input)', f.main, dfw('transform', f.transformed, '--policy', policy, '--check'), {
-      dfw: true,
-      needsTransformed: f.transformed,
-      note: 'input: this dump after dfw transform',
+    cell(l, n, 'node', 'node baseline.mjs (read, split, join, write)', f.main, [NODE, baseline, f.main], {
+      baseline: true,
     }),
-    cell(l, n, 'node-nodocker', 'node baseline.mjs (no-Docker dump)', f.nodocker, [NODE, baseline, f.nodocker], { baseline: true, nodocker: true }),
-    cell(l, n, 'create-chain', 'dfw transform --create-chain (no-Docker dump)', f.nodocker, dfw('transform', f.nodocker, '--policy', policy, '--create-chain'), {
+    cell(l, n, 'legacy', 'iptables-legacy-restore --test', f.main, ['iptables-legacy-restore', '--test', f.main], {
+      netns: true,
+      skip: iptablesSkip,
+    }),
+    cell(l, n, 'nft', 'iptables-nft-restore --test', f.main, ['iptables-nft-restore', '--test', f.main], {
+      netns: true,
+      skip: iptablesSkip,
+    }),
+    cell(l, n, 'fmt', 'dfw fmt', f.main, dfw('fmt', f.main), { dfw: true }),
+    cell(l, n, 'transform', 'dfw transform (full)', f.main, dfw('transform', f.main, '--policy', policy), {
       dfw: true,
+    }),
+    cell(
+      l,
+      n,
+      'noflush',
+      'dfw transform --mode noflush',
+      f.main,
+      dfw('transform', f.main, '--policy', policy, '--mode', 'noflush'),
+      { dfw: true },
+    ),
+    cell(
+      l,
+      n,
+      'check',
+      'dfw transform --check (transformed input)',
+      f.main,
+      dfw('transform', f.transformed, '--policy', policy, '--check'),
+      {
+        dfw: true,
+        needsTransformed: f.transformed,
+        note: 'input: this dump after dfw transform',
+      },
+    ),
+    cell(l, n, 'node-nodocker', 'node baseline.mjs (no-Docker dump)', f.nodocker, [NODE, baseline, f.nodocker], {
+      baseline: true,
       nodocker: true,
     }),
+    cell(
+      l,
+      n,
+      'create-chain',
+      'dfw transform --create-chain (no-Docker dump)',
+      f.nodocker,
+      dfw('transform', f.nodocker, '--policy', policy, '--create-chain'),
+      {
+        dfw: true,
+        nodocker: true,
+      },
+    ),
   ];
   return cells;
 }
@@ -338,7 +423,10 @@ function measure(cells) {
         // A slow cell gets fewer runs so that it takes about --cell-budget seconds.
         c.target = Math.max(1, Math.min(opts.runs, Math.floor(opts.cellBudget / Math.max(r.wall, 1e-3))));
       }
-      log(`  ${c.group} ${c.command}: run ${c.samples.length}/${c.target} ${r.wall.toFixed(3)} s` + (r.rssKiB ? `, ${(r.rssKiB / 1024).toFixed(1)} MiB` : ''));
+      log(
+        `  ${c.group} ${c.command}: run ${c.samples.length}/${c.target} ${r.wall.toFixed(3)} s` +
+          (r.rssKiB ? `, ${(r.rssKiB / 1024).toFixed(1)} MiB` : ''),
+      );
     }
   }
 }
@@ -368,8 +456,18 @@ try {
   log(`== ipset, ${label(opts.ipsetMembers)} members`);
   const ig = `ipset ${label(opts.ipsetMembers)}`;
   const ipsetCells = [
-    cell(ig, opts.ipsetMembers, 'node', 'node baseline.mjs (read, split, join, write)', ipsetFile, [NODE, baseline, ipsetFile], { baseline: true }),
-    cell(ig, opts.ipsetMembers, 'ipset', 'dfw ipset', ipsetFile, dfw('ipset', ipsetFile, '--policy', policy), { dfw: true }),
+    cell(
+      ig,
+      opts.ipsetMembers,
+      'node',
+      'node baseline.mjs (read, split, join, write)',
+      ipsetFile,
+      [NODE, baseline, ipsetFile],
+      { baseline: true },
+    ),
+    cell(ig, opts.ipsetMembers, 'ipset', 'dfw ipset', ipsetFile, dfw('ipset', ipsetFile, '--policy', policy), {
+      dfw: true,
+    }),
   ];
   measure(ipsetCells);
   allCells.push(...ipsetCells);
@@ -445,33 +543,69 @@ function guarded(fn) {
     }
   };
 }
-check('A1', '1M lines: dfw transform wall time ≤ 3 × bare Node baseline', guarded(() => {
-  const t = need(1e6, 'transform');
-  const b = need(1e6, 'node');
-  const ratio = t.median / b.median;
-  return { status: ratio <= 3 ? 'PASS' : 'FAIL', value: ratio, limit: 3, detail: `${fx(t.median, 3)} s vs node ${fx(b.median, 3)} s: ${fx(ratio)}× (limit 3×)` };
-}));
-check('A2', '100k lines: dfw transform wall time ≤ 0.5 × iptables-legacy-restore --test', guarded(() => {
-  const t = need(1e5, 'transform');
-  const l = need(1e5, 'legacy');
-  const ratio = t.median / l.median;
-  return { status: ratio <= 0.5 ? 'PASS' : 'FAIL', value: ratio, limit: 0.5, detail: `${fx(t.median, 3)} s vs legacy ${fx(l.median, 3)} s: ${fx(ratio)}× (limit 0.5×)` };
-}));
-check('A3', '1M lines: dfw transform peak RSS ≤ 1.5 × bare Node baseline', guarded(() => {
-  const t = need(1e6, 'transform');
-  const b = need(1e6, 'node');
-  if (!t.rssMedianMiB || !b.rssMedianMiB) throw new Error(`peak RSS not measured (${rss.calibration})`);
-  const ratio = t.rssMedianMiB / b.rssMedianMiB;
-  return { status: ratio <= 1.5 ? 'PASS' : 'FAIL', value: ratio, limit: 1.5, detail: `${fx(t.rssMedianMiB, 1)} MiB vs node ${fx(b.rssMedianMiB, 1)} MiB: ${fx(ratio)}× (limit 1.5×)` };
-}));
-check('A4', 'linear: dfw transform time per line at 1M ≤ 1.25 × that at 100k', guarded(() => {
-  const big = need(1e6, 'transform');
-  const small = need(1e5, 'transform');
-  const a = (big.median / big.lines) * 1e6;
-  const b = (small.median / small.lines) * 1e6;
-  const ratio = a / b;
-  return { status: ratio <= 1.25 ? 'PASS' : 'FAIL', value: ratio, limit: 1.25, detail: `${fx(a, 2)} µs/line at 1M vs ${fx(b, 2)} µs/line at 100k: ${fx(ratio)}× (limit 1.25×)` };
-}));
+check(
+  'A1',
+  '1M lines: dfw transform wall time ≤ 3 × bare Node baseline',
+  guarded(() => {
+    const t = need(1e6, 'transform');
+    const b = need(1e6, 'node');
+    const ratio = t.median / b.median;
+    return {
+      status: ratio <= 3 ? 'PASS' : 'FAIL',
+      value: ratio,
+      limit: 3,
+      detail: `${fx(t.median, 3)} s vs node ${fx(b.median, 3)} s: ${fx(ratio)}× (limit 3×)`,
+    };
+  }),
+);
+check(
+  'A2',
+  '100k lines: dfw transform wall time ≤ 0.5 × iptables-legacy-restore --test',
+  guarded(() => {
+    const t = need(1e5, 'transform');
+    const l = need(1e5, 'legacy');
+    const ratio = t.median / l.median;
+    return {
+      status: ratio <= 0.5 ? 'PASS' : 'FAIL',
+      value: ratio,
+      limit: 0.5,
+      detail: `${fx(t.median, 3)} s vs legacy ${fx(l.median, 3)} s: ${fx(ratio)}× (limit 0.5×)`,
+    };
+  }),
+);
+check(
+  'A3',
+  '1M lines: dfw transform peak RSS ≤ 1.5 × bare Node baseline',
+  guarded(() => {
+    const t = need(1e6, 'transform');
+    const b = need(1e6, 'node');
+    if (!t.rssMedianMiB || !b.rssMedianMiB) throw new Error(`peak RSS not measured (${rss.calibration})`);
+    const ratio = t.rssMedianMiB / b.rssMedianMiB;
+    return {
+      status: ratio <= 1.5 ? 'PASS' : 'FAIL',
+      value: ratio,
+      limit: 1.5,
+      detail: `${fx(t.rssMedianMiB, 1)} MiB vs node ${fx(b.rssMedianMiB, 1)} MiB: ${fx(ratio)}× (limit 1.5×)`,
+    };
+  }),
+);
+check(
+  'A4',
+  'linear: dfw transform time per line at 1M ≤ 1.25 × that at 100k',
+  guarded(() => {
+    const big = need(1e6, 'transform');
+    const small = need(1e5, 'transform');
+    const a = (big.median / big.lines) * 1e6;
+    const b = (small.median / small.lines) * 1e6;
+    const ratio = a / b;
+    return {
+      status: ratio <= 1.25 ? 'PASS' : 'FAIL',
+      value: ratio,
+      limit: 1.25,
+      detail: `${fx(a, 2)} µs/line at 1M vs ${fx(b, 2)} µs/line at 100k: ${fx(ratio)}× (limit 1.25×)`,
+    };
+  }),
+);
 const accLines = acceptance.map((a) => `${a.status} ${a.id} ${a.text}: ${a.detail}`);
 
 const cpu = cpus();
@@ -489,7 +623,11 @@ const machine = {
 const notDone = [...new Set(allCells.filter((c) => c.dfw && c.result).map((c) => `${c.command}: ${c.result}`))];
 const busy = Math.max(machine.loadavgStart[0], machine.loadavgEnd[0]) > cpu.length;
 const notes = [
-  ...(busy ? [`**The machine was busy** (1-min load average up to ${Math.max(machine.loadavgStart[0], machine.loadavgEnd[0])} on ${cpu.length} CPUs): absolute times are inflated and noisy; compare ratios of cells measured together, and re-run on a quiet machine for the README.`] : []),
+  ...(busy
+    ? [
+        `**The machine was busy** (1-min load average up to ${Math.max(machine.loadavgStart[0], machine.loadavgEnd[0])} on ${cpu.length} CPUs): absolute times are inflated and noisy; compare ratios of cells measured together, and re-run on a quiet machine for the README.`,
+      ]
+    : []),
   `Median wall time of the runs (column "runs"), each run a whole process with stdout to /dev/null, measured round-robin per size.`,
   `Peak RSS: ${rss.name} (the child's ru_maxrss; calibration: ${rss.calibration}); the table shows the highest of the runs, the ratios use medians.`,
   `× node: ratio to \`node test/bench/baseline.mjs\` on the same file (the no-Docker dump for its rows; the --check row reads the transformed dump, a few lines longer than the dump whose baseline it is compared with).`,
@@ -512,7 +650,14 @@ const body = [
   '```',
   ...accLines,
   '```',
-  ...(notDone.length ? ['', 'dfw commands without a figure (not available yet, failed or timed out):', '', ...notDone.map((n) => `- ${md(n)}`)] : []),
+  ...(notDone.length
+    ? [
+        '',
+        'dfw commands without a figure (not available yet, failed or timed out):',
+        '',
+        ...notDone.map((n) => `- ${md(n)}`),
+      ]
+    : []),
   '',
 ];
 writeFileSync(join(out, 'results.md'), [...header, ...body].join('\n'));

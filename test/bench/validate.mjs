@@ -31,7 +31,13 @@ for (let i = 0; i < argv.length; i++) {
   }
 }
 
-const why = netnsUnavailable(['iptables-nft-restore', 'iptables-legacy-restore', 'iptables-nft-save', 'iptables-legacy-save', 'ipset']);
+const why = netnsUnavailable([
+  'iptables-nft-restore',
+  'iptables-legacy-restore',
+  'iptables-nft-save',
+  'iptables-legacy-save',
+  'ipset',
+]);
 if (why) {
   process.stderr.write(`validate.mjs: cannot validate here: ${why}\n`);
   process.exit(2);
@@ -40,7 +46,9 @@ if (why) {
 let failures = 0;
 function report(ok, what, detail = '') {
   if (!ok) failures++;
-  process.stdout.write(`${ok ? 'PASS' : 'FAIL'} ${what}${detail ? `\n     ${detail.split('\n').slice(0, 6).join('\n     ')}` : ''}\n`);
+  process.stdout.write(
+    `${ok ? 'PASS' : 'FAIL'} ${what}${detail ? `\n     ${detail.split('\n').slice(0, 6).join('\n     ')}` : ''}\n`,
+  );
 }
 
 function write(name, text) {
@@ -61,7 +69,10 @@ function tables(text) {
     }
     cur?.push(l);
   }
-  return [...blocks.keys()].sort().map((k) => blocks.get(k).join('\n')).join('\n');
+  return [...blocks.keys()]
+    .sort()
+    .map((k) => blocks.get(k).join('\n'))
+    .join('\n');
 }
 
 function firstDiff(a, b) {
@@ -80,20 +91,33 @@ try {
     docker: write(`kube-${lines}.rules`, generateIptables({ lines, docker: true })),
     nodocker: write(`kube-${lines}-nodocker.rules`, generateIptables({ lines, docker: false })),
   };
-  const bad = write('negative-control.rules', generateIptables({ lines, docker: true }).replace(/-j KUBE-MARK-MASQ\n/, '-j KUBE-MARK-MASX\n'));
+  const bad = write(
+    'negative-control.rules',
+    generateIptables({ lines, docker: true }).replace(/-j KUBE-MARK-MASQ\n/, '-j KUBE-MARK-MASX\n'),
+  );
   for (const variant of ['nft', 'legacy']) {
     const ns = createNetns(`t-${variant}`);
     namespaces.push(ns);
     for (const [kind, f] of Object.entries(files)) {
       const r = ns.run(`iptables-${variant}-restore`, ['--test', f]);
-      report(r.status === 0 && r.stderr.trim() === '', `iptables-${variant}-restore --test ${kind} ${lines} lines`, r.status === 0 ? r.stderr : `exit ${r.status}: ${r.stderr}`);
+      report(
+        r.status === 0 && r.stderr.trim() === '',
+        `iptables-${variant}-restore --test ${kind} ${lines} lines`,
+        r.status === 0 ? r.stderr : `exit ${r.status}: ${r.stderr}`,
+      );
     }
     const r = ns.run(`iptables-${variant}-restore`, ['--test', bad]);
     if (variant === 'legacy') {
-      report(r.status !== 0, `negative control rejected by iptables-legacy-restore --test`, `exit ${r.status}: ${r.stderr.trim()}`);
+      report(
+        r.status !== 0,
+        `negative control rejected by iptables-legacy-restore --test`,
+        `exit ${r.status}: ${r.stderr.trim()}`,
+      );
     } else {
       // Observed: nft --test does not resolve jump targets (the kernel would, at commit).
-      process.stdout.write(`INFO iptables-nft-restore --test on the negative control: exit ${r.status} (nft --test does not check jump targets)\n`);
+      process.stdout.write(
+        `INFO iptables-nft-restore --test on the negative control: exit ${r.status} (nft --test does not check jump targets)\n`,
+      );
     }
     ns.del();
   }
@@ -114,7 +138,11 @@ try {
         write(`kube-${lines}-${kind}-testnet.${variant}.saved`, s.stdout);
         const a = tables(text);
         const b = tables(s.stdout);
-        report(s.status === 0 && a === b, `iptables-${variant}-save -c gives back the TEST-NET ${kind} dump (fixpoint)`, a === b ? '' : firstDiff(a, b));
+        report(
+          s.status === 0 && a === b,
+          `iptables-${variant}-save -c gives back the TEST-NET ${kind} dump (fixpoint)`,
+          a === b ? '' : firstDiff(a, b),
+        );
       }
       ns.del();
     }
@@ -132,9 +160,17 @@ try {
       const s = ns.run('ipset', ['save']);
       write('ipset-testnet.saved', s.stdout);
       const norm = (t) => t.split('\n').filter(Boolean).sort().join('\n');
-      const creates = (t) => t.split('\n').filter((l) => l.startsWith('create')).join('\n');
+      const creates = (t) =>
+        t
+          .split('\n')
+          .filter((l) => l.startsWith('create'))
+          .join('\n');
       const ok = norm(text) === norm(s.stdout) && creates(text) === creates(s.stdout);
-      report(ok, `ipset save gives back the TEST-NET ipset dump (${text.split('\n').length - 1} lines)`, ok ? '' : firstDiff(norm(text), norm(s.stdout)));
+      report(
+        ok,
+        `ipset save gives back the TEST-NET ipset dump (${text.split('\n').length - 1} lines)`,
+        ok ? '' : firstDiff(norm(text), norm(s.stdout)),
+      );
     }
     ns.del();
   }

@@ -137,7 +137,12 @@ export async function applyIpsets(lab: Lab, policy: string): Promise<string> {
 }
 
 /** `iptables-save | dfw transform --policy P [--mode noflush] | iptables-restore [--noflush]`. */
-export async function applyTransform(lab: Lab, f: Family, policy: string, mode: 'full' | 'noflush' = 'full'): Promise<string> {
+export async function applyTransform(
+  lab: Lab,
+  f: Family,
+  policy: string,
+  mode: 'full' | 'noflush' = 'full',
+): Promise<string> {
   const args = ['transform', '--policy', policy, ...(mode === 'noflush' ? ['--mode', 'noflush'] : [])];
   const out = await mustDfw(args, lab.save(f), `transform IPv${f}`);
   lab.restore(f, out, { noflush: mode === 'noflush' });
@@ -164,7 +169,9 @@ export async function applyStrip(lab: Lab, policy: string): Promise<void> {
  * readable strings (empty when both exit 0).
  */
 export async function checkBoth(lab: Lab, policy: string): Promise<string[]> {
-  const rs = await Promise.all(FAMILIES.map((f) => dfwAsync(['transform', '--policy', policy, '--check'], lab.save(f))));
+  const rs = await Promise.all(
+    FAMILIES.map((f) => dfwAsync(['transform', '--policy', policy, '--check'], lab.save(f))),
+  );
   return rs.flatMap((r, i) => (r.status === 0 ? [] : [`IPv${FAMILIES[i]}: --check exited ${r.status}: ${r.stderr}`]));
 }
 
@@ -197,7 +204,9 @@ export function handWrittenRules(f: Family, o: PolicyOpts = {}): string[] {
       ? 'DROP'
       : `REJECT --reject-with ${f === 4 ? 'icmp-port-unreachable' : 'icmp6-port-unreachable'}`;
   const rules = [
-    ...((o.established ?? true) ? [`-i eth0 -m conntrack --ctstate RELATED,ESTABLISHED ${tag('established')} -j ${pass}`] : []),
+    ...((o.established ?? true)
+      ? [`-i eth0 -m conntrack --ctstate RELATED,ESTABLISHED ${tag('established')} -j ${pass}`]
+      : []),
     `-i eth0 -p tcp -m conntrack --ctorigdstport 8443 --ctdir ORIGINAL ${tag('https')} -j ${pass}`,
     `-s ${ssh} -i eth0 -p tcp -m conntrack --ctorigdstport 2222 --ctdir ORIGINAL ${tag('ssh')} -j ${pass}`,
     `-s ${c2webFrom}${HOST_LEN[f]} -d ${LAB.containers.c2[f]}${HOST_LEN[f]} -i eth0 -p tcp -m tcp --dport 80 ${tag('c2web')} -j ${pass}`,

@@ -45,10 +45,14 @@ export interface Server {
 
 /** Starts a server answering on every port (IPv4 and IPv6); resolves when it listens (bounded, 10 s). */
 export function startServer(ns: Netns, name: string, ports: number[]): Promise<Server> {
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', ns.name, process.execPath, '-e', SERVER_JS, name, ...ports.map(String)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: childEnv(),
-  });
+  const child: ChildProcess = spawn(
+    'ip',
+    ['netns', 'exec', ns.name, process.execPath, '-e', SERVER_JS, name, ...ports.map(String)],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: childEnv(),
+    },
+  );
   const stop = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     child.stdin?.destroy();
@@ -127,7 +131,11 @@ function fmtAddr(a: string): string {
   return a.includes(':') ? `[${a}]` : a;
 }
 
-function runBatch(ns: Netns, specs: ProbeSpec[], timeoutMs: number): Promise<{ seen: Seen; detail?: string; ms: number }[]> {
+function runBatch(
+  ns: Netns,
+  specs: ProbeSpec[],
+  timeoutMs: number,
+): Promise<{ seen: Seen; detail?: string; ms: number }[]> {
   const payload = JSON.stringify(specs.map((s) => ({ src: s.src, dst: s.dst, port: s.port, timeoutMs })));
   return new Promise((resolve, reject) => {
     const child = spawn('ip', ['netns', 'exec', ns.name, process.execPath, '-e', PROBE_JS, payload], {
@@ -176,7 +184,8 @@ export async function probe(tag: string, specs: ProbeSpec[], timeoutMs = PROBE_T
       idx.forEach((i, k) => {
         const s = specs[i]!;
         const got = r[k]!;
-        const bannerOk = got.seen !== 'open' || s.expect !== 'open' || s.banner === undefined || got.detail === s.banner;
+        const bannerOk =
+          got.seen !== 'open' || s.expect !== 'open' || s.banner === undefined || got.detail === s.banner;
         const ok = got.seen === s.expect && bannerOk;
         const src = s.src ? `${s.from} ${s.src}` : s.from;
         const extra = got.detail ? ` (${got.detail})` : '';

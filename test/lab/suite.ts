@@ -21,7 +21,16 @@ import {
   writePolicy,
 } from './dfw.js';
 import { mismatches, probe, startServer, type ProbeResult, type ProbeSpec, type Seen, type Server } from './servers.js';
-import { FAMILIES, LAB, Lab, normaliseSave, variantUnavailable, type ClientAddr, type Family, type Variant } from './topology.js';
+import {
+  FAMILIES,
+  LAB,
+  Lab,
+  normaliseSave,
+  variantUnavailable,
+  type ClientAddr,
+  type Family,
+  type Variant,
+} from './topology.js';
 
 type Published = (typeof LAB.published)[number];
 
@@ -80,7 +89,14 @@ function managedRules(lab: Lab, f: Family, chain: string): string[] {
 
 const TOOLS: Record<Variant, string[]> = {
   nft: ['iptables-nft-restore', 'iptables-nft-save', 'ip6tables-nft-restore', 'ip6tables-nft-save', 'ipset', 'sysctl'],
-  legacy: ['iptables-legacy-restore', 'iptables-legacy-save', 'ip6tables-legacy-restore', 'ip6tables-legacy-save', 'ipset', 'sysctl'],
+  legacy: [
+    'iptables-legacy-restore',
+    'iptables-legacy-save',
+    'ip6tables-legacy-restore',
+    'ip6tables-legacy-save',
+    'ipset',
+    'sysctl',
+  ],
 };
 
 export function labSuite(variant: Variant): void {
@@ -147,11 +163,17 @@ export function labSuite(variant: Variant): void {
         // which costs 1 s per new neighbour; resolve every neighbour once, and prove the lab works.
         const warm = await probe(
           tag('warm-up'),
-          [...inbound(lab, everyPortOpen).filter((s) => s.port === 8080), ...outbound(lab, 'open'), ...outbound(lab, 'open', lab.c2)],
+          [
+            ...inbound(lab, everyPortOpen).filter((s) => s.port === 8080),
+            ...outbound(lab, 'open'),
+            ...outbound(lab, 'open', lab.c2),
+          ],
           5000,
         );
         if (mismatches(warm).length > 0) throw new Error(`lab not working: ${mismatches(warm).join('; ')}`);
-        console.log(`lab: iptables-${variant} ready in ${Date.now() - t0} ms: ${lab.namespaces.map((n) => n.name).join(', ')}`);
+        console.log(
+          `lab: iptables-${variant} ready in ${Date.now() - t0} ms: ${lab.namespaces.map((n) => n.name).join(', ')}`,
+        );
       });
 
       afterAll(() => {
@@ -196,26 +218,29 @@ export function labSuite(variant: Variant): void {
         await expectProbes('hand-written, DOCKER chain, docker restarted', inbound(lab, everyPortOpen));
       });
 
-      itCli('dfw ipset + dfw transform through the real restore tools: the allowlisted source reaches every port, 8443 is open to all, the CIDR reaches only 2222, c2web only c2:80, the rest is dropped (IPv4 and IPv6)', async () => {
-        const lab = L();
-        const policy = writePolicy(dir, 'drop.yaml');
-        await applyPolicy(lab, policy);
-        await expectProbes('dfw drop', [...inbound(lab, asPolicySays('timeout')), ...outbound(lab, 'open')]);
+      itCli(
+        'dfw ipset + dfw transform through the real restore tools: the allowlisted source reaches every port, 8443 is open to all, the CIDR reaches only 2222, c2web only c2:80, the rest is dropped (IPv4 and IPv6)',
+        async () => {
+          const lab = L();
+          const policy = writePolicy(dir, 'drop.yaml');
+          await applyPolicy(lab, policy);
+          await expectProbes('dfw drop', [...inbound(lab, asPolicySays('timeout')), ...outbound(lab, 'open')]);
 
-        // IPv6 got its own rules: the inet6 set and IPv6 sources, nothing of IPv4 (and back).
-        const v4 = managedRules(lab, 4, 'DOCKER-USER').join('\n');
-        const v6 = managedRules(lab, 6, 'DOCKER-USER').join('\n');
-        expect(v4).toMatch(/--match-set ipfriends src/);
-        expect(v4).not.toMatch(/ipfriends6|2001:db8/);
-        expect(v6).toMatch(/--match-set ipfriends6 src/);
-        expect(v6).not.toMatch(/ipfriends src|192\.0\.2|198\.51\.100|172\.17/);
-        const sets = lab.ipsetSave();
-        expect(sets).toMatch(/^add ipfriends 192\.0\.2\.10$/m);
-        expect(sets).toMatch(/^add ipfriends6 2001:db8:1::10$/m);
+          // IPv6 got its own rules: the inet6 set and IPv6 sources, nothing of IPv4 (and back).
+          const v4 = managedRules(lab, 4, 'DOCKER-USER').join('\n');
+          const v6 = managedRules(lab, 6, 'DOCKER-USER').join('\n');
+          expect(v4).toMatch(/--match-set ipfriends src/);
+          expect(v4).not.toMatch(/ipfriends6|2001:db8/);
+          expect(v6).toMatch(/--match-set ipfriends6 src/);
+          expect(v6).not.toMatch(/ipfriends src|192\.0\.2|198\.51\.100|172\.17/);
+          const sets = lab.ipsetSave();
+          expect(sets).toMatch(/^add ipfriends 192\.0\.2\.10$/m);
+          expect(sets).toMatch(/^add ipfriends6 2001:db8:1::10$/m);
 
-        expect(await checkBoth(lab, policy), 'dfw transform --check on the saved state').toEqual([]);
-        expect(await checkIpsets(lab, policy)).toBeUndefined();
-      });
+          expect(await checkBoth(lab, policy), 'dfw transform --check on the saved state').toEqual([]);
+          expect(await checkIpsets(lab, policy)).toBeUndefined();
+        },
+      );
 
       itCli('default: reject: what is not let through is refused, not dropped (IPv4 and IPv6)', async () => {
         const lab = L();
@@ -223,29 +248,40 @@ export function labSuite(variant: Variant): void {
         await expectProbes('dfw reject', inbound(lab, asPolicySays('refused')));
       });
 
-      itCli("established: a container's own connection to a not-allowed client works, and fails with established: false (IPv4 and IPv6)", async () => {
-        const lab = L();
-        await applyPolicy(lab, writePolicy(dir, 'est.yaml'));
-        await expectProbes('dfw established', outbound(lab, 'open'));
-        // Applied over the running ruleset with the changed policy: its old rules are replaced.
-        await applyPolicy(lab, writePolicy(dir, 'noest.yaml', { established: false }));
-        await expectProbes('dfw established: false', [...outbound(lab, 'timeout'), ...inbound(lab, asPolicySays('timeout'))]);
-      });
+      itCli(
+        "established: a container's own connection to a not-allowed client works, and fails with established: false (IPv4 and IPv6)",
+        async () => {
+          const lab = L();
+          await applyPolicy(lab, writePolicy(dir, 'est.yaml'));
+          await expectProbes('dfw established', outbound(lab, 'open'));
+          // Applied over the running ruleset with the changed policy: its old rules are replaced.
+          await applyPolicy(lab, writePolicy(dir, 'noest.yaml', { established: false }));
+          await expectProbes('dfw established: false', [
+            ...outbound(lab, 'timeout'),
+            ...inbound(lab, asPolicySays('timeout')),
+          ]);
+        },
+      );
 
-      itCli('--mode noflush over the running ruleset gives the same answers; applying it again changes nothing and --check exits 0 (IPv4 and IPv6)', async () => {
-        const lab = L();
-        const policy = writePolicy(dir, 'noflush.yaml');
-        await applyPolicy(lab, policy, 'noflush');
-        await expectProbes('dfw noflush', [...inbound(lab, asPolicySays('timeout')), ...outbound(lab, 'open')]);
+      itCli(
+        '--mode noflush over the running ruleset gives the same answers; applying it again changes nothing and --check exits 0 (IPv4 and IPv6)',
+        async () => {
+          const lab = L();
+          const policy = writePolicy(dir, 'noflush.yaml');
+          await applyPolicy(lab, policy, 'noflush');
+          await expectProbes('dfw noflush', [...inbound(lab, asPolicySays('timeout')), ...outbound(lab, 'open')]);
 
-        const first = FAMILIES.map((f) => normaliseSave(lab.save(f)));
-        const sets = lab.ipsetSave();
-        await applyPolicy(lab, policy, 'noflush');
-        FAMILIES.forEach((f, i) => expect(normaliseSave(lab.save(f)), `IPv${f} state after applying it again`).toBe(first[i]));
-        expect(lab.ipsetSave(), 'sets after applying dfw ipset again').toBe(sets);
-        expect(await checkBoth(lab, policy), 'dfw transform --check on the saved state').toEqual([]);
-        expect(await checkIpsets(lab, policy)).toBeUndefined();
-      });
+          const first = FAMILIES.map((f) => normaliseSave(lab.save(f)));
+          const sets = lab.ipsetSave();
+          await applyPolicy(lab, policy, 'noflush');
+          FAMILIES.forEach((f, i) =>
+            expect(normaliseSave(lab.save(f)), `IPv${f} state after applying it again`).toBe(first[i]),
+          );
+          expect(lab.ipsetSave(), 'sets after applying dfw ipset again').toBe(sets);
+          expect(await checkBoth(lab, policy), 'dfw transform --check on the saved state').toEqual([]);
+          expect(await checkIpsets(lab, policy)).toBeUndefined();
+        },
+      );
 
       itCli('a Docker restart (simulated): the DOCKER-USER rules survive and still hold (IPv4 and IPv6)', async () => {
         const lab = L();
@@ -258,32 +294,40 @@ export function labSuite(variant: Variant): void {
           expect(lab.chainRules(f, 'FORWARD')[0]).toBe('-A FORWARD -j DOCKER-USER');
           expect(managedRules(lab, f, 'DOCKER-USER')).toEqual(before[i]);
         });
-        await expectProbes('dfw, docker restarted', [...inbound(lab, asPolicySays('timeout')), ...outbound(lab, 'open')]);
+        await expectProbes('dfw, docker restarted', [
+          ...inbound(lab, asPolicySays('timeout')),
+          ...outbound(lab, 'open'),
+        ]);
         expect(await checkBoth(lab, policy), 'dfw transform --check after the restart').toEqual([]);
       });
 
-      itCli('DOCKER chain mode: the rules hold, a Docker restart loses them, re-applying the noflush output brings the protection back (IPv4 and IPv6)', async () => {
-        const lab = L();
-        const policy = writePolicy(dir, 'docker-chain.yaml', { chain: 'DOCKER' });
-        await applyIpsets(lab, policy);
-        await applyTransformBoth(lab, policy, 'noflush');
-        for (const f of FAMILIES) expect(managedRules(lab, f, 'DOCKER').length).toBeGreaterThan(0);
-        await expectProbes('dfw DOCKER chain', inbound(lab, asPolicySays('timeout')));
+      itCli(
+        'DOCKER chain mode: the rules hold, a Docker restart loses them, re-applying the noflush output brings the protection back (IPv4 and IPv6)',
+        async () => {
+          const lab = L();
+          const policy = writePolicy(dir, 'docker-chain.yaml', { chain: 'DOCKER' });
+          await applyIpsets(lab, policy);
+          await applyTransformBoth(lab, policy, 'noflush');
+          for (const f of FAMILIES) expect(managedRules(lab, f, 'DOCKER').length).toBeGreaterThan(0);
+          await expectProbes('dfw DOCKER chain', inbound(lab, asPolicySays('timeout')));
 
-        lab.simulateDockerRestart();
-        for (const f of FAMILIES) expect(managedRules(lab, f, 'DOCKER')).toEqual([]);
-        await expectProbes('dfw DOCKER chain, docker restarted', inbound(lab, everyPortOpen));
+          lab.simulateDockerRestart();
+          for (const f of FAMILIES) expect(managedRules(lab, f, 'DOCKER')).toEqual([]);
+          await expectProbes('dfw DOCKER chain, docker restarted', inbound(lab, everyPortOpen));
 
-        await applyTransformBoth(lab, policy, 'noflush');
-        await expectProbes('dfw DOCKER chain, re-applied', inbound(lab, asPolicySays('timeout')));
-        expect(await checkBoth(lab, policy), 'dfw transform --check after re-applying').toEqual([]);
+          await applyTransformBoth(lab, policy, 'noflush');
+          await expectProbes('dfw DOCKER chain, re-applied', inbound(lab, asPolicySays('timeout')));
+          expect(await checkBoth(lab, policy), 'dfw transform --check after re-applying').toEqual([]);
 
-        // Once more over rules already in place (the DOCKER chain is not flushed: dfw deletes its
-        // stale rules and inserts): the state stays the same.
-        const first = FAMILIES.map((f) => normaliseSave(lab.save(f)));
-        await applyTransformBoth(lab, policy, 'noflush');
-        FAMILIES.forEach((f, i) => expect(normaliseSave(lab.save(f)), `IPv${f} state after applying it again`).toBe(first[i]));
-      });
+          // Once more over rules already in place (the DOCKER chain is not flushed: dfw deletes its
+          // stale rules and inserts): the state stays the same.
+          const first = FAMILIES.map((f) => normaliseSave(lab.save(f)));
+          await applyTransformBoth(lab, policy, 'noflush');
+          FAMILIES.forEach((f, i) =>
+            expect(normaliseSave(lab.save(f)), `IPv${f} state after applying it again`).toBe(first[i]),
+          );
+        },
+      );
 
       itCli('dfw strip output applied: every port is reachable again (IPv4 and IPv6)', async () => {
         const lab = L();

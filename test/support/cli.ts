@@ -13,6 +13,12 @@ export interface CliResult {
 }
 
 export function dfw(args: string[], input?: string, cwd = ROOT): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', cwd, timeout: 60_000, maxBuffer: 512 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    input,
+    encoding: 'utf8',
+    cwd,
+    timeout: 60_000,
+    maxBuffer: 512 * 1024 * 1024,
+  });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -57,19 +57,55 @@ function readFolder(dir: string): Map<string, string> {
 
 export const bundleCommand = defineCommand({
   command: 'bundle',
-  describe: 'Write the files a host needs to load the policy at boot, before Docker, and keep it (ipset.restore, rules.v4/v6, systemd units)',
+  describe:
+    'Write the files a host needs to load the policy at boot, before Docker, and keep it (ipset.restore, rules.v4/v6, systemd units)',
   builder: (y) =>
     y
-      .option('policy', { alias: 'p', type: 'string', demandOption: true, describe: 'policy file (YAML or JSON); the bundle holds a copy of it' })
-      .option('out', { type: 'string', demandOption: true, describe: 'folder to write the bundle to (made if missing)' })
-      .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 0 when DIR is current, 1 when not (the files that differ on stdout, a unified diff on stderr)' })
-      .option('prefix', { type: 'string', describe: 'folder the bundle is installed in on the host, as the units name it (default /etc/dfw)' })
-      .option('policy-path', { type: 'string', describe: 'the policy as installed on the host, read by the DOCKER chain re-apply unit (default PREFIX/policy.yaml)' })
-      .option('dfw-path', { type: 'string', describe: 'the dfw executable on the host, run by the DOCKER chain re-apply unit (default /usr/local/bin/dfw)' })
-      .option('sbin-dir', { type: 'string', describe: 'folder of ipset, iptables-restore, iptables-save, ip6tables-restore, ip6tables-save on the host (default /usr/sbin)' })
-      .option('ipv6', { type: 'boolean', default: true, describe: 'also write and load rules.v6 (--no-ipv6: IPv4 only, for hosts without ip6tables)' })
+      .option('policy', {
+        alias: 'p',
+        type: 'string',
+        demandOption: true,
+        describe: 'policy file (YAML or JSON); the bundle holds a copy of it',
+      })
+      .option('out', {
+        type: 'string',
+        demandOption: true,
+        describe: 'folder to write the bundle to (made if missing)',
+      })
+      .option('check', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'write nothing; exit 0 when DIR is current, 1 when not (the files that differ on stdout, a unified diff on stderr)',
+      })
+      .option('prefix', {
+        type: 'string',
+        describe: 'folder the bundle is installed in on the host, as the units name it (default /etc/dfw)',
+      })
+      .option('policy-path', {
+        type: 'string',
+        describe:
+          'the policy as installed on the host, read by the DOCKER chain re-apply unit (default PREFIX/policy.yaml)',
+      })
+      .option('dfw-path', {
+        type: 'string',
+        describe: 'the dfw executable on the host, run by the DOCKER chain re-apply unit (default /usr/local/bin/dfw)',
+      })
+      .option('sbin-dir', {
+        type: 'string',
+        describe:
+          'folder of ipset, iptables-restore, iptables-save, ip6tables-restore, ip6tables-save on the host (default /usr/sbin)',
+      })
+      .option('ipv6', {
+        type: 'boolean',
+        default: true,
+        describe: 'also write and load rules.v6 (--no-ipv6: IPv4 only, for hosts without ip6tables)',
+      })
       .example('$0 bundle -p dfw.yaml --out bundle/', 'write the bundle; prints the files it wrote or removed')
-      .example('$0 bundle -p dfw.yaml --out bundle/ --check', 'CI: exit 1, with a diff, when bundle/ is not what the policy gives')
+      .example(
+        '$0 bundle -p dfw.yaml --out bundle/ --check',
+        'CI: exit 1, with a diff, when bundle/ is not what the policy gives',
+      )
       .example('$0 bundle -p dfw.yaml --out fw/ --prefix /srv/fw --no-ipv6', 'units that load /srv/fw/..., IPv4 only')
       .epilogue(
         'DOCKER-USER policies: dfw-firewall.service loads ipset.restore, then rules.v4 and rules.v6 (iptables-restore --noflush) at boot, ' +
@@ -79,13 +115,15 @@ export const bundleCommand = defineCommand({
       ),
   handler: (args: Args) => {
     const loaded = readPolicy(args.policy);
-    const bundle = atPolicyPosition(loaded, () => buildBundle(loaded.policy, loaded.text, {
-      prefix: args.prefix,
-      policyPath: args.policyPath,
-      dfwPath: args.dfwPath,
-      sbinDir: args.sbinDir,
-      ipv6: args.ipv6,
-    }));
+    const bundle = atPolicyPosition(loaded, () =>
+      buildBundle(loaded.policy, loaded.text, {
+        prefix: args.prefix,
+        policyPath: args.policyPath,
+        dfwPath: args.dfwPath,
+        sbinDir: args.sbinDir,
+        ipv6: args.ipv6,
+      }),
+    );
     const dir = args.out;
     if (dir === '') throw new DfwError('--out: expected a folder');
     const current = readFolder(dir);

@@ -9,4 +9,12 @@ import { stripCommand } from './strip.js';
 import { transformCommand } from './transform.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<object, any>[] = [transformCommand, stripCommand, ipsetCommand, bundleCommand, diffCommand, parseCommand, fmtCommand];
+export const commands: CommandModule<object, any>[] = [
+  transformCommand,
+  stripCommand,
+  ipsetCommand,
+  bundleCommand,
+  diffCommand,
+  parseCommand,
+  fmtCommand,
+];

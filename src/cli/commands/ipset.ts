@@ -31,9 +31,15 @@ export const ipsetCommand = defineCommand({
       y
         .positional('file', {
           type: 'string',
-          describe: '`ipset save` dump of the current sets ("-": stdin; omitted: stdin when it is a pipe, else no sets exist)',
+          describe:
+            '`ipset save` dump of the current sets ("-": stdin; omitted: stdin when it is a pipe, else no sets exist)',
         })
-        .option('policy', { alias: 'p', type: 'string', demandOption: true, describe: 'policy file (YAML or JSON); its ipsets: section is used' })
+        .option('policy', {
+          alias: 'p',
+          type: 'string',
+          demandOption: true,
+          describe: 'policy file (YAML or JSON); its ipsets: section is used',
+        })
         .option('mode', {
           choices: ['swap', 'flush', 'incremental'] as const,
           default: 'swap' as const,
@@ -42,13 +48,34 @@ export const ipsetCommand = defineCommand({
         }),
     )
       // Same flags as the other rewriting commands; here the diff is of the policy's sets (members and header).
-      .option('diff', { type: 'string', describe: "print the unified diff of the policy's sets (current -> wanted) instead of the restore file; with FILE, write the diff to FILE and the restore file as usual" })
-      .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 0 when the sets already match the policy, 1 (diff on stderr) when something would change' })
-      .example('ipset save | $0 ipset --policy dfw.yaml | ipset restore', 'bring the sets to the policy, atomically (swap)')
-      .example('ipset save | $0 ipset -p dfw.yaml --mode incremental | ipset restore', 'add and delete only the members that differ')
-      .example('ipset save > sets.save; $0 ipset sets.save -p dfw.yaml --check', 'exit 1 (member diff on stderr) when the sets differ from the policy')
+      .option('diff', {
+        type: 'string',
+        describe:
+          "print the unified diff of the policy's sets (current -> wanted) instead of the restore file; with FILE, write the diff to FILE and the restore file as usual",
+      })
+      .option('check', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'write nothing; exit 0 when the sets already match the policy, 1 (diff on stderr) when something would change',
+      })
+      .example(
+        'ipset save | $0 ipset --policy dfw.yaml | ipset restore',
+        'bring the sets to the policy, atomically (swap)',
+      )
+      .example(
+        'ipset save | $0 ipset -p dfw.yaml --mode incremental | ipset restore',
+        'add and delete only the members that differ',
+      )
+      .example(
+        'ipset save > sets.save; $0 ipset sets.save -p dfw.yaml --check',
+        'exit 1 (member diff on stderr) when the sets differ from the policy',
+      )
       .example('ipset save | $0 ipset -p dfw.yaml --diff', 'show the member changes as a unified diff')
-      .example('$0 ipset -p dfw.yaml --mode flush -o /etc/ipset.conf', 'the classic create -exist / flush / add file, for a host with no sets yet')
+      .example(
+        '$0 ipset -p dfw.yaml --mode flush -o /etc/ipset.conf',
+        'the classic create -exist / flush / add file, for a host with no sets yet',
+      )
       .epilogue(
         'Sets the policy does not name are never touched; a set whose members already match gets no lines. ' +
           'A set whose type or family must change cannot be swapped: dfw says how to replace it.',
@@ -67,10 +94,15 @@ export const ipsetCommand = defineCommand({
     }
     const result = reconcileIpsets(dump, policy.ipsets, args.mode);
 
-    if (policy.ipsets.length === 0) warn(`${args.policy}: the policy has no ipsets: section, so there is nothing to do`);
-    const known = new Set([...policy.ipsets.map((s) => s.name), ...(dump ? dump.lines.flatMap((l) => (l.kind === 'create' ? [l.set] : [])) : [])]);
+    if (policy.ipsets.length === 0)
+      warn(`${args.policy}: the policy has no ipsets: section, so there is nothing to do`);
+    const known = new Set([
+      ...policy.ipsets.map((s) => s.name),
+      ...(dump ? dump.lines.flatMap((l) => (l.kind === 'create' ? [l.set] : [])) : []),
+    ]);
     for (const name of referencedSets(policy)) {
-      if (!known.has(name)) warn(`the policy's rules use set ${name}, which neither its ipsets: section nor the current sets define`);
+      if (!known.has(name))
+        warn(`the policy's rules use set ${name}, which neither its ipsets: section nor the current sets define`);
     }
     for (const w of result.warnings) warn(w);
 
@@ -84,7 +116,10 @@ export const ipsetCommand = defineCommand({
       return 0;
     }
     // With --diff FILE, the diff and the restore file are written together: both, or neither.
-    writeOutputs([...(args.diff !== undefined ? [{ text: result.diff, path: args.diff }] : []), { text: result.text, path: args.o }]);
+    writeOutputs([
+      ...(args.diff !== undefined ? [{ text: result.diff, path: args.diff }] : []),
+      { text: result.text, path: args.o },
+    ]);
     return 0;
   },
 });

@@ -12,8 +12,16 @@ export interface OutputArgs {
 export function outputOptions<T>(y: Argv<T>) {
   return y
     .option('o', { alias: 'output', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
-    .option('diff', { type: 'string', describe: 'print the unified diff of input and result instead of the result; with FILE, write the diff to FILE and the result as usual' })
-    .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 0 when nothing would change, 1 (diff on stderr) when something would' });
+    .option('diff', {
+      type: 'string',
+      describe:
+        'print the unified diff of input and result instead of the result; with FILE, write the diff to FILE and the result as usual',
+    })
+    .option('check', {
+      type: 'boolean',
+      default: false,
+      describe: 'write nothing; exit 0 when nothing would change, 1 (diff on stderr) when something would',
+    });
 }
 
 /** Whether `printer` produces exactly `text`, compared chunk by chunk. */
@@ -49,6 +57,9 @@ export function emitResult(args: OutputArgs, input: Input, full: Producer, outpu
     return 0;
   }
   // With --diff FILE, the diff and the result are written together: both, or neither.
-  writeOutputs([...(args.diff !== undefined ? [{ text: diff(), path: args.diff }] : []), { text: output, path: args.o }]);
+  writeOutputs([
+    ...(args.diff !== undefined ? [{ text: diff(), path: args.diff }] : []),
+    { text: output, path: args.o },
+  ]);
   return 0;
 }

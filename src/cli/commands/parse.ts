@@ -13,7 +13,7 @@ export const parseCommand = defineCommand({
       .option('format', formatOption)
       .option('o', { alias: 'output', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
       .example('iptables-save | $0 parse', 'structured JSON of every table, chain and rule')
-      .example("$0 parse rules.v4 | jq '.items[] | select(.kind==\"table\") | .name'", 'list the tables'),
+      .example('$0 parse rules.v4 | jq \'.items[] | select(.kind=="table") | .name\'', 'list the tables'),
   handler: (args: { file?: string; format?: FormatArg; o?: string }) => {
     const input = readInput(args.file);
     refuseEmpty(input, args.format);

@@ -24,14 +24,17 @@ export const stripCommand = defineCommand({
         .option('policy', { alias: 'p', type: 'string', describe: 'policy file whose rules to remove' })
         .option('all', { type: 'boolean', default: false, describe: 'remove every rule tagged dfw:' }),
     )
-      .example('iptables-save | $0 strip -p dfw.yaml | iptables-restore', "undo a policy")
+      .example('iptables-save | $0 strip -p dfw.yaml | iptables-restore', 'undo a policy')
       .example('iptables-save | $0 strip --all --diff', 'show every dfw rule'),
   handler: (args: Args) => {
     if ((args.policy === undefined) === !args.all) throw new DfwError('give either --policy FILE or --all');
     const name = args.policy === undefined ? undefined : readPolicy(args.policy).policy.name;
     const input = readInput(args.file);
     refuseEmpty(input);
-    const stripped = stripDump(parseIptables(input.text, { file: input.file }), name === undefined ? {} : { policy: name });
+    const stripped = stripDump(
+      parseIptables(input.text, { file: input.file }),
+      name === undefined ? {} : { policy: name },
+    );
     const out = (emit: (chunk: string) => void) => printIptablesChunks(stripped, emit);
     return emitResult(args, input, out, out, 'dfw strip');
   },

@@ -35,21 +35,54 @@ export const transformCommand = defineCommand({
   builder: (y) =>
     outputOptions(
       y
-        .positional('file', { type: 'string', describe: 'iptables-save or ip6tables-save dump (default or "-": stdin)' })
+        .positional('file', {
+          type: 'string',
+          describe: 'iptables-save or ip6tables-save dump (default or "-": stdin)',
+        })
         .option('policy', { alias: 'p', type: 'string', demandOption: true, describe: 'policy file (YAML or JSON)' })
-        .option('mode', { choices: ['full', 'noflush'] as const, default: 'full' as const, describe: 'full: the whole dump for iptables-restore; noflush: only the chain, for iptables-restore --noflush' })
+        .option('mode', {
+          choices: ['full', 'noflush'] as const,
+          default: 'full' as const,
+          describe:
+            'full: the whole dump for iptables-restore; noflush: only the chain, for iptables-restore --noflush',
+        })
         .option('family', { choices: [4, 6], type: 'number', describe: 'address family (default: from the dump)' })
-        .option('create-chain', { type: 'boolean', default: false, describe: 'declare the chain and the jump from FORWARD when the dump has none' })
-        .option('ipsets', { type: 'string', describe: 'an ipset save dump: sets the rules may use besides those the policy declares' })
-        .option('dump', { type: 'boolean', default: true, describe: 'read an input dump; --no-dump builds the noflush output from the policy alone, as at boot before Docker starts' })
-        .option('plugin', { type: 'string', array: true, describe: 'ES module exporting transform(dump, context), run after the policy (repeatable, in order)' }),
+        .option('create-chain', {
+          type: 'boolean',
+          default: false,
+          describe: 'declare the chain and the jump from FORWARD when the dump has none',
+        })
+        .option('ipsets', {
+          type: 'string',
+          describe: 'an ipset save dump: sets the rules may use besides those the policy declares',
+        })
+        .option('dump', {
+          type: 'boolean',
+          default: true,
+          describe:
+            'read an input dump; --no-dump builds the noflush output from the policy alone, as at boot before Docker starts',
+        })
+        .option('plugin', {
+          type: 'string',
+          array: true,
+          describe: 'ES module exporting transform(dump, context), run after the policy (repeatable, in order)',
+        }),
     )
       .example('iptables-save | $0 transform --policy dfw.yaml | iptables-restore', 'apply a policy')
-      .example('iptables-save | $0 transform -p dfw.yaml --mode noflush | iptables-restore --noflush', 'touch only DOCKER-USER')
+      .example(
+        'iptables-save | $0 transform -p dfw.yaml --mode noflush | iptables-restore --noflush',
+        'touch only DOCKER-USER',
+      )
       .example('$0 transform rules.v4 -p dfw.yaml --check', 'exit 1 (diff on stderr) when rules.v4 is not up to date')
       .example('ip6tables-save | $0 transform -p dfw.yaml --diff', 'show what would change')
-      .example('$0 transform -p dfw.yaml --mode noflush --no-dump --family 4 | iptables-restore --noflush', 'at boot: create and fill DOCKER-USER before Docker starts')
-      .example('iptables-save | $0 transform -p dfw.yaml --plugin ./log-before-drop.mjs', 'run a user transform after the policy'),
+      .example(
+        '$0 transform -p dfw.yaml --mode noflush --no-dump --family 4 | iptables-restore --noflush',
+        'at boot: create and fill DOCKER-USER before Docker starts',
+      )
+      .example(
+        'iptables-save | $0 transform -p dfw.yaml --plugin ./log-before-drop.mjs',
+        'run a user transform after the policy',
+      ),
   handler: async (args: Args) => {
     const loaded = readPolicy(args.policy);
     const policy = loaded.policy;
@@ -60,7 +93,9 @@ export const transformCommand = defineCommand({
     const family = familyOf(args.family, dump, input.file);
     const plugins = await loadPlugins(args.plugin ?? []);
     const setFamilies = args.ipsets === undefined ? undefined : ipsetFamilies(args.ipsets);
-    const result = atPolicyPosition(loaded, () => transformDump(dump, policy, { family, createChain: args.createChain, setFamilies }));
+    const result = atPolicyPosition(loaded, () =>
+      transformDump(dump, policy, { family, createChain: args.createChain, setFamilies }),
+    );
     if (plugins.length > 0) result.dump = await applyPlugins(result.dump, plugins, { policy, family });
     checkPublished(dump, policy, input.file);
     const full = (emit: (chunk: string) => void) => printIptablesChunks(result.dump, emit);
@@ -76,11 +111,17 @@ export const transformCommand = defineCommand({
  */
 function fromPolicyAlone(args: Args, policy: Policy): number {
   if (!isStdio(args.file)) throw new DfwError('--no-dump takes no input FILE');
-  if (args.mode !== 'noflush') throw new DfwError('--no-dump writes only --mode noflush output: a full restore file would flush every table Docker filled');
+  if (args.mode !== 'noflush')
+    throw new DfwError(
+      '--no-dump writes only --mode noflush output: a full restore file would flush every table Docker filled',
+    );
   if (policy.chain !== 'DOCKER-USER') {
-    throw new DfwError('--no-dump needs chain DOCKER-USER: Docker flushes the DOCKER chain when it starts, so rules there must be applied after it (pipe iptables-save through dfw transform --mode noflush)');
+    throw new DfwError(
+      '--no-dump needs chain DOCKER-USER: Docker flushes the DOCKER chain when it starts, so rules there must be applied after it (pipe iptables-save through dfw transform --mode noflush)',
+    );
   }
-  if (args.check || args.diff !== undefined) throw new DfwError('--check and --diff compare with an input dump: they do not go with --no-dump');
+  if (args.check || args.diff !== undefined)
+    throw new DfwError('--check and --diff compare with an input dump: they do not go with --no-dump');
   const empty = { kind: 'iptables' as const, items: [], finalNewline: true };
   const result = transformDump(empty, policy, { family: args.family === 6 ? 6 : 4, createChain: true });
   writeOutput(noflushText({ ...result, addedJump: undefined }, policy, args.family === 6 ? 6 : 4), args.o);
@@ -101,7 +142,8 @@ function ipsetFamilies(path: string): Map<string, SetFamily> {
 function familyOf(flag: number | undefined, dump: IptablesDump, file: string): Family {
   const found = detectFamily(dump);
   if (flag === 4 || flag === 6) {
-    if (found !== undefined && found !== flag) throw new DfwError(`${file}: --family ${flag} given, but the dump is an IPv${found} dump`);
+    if (found !== undefined && found !== flag)
+      throw new DfwError(`${file}: --family ${flag} given, but the dump is an IPv${found} dump`);
     return flag;
   }
   return found ?? 4;
@@ -111,9 +153,14 @@ function familyOf(flag: number | undefined, dump: IptablesDump, file: string): F
 function checkPublished(dump: IptablesDump, policy: Policy, file: string): void {
   const missing = unpublishedPorts(dump, policy);
   if (missing.length === 0) return;
-  const list = publishedPorts(dump).map((p) => `${p.proto}/${p.hostPort}`).join(', ') || 'none';
+  const list =
+    publishedPorts(dump)
+      .map((p) => `${p.proto}/${p.hostPort}`)
+      .join(', ') || 'none';
   for (const { rule, port } of missing) {
     const text = port.from === port.to ? `${port.from}` : `${port.from}:${port.to}`;
-    warn(`${file}: allow rule ${rule.name}: ${rule.proto} port ${text} is not published by any DNAT rule in the nat table (published: ${list})`);
+    warn(
+      `${file}: allow rule ${rule.name}: ${rule.proto} port ${text} is not published by any DNAT rule in the nat table (published: ${list})`,
+    );
   }
 }
