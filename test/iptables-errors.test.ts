@@ -105,7 +105,7 @@ describe('what the restore tools accept quietly is kept', () => {
     const d = parseIptables(T('-A INPUT -m comment --comment --looks-like-option -j ACCEPT'));
     const t = d.items[0];
     expect(t?.kind).toBe('table');
-    const rule = t!.kind === 'table' ? t.body.find((s) => s.kind === 'rule') : undefined;
+    const rule = t?.kind === 'table' ? t.body.find((s) => s.kind === 'rule') : undefined;
     expect(rule?.kind === 'rule' && rule.spec.matches[0]).toEqual({
       name: 'comment',
       options: [{ flag: '--comment', negated: false, values: ['--looks-like-option'] }],

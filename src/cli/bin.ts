@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The dfw command (the package's bin, dist/dfw.cjs): runs the bundled CLI from dist/cli.cjs.
-// bundle.mjs builds this file as CommonJS: Node starts a CommonJS entry a few ms sooner than
+// scripts/bundle-cli.mjs builds this file as CommonJS: Node starts a CommonJS entry a few ms sooner than
 // an ES module one, and `import.meta.url` below is then the bin's own file URL.
 import { fileURLToPath } from 'node:url';
 import { loadBundle } from './code-cache.js';

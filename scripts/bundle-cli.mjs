@@ -8,12 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, '..', '..', 'dist');
+const root = join(here, '..');
+const dist = join(root, 'dist');
 // No mangling: stack traces of internal errors keep their function names.
 const minify = { mangle: false, compress: true, codegen: { removeWhitespace: true } };
 
 // Every import of string-width but the stand-in's own goes to the stand-in (string-width.cjs).
-const stringWidth = join(here, 'string-width.cjs');
+const stringWidth = join(root, 'src', 'cli', 'string-width.cjs');
 const lazyStringWidth = {
   name: 'lazy-string-width',
   resolveId: (source, importer) => (source === 'string-width' && importer !== stringWidth ? stringWidth : undefined),

@@ -1,11 +1,11 @@
-// Build step (run by bundle.mjs, stdout discarded): loads dist/cli.cjs as the bin does, runs
-// the commands a user runs most on a small real dump, so that V8 has compiled what they use,
-// then writes dist/cli.cjs.cache. Functions the runs did not reach compile lazily as usual.
+// Build step (run by scripts/bundle-cli.mjs, stdout discarded): loads dist/cli.cjs as the bin
+// does, runs the commands a user runs most on a small real dump, so that V8 has compiled what
+// they use, then writes dist/cli.cjs.cache. Functions the runs did not reach compile lazily as usual.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadBundle, writeCodeCache } from '../../dist/cli/code-cache.js';
+import { loadBundle, writeCodeCache } from '../dist/cli/code-cache.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const file = join(root, 'dist', 'cli.cjs');
 const dump = join(root, 'fixtures', 'iptables', 'docker29.nft.v4');
 const policy = join(root, 'fixtures', 'demo', 'policy.yaml');
