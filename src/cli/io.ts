@@ -63,10 +63,13 @@ export function isStdio(path: string | undefined): path is undefined | '' | '-' 
   return path === undefined || path === '-' || path === '';
 }
 
+/** How messages name stdin. */
+export const STDIN_NAME = '<stdin>';
+
 /** Reads FILE, or stdin when FILE is undefined or `-`; refuses binary and non-UTF-8 input. */
 export function readInput(path: string | undefined): Input {
   const fromStdin = isStdio(path);
-  const file = fromStdin ? '<stdin>' : path;
+  const file = fromStdin ? STDIN_NAME : path;
   let fd: number | undefined;
   try {
     fd = fromStdin ? 0 : openSync(path, 'r');
@@ -450,4 +453,61 @@ export function refuseEmpty(
 /** Non-fatal findings go to stderr; they never change the exit code. */
 export function warn(message: string): void {
   process.stderr.write(`dfw: warning: ${message}\n`);
+}
+
+/**
+ * Refuses a command line on which two inputs would read stdin (`--ipsets -` or `-p -` with the
+ * dump on stdin too): the first would read all of it and the second nothing, and an error would
+ * then blame the wrong input. `inputs` are the inputs the command will read: [how the command
+ * line names it, its FILE argument].
+ */
+export function refuseStdinTwice(inputs: readonly (readonly [string, string | undefined])[]): void {
+  const fromStdin = inputs.filter(([, path]) => isStdio(path)).map(([name]) => name);
+  if (fromStdin.length > 1)
+    throw new DfwError(
+      `${fromStdin.join(' and ')} would both read stdin: only one input can come from stdin (give the other as a FILE)`,
+    );
+}
+
+/** The same file, through links: a path that cannot be resolved is compared as given. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return resolve(a) === resolve(b);
+  }
+}
+
+/**
+ * `--diff FILE` replaces FILE: refuse one of the command's inputs (`--diff rules.v4` reads like
+ * "diff against rules.v4"), or an existing file that is not a diff (a golden file, a dump). A
+ * diff dfw wrote is empty (no change) or starts with its `--- ` and `+++ ` lines; a device or
+ * FIFO holds nothing to lose.
+ */
+export function checkDiffFile(path: string | undefined, inputs: readonly (string | undefined)[]): void {
+  if (isStdio(path)) return;
+  for (const input of inputs) {
+    if (!isStdio(input) && sameFile(path, input))
+      throw new DfwError(`--diff ${path}: this is an input of the command; --diff FILE writes the diff to FILE`);
+  }
+  let head: string;
+  try {
+    if (!statSync(path).isFile()) return;
+    const fd = openSync(path, 'r');
+    try {
+      const buf = Buffer.alloc(4096);
+      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return; // a new file, or one writeOutputs will report on
+  }
+  if (head === '' || /^--- [^\n]*\n\+\+\+ /.test(head)) return;
+  throw new DfwError(
+    `--diff ${path}: the file exists and is not a diff (it does not start with "--- " and "+++ " lines): ` +
+      '--diff FILE would replace it with the diff; remove it first, or name another file (--diff alone prints the diff)',
+  );
 }

@@ -14,7 +14,7 @@ import { applyPlugins } from '../../transform/plugins.js';
 import { loadPlugins } from '../plugins.js';
 import { noflushText } from '../../transform/noflush.js';
 import { defineCommand } from '../command.js';
-import { isStdio, readInput, refuseEmpty, warn, writeOutput } from '../io.js';
+import { isStdio, readInput, refuseEmpty, refuseStdinTwice, warn, writeOutput } from '../io.js';
 import { atPolicyPosition, readPolicy } from '../policy-input.js';
 import { emitResult, outputOptions, type OutputArgs } from './output-options.js';
 
@@ -90,6 +90,11 @@ export const transformCommand = defineCommand({
         'run a user transform after the policy',
       ),
   handler: async (args: Args) => {
+    refuseStdinTwice([
+      ['--policy', args.policy],
+      ...(args.dump === false ? [] : ([['the dump', args.file]] as const)),
+      ...(args.ipsets === undefined ? [] : ([['--ipsets', args.ipsets]] as const)),
+    ]);
     const loaded = readPolicy(args.policy);
     const policy = loaded.policy;
     if (args.dump === false) return atPolicyPosition(loaded, () => fromPolicyAlone(args, policy));
