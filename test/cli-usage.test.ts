@@ -118,9 +118,10 @@ describe('an option that takes one value, given twice: exit 2 naming it (issue 2
 });
 
 describe('smaller CLI matters (issue 22, item 16)', () => {
-  it('--version prints the package version', () => {
+  it('--version prints the package version, from any folder', () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-    const r = dfw(['--version']);
+    // Outside the repository: yargs finds no package.json by walking up from there.
+    const r = dfw(['--version'], undefined, work);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`${version}\n`);
   });
