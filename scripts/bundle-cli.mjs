@@ -2,7 +2,7 @@
 // file (Node resolves and loads one file instead of a few hundred), dist/cli.cjs.cache its V8
 // code cache, and dist/dfw.cjs, the package's bin, loads the two (src/cli/code-cache.ts).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
@@ -26,6 +26,9 @@ const importMetaUrl = {
   banner: 'const __import_meta_url = require("node:url").pathToFileURL(__filename).href;',
 };
 
+// `dfw --version`: the bundle has no package.json beside it for yargs to read.
+const { version } = JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8'));
+
 rmSync(join(dist, 'cli.cjs.cache'), { force: true });
 await build({
   input: join(dist, 'cli', 'main.js'),
@@ -34,7 +37,9 @@ await build({
   plugins: [lazyStringWidth],
   // yargs-parser needs import.meta.url (for createRequire); yargs reads import.meta.resolve
   // only for `extends` in a config file, which dfw does not use.
-  transform: { define: { ...importMetaUrl.define, 'import.meta.resolve': 'undefined' } },
+  transform: {
+    define: { ...importMetaUrl.define, 'import.meta.resolve': 'undefined', __DFW_VERSION__: JSON.stringify(version) },
+  },
   output: { file: join(dist, 'cli.cjs'), format: 'cjs', codeSplitting: false, minify, banner: importMetaUrl.banner },
 });
 await build({

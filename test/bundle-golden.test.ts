@@ -312,7 +312,7 @@ describe('dfw bundle --check: what differs', () => {
   it('--out through a symbolic link to a file keeps the link and writes the file it points to', () => {
     const out = written('link');
     const target = join(work, 'rules.v4.real');
-    writeFileSync(target, 'old\n');
+    writeFileSync(target, '# dfw: policy old\n'); // an older rules.v4 of dfw's: dfw replaces only its own files
     rmSync(join(out, 'rules.v4'));
     symlinkSync(target, join(out, 'rules.v4'));
     const r = dfw([...base, '--out', out], undefined, c.dir);

@@ -171,7 +171,7 @@ describe('stdout', () => {
     );
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(
-      'dfw: cannot write to stdout: EPIPE (the reading end was closed before the output was complete)\n',
+      'dfw: cannot write to stdout: the reading end was closed before the output was complete (EPIPE)\n',
     );
   });
 });

@@ -61,7 +61,7 @@ describe('dfw fmt', () => {
     const e = dfw(['fmt', '/nonexistent/rules.v4']);
     expect(e.status).toBe(2);
     expect(e.stdout).toBe('');
-    expect(e.stderr).toMatch(/\/nonexistent\/rules.v4: cannot read: ENOENT/);
+    expect(e.stderr).toMatch(/\/nonexistent\/rules.v4: cannot read: no such file or directory \(ENOENT\)/);
   });
 
   it('an unknown option is a usage error, exit 2', () => {

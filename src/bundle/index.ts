@@ -2,6 +2,7 @@
 // across Docker restarts (pure functions: file contents in, file contents out).
 export { type Bundle, type BundleFile, BUNDLE_FILE_NAMES, buildBundle } from './build.js';
 export { type BundleDifference, compareBundle } from './compare.js';
+export { writtenByDfw } from './own.js';
 export {
   type BundleOptions,
   bundleOptions,

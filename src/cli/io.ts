@@ -2,6 +2,7 @@
 // and turning errors into stderr text and exit codes. The library never does any of this.
 import {
   chmodSync,
+  constants,
   chownSync,
   closeSync,
   fstatSync,
@@ -17,6 +18,33 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { isAscii } from 'node:buffer';
 import { DfwError, DfwSyntaxError } from '../errors.js';
+
+/** The words for the system errors a user meets most, as strerror(3) says them. */
+const ERRNO_TEXT: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'is a directory',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+  ENXIO: 'no such device or address',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  EMFILE: 'too many open files',
+  EBUSY: 'device or resource busy',
+  EIO: 'input/output error',
+  EFBIG: 'file too large',
+  EPIPE: 'broken pipe',
+};
+
+/** A system error as `permission denied (EACCES)`: the words first, the code for searching. */
+export function systemError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === undefined) return err.message ?? String(e);
+  const words = ERRNO_TEXT[err.code];
+  return words === undefined ? err.code : `${words} (${err.code})`;
+}
 
 /** Inputs above this size are refused rather than read (they could not be a real dump). */
 export const MAX_INPUT_BYTES = 1024 * 1024 * 1024;
@@ -35,10 +63,13 @@ export function isStdio(path: string | undefined): path is undefined | '' | '-' 
   return path === undefined || path === '-' || path === '';
 }
 
+/** How messages name stdin. */
+export const STDIN_NAME = '<stdin>';
+
 /** Reads FILE, or stdin when FILE is undefined or `-`; refuses binary and non-UTF-8 input. */
 export function readInput(path: string | undefined): Input {
   const fromStdin = isStdio(path);
-  const file = fromStdin ? '<stdin>' : path;
+  const file = fromStdin ? STDIN_NAME : path;
   let fd: number | undefined;
   try {
     fd = fromStdin ? 0 : openSync(path, 'r');
@@ -49,8 +80,7 @@ export function readInput(path: string | undefined): Input {
     return { file, text: decodeInput(readAll(fd, file, st.isFile() ? st.size : 0), file) };
   } catch (e) {
     if (e instanceof DfwError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    throw new DfwError(`${file}: cannot read: ${err.code ?? err.message}`);
+    throw new DfwError(`${file}: cannot read: ${systemError(e)}`);
   } finally {
     if (fd !== undefined && fd !== 0) closeSync(fd);
   }
@@ -183,21 +213,35 @@ export function writeOutput(text: string | Producer, path: string | undefined): 
  * file is produced in full into its temporary file and stdout into memory first; only when all
  * are complete are the files renamed into place, in order, and then stdout written. An error
  * before that leaves every file as it was and stdout empty.
+ *
+ * Only a regular file (or a new one) is replaced by a rename. A character device (/dev/null,
+ * a terminal) or a FIFO is written in place, after the files, as stdout is: renaming over it
+ * would turn /dev/null into a data file, and a FIFO's reader would never see the result.
+ * `/dev/stdout`, `/dev/stderr`, `/dev/fd/N` and `/proc/self/fd/N` are dfw's own descriptors,
+ * written directly (opening them again fails on a socket, and a rename over a file the shell
+ * redirected stdout to would detach it). A socket or a block device is refused.
  */
 export function writeOutputs(outputs: readonly Output[]): void {
-  const files = outputs.flatMap((o) => (isStdio(o.path) ? [] : [{ path: o.path, target: targetOf(o.path) }]));
+  const plans = outputs.map((o) => ({ o, place: placeOf(o.path) }));
+  const files = plans.flatMap(({ o, place }) =>
+    place.kind === 'file' ? [{ path: o.path!, target: place.target }] : [],
+  );
   const twice = files.find((f, i) => files.findIndex((g) => g.target === f.target) !== i);
   if (twice !== undefined)
     throw new DfwError(`${twice.path}: named for two outputs (--diff FILE and -o FILE must differ)`);
   const staged: Staged[] = [];
-  const stdout: string[] = [];
+  const direct: { place: Place; path: string | undefined; chunks: string[] }[] = [];
   try {
-    for (const o of outputs) {
+    for (const { o, place } of plans) {
       const produce: Producer = typeof o.text === 'string' ? (emit) => emit(o.text as string) : o.text;
       // Produce everything before writing anything: a printer error in the middle (a rule over
       // iptables-restore's limits, say) must not leave the first part of the result anywhere.
-      if (isStdio(o.path)) produce((chunk) => stdout.push(chunk));
-      else staged.push(stage(produce, o.path));
+      if (place.kind === 'file') staged.push(stage(produce, o.path!, place.target));
+      else {
+        const chunks: string[] = [];
+        produce((chunk) => chunks.push(chunk));
+        direct.push({ place, path: o.path, chunks });
+      }
     }
   } catch (e) {
     for (const s of staged) s.discard();
@@ -211,15 +255,57 @@ export function writeOutputs(outputs: readonly Output[]): void {
       throw e;
     }
   }
+  // Devices and FIFOs before stdout: stdout comes last, as it always has.
+  direct.sort(
+    (a, b) => Number(a.place.kind === 'fd' && a.place.fd === 1) - Number(b.place.kind === 'fd' && b.place.fd === 1),
+  );
+  for (const d of direct) writeDirect(d.place, d.path, d.chunks);
+}
+
+/** Where an output goes: a file replaced by a rename, a file written in place, or one of dfw's descriptors. */
+type Place = { kind: 'file'; target: string } | { kind: 'in-place'; target: string } | { kind: 'fd'; fd: number };
+
+/** Paths that name one of the process's own descriptors. */
+const FD_PATH = /^\/(?:dev\/(stdin|stdout|stderr)|dev\/fd\/(\d+)|proc\/self\/fd\/(\d+))$/;
+
+function placeOf(path: string | undefined): Place {
+  if (isStdio(path)) return { kind: 'fd', fd: 1 };
+  const m = FD_PATH.exec(resolve(path));
+  if (m !== null)
+    return { kind: 'fd', fd: m[1] !== undefined ? ['stdin', 'stdout', 'stderr'].indexOf(m[1]) : Number(m[2] ?? m[3]) };
+  const target = targetOf(path);
+  let st;
   try {
-    // Straight to fd 1, not through process.stdout: no Buffer copy of every chunk, and a
-    // reader that goes away (EPIPE) is an error here rather than an unhandled stream event.
-    for (const chunk of stdout) writeAll(1, chunk);
+    st = statSync(target);
+  } catch {
+    return { kind: 'file', target }; // a new file
+  }
+  if (st.isFile() || st.isDirectory()) return { kind: 'file', target }; // a folder: stage() says EISDIR
+  if (st.isCharacterDevice() || st.isFIFO()) return { kind: 'in-place', target };
+  const what = st.isSocket() ? 'a socket' : st.isBlockDevice() ? 'a block device (a disk)' : 'not a regular file';
+  throw new DfwError(
+    `${path}: is ${what}: dfw writes only to a regular file, a character device such as /dev/null, or a FIFO`,
+  );
+}
+
+function writeDirect(place: Place, path: string | undefined, chunks: readonly string[]): void {
+  const name = isStdio(path) ? 'stdout' : path;
+  let fd: number | undefined;
+  try {
+    // O_WRONLY alone: no O_CREAT (the device or FIFO exists; a vanished one is an error, not a
+    // new file), no O_TRUNC (meaningless for them). A FIFO waits here for its reader, as `>` does.
+    fd =
+      place.kind === 'fd' ? place.fd : openSync(place.kind === 'in-place' ? place.target : path!, constants.O_WRONLY);
+    // Straight to the descriptor, not through process.stdout: no Buffer copy of every chunk, and
+    // a reader that goes away (EPIPE) is an error here rather than an unhandled stream event.
+    for (const chunk of chunks) writeAll(fd, chunk);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const epipe = (e as NodeJS.ErrnoException).code === 'EPIPE';
     throw new DfwError(
-      `cannot write to stdout: ${code ?? (e as Error).message}${code === 'EPIPE' ? ' (the reading end was closed before the output was complete)' : ''}`,
+      `cannot write to ${name}: ${epipe ? 'the reading end was closed before the output was complete (EPIPE)' : systemError(e)}`,
     );
+  } finally {
+    if (fd !== undefined && place.kind !== 'fd') closeSync(fd);
   }
 }
 
@@ -238,8 +324,7 @@ function targetOf(path: string): string {
   }
 }
 
-function stage(produce: Producer, path: string): Staged {
-  const target = targetOf(path);
+function stage(produce: Producer, path: string, target: string): Staged {
   const dir = dirname(target);
   const tmp = join(dir, `.${basename(target)}.dfw-${process.pid}.tmp`);
   const discard = () => {
@@ -253,7 +338,7 @@ function stage(produce: Producer, path: string): Staged {
     if (e instanceof DfwError) return e; // the result itself is wrong: say why, not "cannot write"
     const err = e as NodeJS.ErrnoException;
     return new DfwError(
-      `${path}: cannot write: ${err.code ?? err.message}${err.code === 'ENOSPC' ? ' (no space left on the device; the file was not changed)' : ''}`,
+      `${path}: cannot write: ${systemError(e)}${err.code === 'ENOSPC' ? ' (the file was not changed)' : ''}`,
     );
   };
   let old: { mode: number; uid: number; gid: number; folder: boolean } | undefined;
@@ -264,7 +349,7 @@ function stage(produce: Producer, path: string): Staged {
     old = undefined;
   }
   // The rename would fail: say so now, before another file of the same write is renamed.
-  if (old?.folder) throw new DfwError(`${path}: cannot write: EISDIR`);
+  if (old?.folder) throw new DfwError(`${path}: cannot write: is a directory (EISDIR)`);
   let fd: number | undefined;
   try {
     // O_EXCL: never write through a file or link someone else put at the temporary name.
@@ -368,4 +453,61 @@ export function refuseEmpty(
 /** Non-fatal findings go to stderr; they never change the exit code. */
 export function warn(message: string): void {
   process.stderr.write(`dfw: warning: ${message}\n`);
+}
+
+/**
+ * Refuses a command line on which two inputs would read stdin (`--ipsets -` or `-p -` with the
+ * dump on stdin too): the first would read all of it and the second nothing, and an error would
+ * then blame the wrong input. `inputs` are the inputs the command will read: [how the command
+ * line names it, its FILE argument].
+ */
+export function refuseStdinTwice(inputs: readonly (readonly [string, string | undefined])[]): void {
+  const fromStdin = inputs.filter(([, path]) => isStdio(path)).map(([name]) => name);
+  if (fromStdin.length > 1)
+    throw new DfwError(
+      `${fromStdin.join(' and ')} would both read stdin: only one input can come from stdin (give the other as a FILE)`,
+    );
+}
+
+/** The same file, through links: a path that cannot be resolved is compared as given. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return resolve(a) === resolve(b);
+  }
+}
+
+/**
+ * `--diff FILE` replaces FILE: refuse one of the command's inputs (`--diff rules.v4` reads like
+ * "diff against rules.v4"), or an existing file that is not a diff (a golden file, a dump). A
+ * diff dfw wrote is empty (no change) or starts with its `--- ` and `+++ ` lines; a device or
+ * FIFO holds nothing to lose.
+ */
+export function checkDiffFile(path: string | undefined, inputs: readonly (string | undefined)[]): void {
+  if (isStdio(path)) return;
+  for (const input of inputs) {
+    if (!isStdio(input) && sameFile(path, input))
+      throw new DfwError(`--diff ${path}: this is an input of the command; --diff FILE writes the diff to FILE`);
+  }
+  let head: string;
+  try {
+    if (!statSync(path).isFile()) return;
+    const fd = openSync(path, 'r');
+    try {
+      const buf = Buffer.alloc(4096);
+      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return; // a new file, or one writeOutputs will report on
+  }
+  if (head === '' || /^--- [^\n]*\n\+\+\+ /.test(head)) return;
+  throw new DfwError(
+    `--diff ${path}: the file exists and is not a diff (it does not start with "--- " and "+++ " lines): ` +
+      '--diff FILE would replace it with the diff; remove it first, or name another file (--diff alone prints the diff)',
+  );
 }

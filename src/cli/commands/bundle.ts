@@ -3,10 +3,10 @@
 // is current. The contents come from src/bundle (pure); this file only reads and writes DIR.
 import { lstatSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUNDLE_FILE_NAMES, buildBundle, compareBundle } from '../../bundle/index.js';
+import { BUNDLE_FILE_NAMES, buildBundle, compareBundle, writtenByDfw } from '../../bundle/index.js';
 import { DfwError } from '../../errors.js';
 import { defineCommand } from '../command.js';
-import { writeOutputs } from '../io.js';
+import { systemError, writeOutputs } from '../io.js';
 import { atPolicyPosition, readPolicy } from '../policy-input.js';
 
 interface Args {
@@ -18,6 +18,7 @@ interface Args {
   dfwPath?: string;
   sbinDir?: string;
   ipv6: boolean;
+  force: boolean;
 }
 
 const code = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
@@ -30,7 +31,7 @@ function readFolder(dir: string): Map<string, string> {
   } catch (e) {
     if (e instanceof DfwError) throw e;
     if (code(e) === 'ENOENT') return found;
-    throw new DfwError(`${dir}: cannot read: ${code(e)}`);
+    throw new DfwError(`${dir}: cannot read: ${systemError(e)}`);
   }
   for (const name of BUNDLE_FILE_NAMES) {
     const path = join(dir, name);
@@ -49,7 +50,7 @@ function readFolder(dir: string): Map<string, string> {
         }
         continue;
       }
-      throw new DfwError(`${path}: cannot read: ${code(e)}`);
+      throw new DfwError(`${path}: cannot read: ${systemError(e)}`);
     }
   }
   return found;
@@ -96,6 +97,11 @@ export const bundleCommand = defineCommand({
         describe:
           'folder of ipset, iptables-restore, iptables-save, ip6tables-restore, ip6tables-save on the host (default /usr/sbin)',
       })
+      .option('force', {
+        type: 'boolean',
+        default: false,
+        describe: 'also replace or remove files in DIR that dfw did not write (by default: exit 2, nothing written)',
+      })
       .option('ipv6', {
         type: 'boolean',
         default: true,
@@ -139,8 +145,17 @@ export const bundleCommand = defineCommand({
     try {
       mkdirSync(dir, { recursive: true });
     } catch (e) {
-      throw new DfwError(`${dir}: cannot make the folder: ${code(e)}`);
+      throw new DfwError(`${dir}: cannot make the folder: ${systemError(e)}`);
     }
+    // The bundle's names are netfilter-persistent's too (/etc/iptables/rules.v4): replace or
+    // remove only what dfw wrote (bundle/own.ts), unless told to.
+    const foreign = differences.filter((d) => d.status !== 'missing' && !writtenByDfw(d.name, current.get(d.name)!));
+    if (foreign.length > 0 && !args.force)
+      throw new DfwError(
+        `${foreign.map((d) => join(dir, d.name)).join(', ')}: not written by dfw bundle (no dfw header line${foreign.some((d) => d.name === 'policy.yaml') ? '; policy.yaml: not a dfw policy' : ''}); ` +
+          `dfw bundle would ${foreign.some((d) => d.status === 'stale') ? 'replace or remove' : 'replace'} ${foreign.length === 1 ? 'it' : 'them'}: ` +
+          'write the bundle to a folder of its own, or give --force; nothing was written',
+      );
     const changed = new Set(differences.map((d) => d.name));
     // All the changed files at once, renamed into place in bundle order (sets, rules, then
     // units) only when every one is written: a failure leaves the old bundle as it was.
@@ -153,7 +168,7 @@ export const bundleCommand = defineCommand({
       try {
         unlinkSync(path);
       } catch (e) {
-        throw new DfwError(`${path}: cannot remove this file of an older bundle: ${code(e)}`);
+        throw new DfwError(`${path}: cannot remove this file of an older bundle: ${systemError(e)}`);
       }
       process.stdout.write(`${path}\n`);
     }

@@ -4,7 +4,7 @@ import { DfwError } from '../../errors.js';
 import { looksLikeIpset, parseIpset, reconcileIpsets, type IpsetDump, type ReconcileMode } from '../../ipset/index.js';
 import { referencedSets } from '../../policy/load.js';
 import { defineCommand } from '../command.js';
-import { type Input, readInput, warn, writeOutput, writeOutputs } from '../io.js';
+import { checkDiffFile, type Input, readInput, refuseStdinTwice, warn, writeOutput, writeOutputs } from '../io.js';
 import { readPolicy } from '../policy-input.js';
 import { outputOptions, type OutputArgs } from './output-options.js';
 
@@ -81,6 +81,11 @@ export const ipsetCommand = defineCommand({
           'A set whose type or family must change cannot be swapped: dfw says how to replace it.',
       ),
   handler: (args: Args) => {
+    refuseStdinTwice([
+      ['--policy', args.policy],
+      // Without FILE, the current sets come from stdin unless it is a terminal (currentInput).
+      ...(args.file === undefined && process.stdin.isTTY ? [] : ([['the current sets', args.file]] as const)),
+    ]);
     const { policy } = readPolicy(args.policy);
     const input = currentInput(args.file);
     let dump: IpsetDump | undefined;
@@ -115,6 +120,7 @@ export const ipsetCommand = defineCommand({
       writeOutput(result.diff, args.o);
       return 0;
     }
+    checkDiffFile(args.diff, [args.file, args.policy]);
     // With --diff FILE, the diff and the restore file are written together: both, or neither.
     writeOutputs([
       ...(args.diff !== undefined ? [{ text: result.diff, path: args.diff }] : []),

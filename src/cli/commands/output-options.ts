@@ -1,7 +1,7 @@
 // Options shared by the commands that rewrite a dump: -o, --diff, --check.
 import type { Argv } from 'yargs';
 import { unifiedDiff } from '../../diff.js';
-import { writeOutput, writeOutputs, type Input, type Producer } from '../io.js';
+import { checkDiffFile, STDIN_NAME, writeOutput, writeOutputs, type Input, type Producer } from '../io.js';
 
 export interface OutputArgs {
   o?: string;
@@ -56,6 +56,7 @@ export function emitResult(args: OutputArgs, input: Input, full: Producer, outpu
     writeOutput(diff(), args.o);
     return 0;
   }
+  checkDiffFile(args.diff, [input.file === STDIN_NAME ? undefined : input.file]);
   // With --diff FILE, the diff and the result are written together: both, or neither.
   writeOutputs([
     ...(args.diff !== undefined ? [{ text: diff(), path: args.diff }] : []),

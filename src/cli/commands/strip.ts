@@ -4,7 +4,7 @@ import { parseIptables } from '../../iptables/parse.js';
 import { printIptablesChunks } from '../../iptables/print.js';
 import { stripDump } from '../../transform/strip.js';
 import { defineCommand } from '../command.js';
-import { readInput, refuseEmpty } from '../io.js';
+import { readInput, refuseEmpty, refuseStdinTwice } from '../io.js';
 import { readPolicy } from '../policy-input.js';
 import { emitResult, outputOptions, type OutputArgs } from './output-options.js';
 
@@ -28,6 +28,14 @@ export const stripCommand = defineCommand({
       .example('iptables-save | $0 strip --all --diff', 'show every dfw rule'),
   handler: (args: Args) => {
     if ((args.policy === undefined) === !args.all) throw new DfwError('give either --policy FILE or --all');
+    refuseStdinTwice(
+      args.policy === undefined
+        ? []
+        : [
+            ['--policy', args.policy],
+            ['the dump', args.file],
+          ],
+    );
     const name = args.policy === undefined ? undefined : readPolicy(args.policy).policy.name;
     const input = readInput(args.file);
     refuseEmpty(input);

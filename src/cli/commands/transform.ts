@@ -14,7 +14,7 @@ import { applyPlugins } from '../../transform/plugins.js';
 import { loadPlugins } from '../plugins.js';
 import { noflushText } from '../../transform/noflush.js';
 import { defineCommand } from '../command.js';
-import { isStdio, readInput, refuseEmpty, warn, writeOutput } from '../io.js';
+import { isStdio, readInput, refuseEmpty, refuseStdinTwice, warn, writeOutput } from '../io.js';
 import { atPolicyPosition, readPolicy } from '../policy-input.js';
 import { emitResult, outputOptions, type OutputArgs } from './output-options.js';
 
@@ -27,6 +27,7 @@ interface Args extends OutputArgs {
   plugin?: string[];
   dump?: boolean;
   ipsets?: string;
+  pluginTimeout?: number;
 }
 
 export const transformCommand = defineCommand({
@@ -66,6 +67,11 @@ export const transformCommand = defineCommand({
           type: 'string',
           array: true,
           describe: 'ES module exporting transform(dump, context), run after the policy (repeatable, in order)',
+        })
+        .option('plugin-timeout', {
+          type: 'number',
+          default: 60,
+          describe: 'seconds each plugin may take to load and to run (exit 2 when one takes longer)',
         }),
     )
       .example('iptables-save | $0 transform --policy dfw.yaml | iptables-restore', 'apply a policy')
@@ -84,6 +90,11 @@ export const transformCommand = defineCommand({
         'run a user transform after the policy',
       ),
   handler: async (args: Args) => {
+    refuseStdinTwice([
+      ['--policy', args.policy],
+      ...(args.dump === false ? [] : ([['the dump', args.file]] as const)),
+      ...(args.ipsets === undefined ? [] : ([['--ipsets', args.ipsets]] as const)),
+    ]);
     const loaded = readPolicy(args.policy);
     const policy = loaded.policy;
     if (args.dump === false) return atPolicyPosition(loaded, () => fromPolicyAlone(args, policy));
@@ -91,7 +102,7 @@ export const transformCommand = defineCommand({
     refuseEmpty(input, 'iptables', '--no-dump builds the chain from the policy alone');
     const dump = parseIptables(input.text, { file: input.file });
     const family = familyOf(args.family, dump, input.file);
-    const plugins = await loadPlugins(args.plugin ?? []);
+    const plugins = await loadPlugins(args.plugin ?? [], args.pluginTimeout ?? 60);
     const setFamilies = args.ipsets === undefined ? undefined : ipsetFamilies(args.ipsets);
     const result = atPolicyPosition(loaded, () =>
       transformDump(dump, policy, { family, createChain: args.createChain, setFamilies }),
