@@ -135,6 +135,11 @@ export class ShapeCache {
     return this.shapes.size;
   }
 
+  /** Tokens in the keys of the shapes kept now. */
+  get keptTokens(): number {
+    return this.tokens;
+  }
+
   get(tokens: readonly Token[]): LineShape {
     const key = shapeKey(tokens);
     let shape = this.shapes.get(key);
