@@ -22,7 +22,7 @@ describe('the ipset shape cache is bounded', () => {
       const line = distinctLine(i);
       keys.add(line.split(' ').slice(3).join(' '));
       try {
-        parseIpset(`${line}\n`); // most of these are refused; their outcome is cached all the same
+        parseIpset(`${line}\n`, `line-${i}`); // most of these are refused; their outcome is cached all the same
       } catch {
         // a DfwSyntaxError: the shape was still looked up
       }
@@ -34,7 +34,7 @@ describe('the ipset shape cache is bounded', () => {
     const dump =
       'create s hash:ip family inet hashsize 1024 maxelem 65536 timeout 0 comment\n' +
       'add s 192.0.2.1 timeout 0 comment "a b"\nadd s 192.0.2.2 timeout 10\n';
-    expect(printIpset(parseIpset(dump))).toBe(dump);
+    expect(printIpset(parseIpset(dump, 'dump'))).toBe(dump);
     expect(shapeCacheSize()).toBeLessThanOrEqual(SHAPE_CACHE_MAX);
   });
 });
