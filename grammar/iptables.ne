@@ -9,7 +9,10 @@
 @preprocessor typescript
 @{%
 import { TokenStream } from '../token-stream.js';
-const lexer = new TokenStream();
+import { TOKEN_TYPES } from '../iptables/lexer.js';
+// The token types come from the lexer (commands and section flags from src/iptables/commands.ts):
+// a %name below that is not one of them fails when the grammar loads.
+const lexer = new TokenStream(TOKEN_TYPES);
 const at = (t) => (t ? t.index : -1);
 const cmd = (kind, op, chain, args, spec) => ({ kind, op: op.index, chain: at(chain), args: args.filter(Boolean).map(at), spec });
 %}
@@ -21,12 +24,13 @@ line -> %comment                       {% () => ({ kind: 'comment' }) %}
       | %commit                        {% () => ({ kind: 'commit' }) %}
       | %counters:? command            {% ([k, c]) => ({ ...c, counters: at(k) }) %}
 
-# -A CHAIN rule-spec is a rule; every other command keeps its arguments in `args`.
+# -A CHAIN rule-spec is a rule; every other command keeps its arguments in `args`. The forms
+# are those of the `forms` column of src/iptables/commands.ts (test/iptables-commands.test.ts).
 command -> %append %word spec          {% ([o, c, s]) => cmd('rule', o, c, [], s) %}
          | %insert %word %word:? spec  {% ([o, c, n, s]) => cmd('command', o, c, [n], s) %}
          | %check %word spec           {% ([o, c, s]) => cmd('command', o, c, [], s) %}
-         | %del %word spec          {% ([o, c, s]) => cmd('command', o, c, [], s) %}
-         | %del %word %word         {% ([o, c, n]) => cmd('command', o, c, [n], null) %}
+         | %del %word spec             {% ([o, c, s]) => cmd('command', o, c, [], s) %}
+         | %del %word %word            {% ([o, c, n]) => cmd('command', o, c, [n], null) %}
          | %replace %word %word spec   {% ([o, c, n, s]) => cmd('command', o, c, [n], s) %}
          | %newchain %word             {% ([o, c]) => cmd('command', o, c, [], null) %}
          | %delchain %word:?           {% ([o, c]) => cmd('command', o, c, [], null) %}

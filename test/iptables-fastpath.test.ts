@@ -5,7 +5,9 @@ import { tokenize, tokenizeFast } from '../src/iptables/lexer.js';
 import { parseIptables } from '../src/iptables/parse.js';
 import { printIptables } from '../src/iptables/print.js';
 import { newScan, scanKey, scanString } from '../src/iptables/scan.js';
-import { shapeKey } from '../src/iptables/shape.js';
+import type { Table } from '../src/iptables/ast.js';
+import { sharedCache } from '../src/iptables/parsed.js';
+import { MAX_SHAPES, ShapeCache, parseShape, shapeKey } from '../src/iptables/shape.js';
 import { iptablesFixtures } from './support/fixtures.js';
 
 const fixtures = iptablesFixtures();
@@ -118,5 +120,61 @@ describe('fast path equals the plain path', () => {
       }
     };
     expect(outcome(true)).toEqual(outcome(false));
+  });
+});
+
+describe('the shape cache is bounded', () => {
+  /** Rule line `i`: one option per bit of i, with one value for a 0 bit and two for a 1, so each i has its own shape. */
+  const distinctRule = (i: number, bits: number): string => {
+    let line = `-A INPUT -m mark`;
+    for (let b = 0; b < bits; b++) line += (i >> b) & 1 ? ` --x${b} a b` : ` --x${b} a`;
+    return `${line} -j ACCEPT`;
+  };
+
+  it('a stream of more distinct shapes than MAX_SHAPES never grows the shared cache past it, and parses the same', () => {
+    const count = MAX_SHAPES + 300;
+    const bits = Math.ceil(Math.log2(count));
+    const body = Array.from({ length: count }, (_, i) => distinctRule(i, bits));
+    // The usual shapes between them: they must still be found (or found again) after each clear.
+    for (let i = 0; i < count; i += 100) body.splice(i, 0, '-A INPUT -s 192.0.2.1/32 -j ACCEPT');
+    const text = `*filter\n:INPUT ACCEPT [0:0]\n${body.join('\n')}\nCOMMIT\n`;
+    let largest = 0;
+    // Parse in pieces, looking at the size between them (the limit must hold all along).
+    for (let from = 0; from < body.length; from += 200) {
+      const piece = `*filter\n:INPUT ACCEPT [0:0]\n${body.slice(from, from + 200).join('\n')}\nCOMMIT\n`;
+      const dump = parseIptables(piece);
+      for (const s of (dump.items[0] as Table).body) if (s.kind === 'rule') void s.spec;
+      largest = Math.max(largest, sharedCache.size);
+    }
+    expect(largest).toBeLessThanOrEqual(MAX_SHAPES);
+    expect(largest).toBeGreaterThan(MAX_SHAPES / 2); // the stream did fill it
+    const fast = parseIptables(text);
+    expect(sharedCache.size).toBeLessThanOrEqual(MAX_SHAPES);
+    expect(JSON.stringify(fast)).toBe(JSON.stringify(parseIptables(text, { cache: false })));
+    expect(printIptables(fast)).toBe(text);
+    // A fixture parsed after the stream still takes the same result both ways.
+    const [name, fixture] = fixtures[0]!;
+    expect(JSON.stringify(parseIptables(fixture, { file: name }))).toBe(
+      JSON.stringify(parseIptables(fixture, { file: name, cache: false })),
+    );
+  });
+
+  it('a cache with small limits keeps to both (shapes and tokens) and gives the grammar parse of every line', () => {
+    const cache = new ShapeCache(50, 2000);
+    let tokens = 0;
+    for (let i = 0; i < 400; i++) {
+      // Ever longer lines too: the token budget must bind before the shape count does.
+      const line = distinctRule(i, 6 + (i % 40));
+      const toks = tokenize(line);
+      expect(cache.get(toks)).toEqual(parseShape(toks));
+      expect(cache.size).toBeLessThanOrEqual(50);
+      tokens = Math.max(tokens, cache.keptTokens);
+      expect(cache.keptTokens).toBeLessThanOrEqual(2000);
+    }
+    expect(tokens).toBeGreaterThan(1000);
+    // A line whose key alone passes the token budget is parsed but not kept.
+    const long = tokenize(distinctRule(0, 1200));
+    expect(cache.get(long)).toEqual(parseShape(long));
+    expect(cache.peek(shapeKey(long))).toBeUndefined();
   });
 });

@@ -121,8 +121,16 @@ function runGrammar(tokens: readonly IpsetToken[]): Outcome {
 }
 
 // Lines of a dump share few shapes (sequences of token classes): reuse the parse of a shape.
+// At most SHAPE_CACHE_MAX: a line holds at most MAX_WORDS (30) words, so a key is a few hundred
+// characters and the whole cache stays within a few megabytes, while a real dump uses a few
+// dozen shapes. Full, it starts again empty, so that shapes seen later are still learnt.
 const cache = new Map<string, Outcome>();
-const CACHE_MAX = 5000;
+export const SHAPE_CACHE_MAX = 5000;
+
+/** Shapes kept now (for the test that the limit holds). */
+export function shapeCacheSize(): number {
+  return cache.size;
+}
 
 function parseTokens(tokens: readonly IpsetToken[]): Outcome {
   const key = tokens.map(tokenClass).join(' ');
@@ -134,7 +142,8 @@ function parseTokens(tokens: readonly IpsetToken[]): Outcome {
       `internal error: the ipset grammar is ambiguous (${out.count} parses) for a line of shape ${key}`,
     );
   }
-  if (cache.size < CACHE_MAX) cache.set(key, out);
+  if (cache.size >= SHAPE_CACHE_MAX) cache.clear();
+  cache.set(key, out);
   return out;
 }
 

@@ -21,6 +21,7 @@ import {
   type TableName,
   type TopLevel,
 } from './ast.js';
+import { COMMAND_OPS } from './commands.js';
 import { chainNameBytes, parseIptables, MAX_CHAIN_NAME } from './parse.js';
 
 export const JSON_VERSION = 1;
@@ -143,19 +144,6 @@ function spec(v: Json, p: Path): RuleSpec {
   return out;
 }
 
-const OPS: CommandOp[] = [
-  'insert',
-  'check',
-  'delete',
-  'replace',
-  'newchain',
-  'delchain',
-  'flush',
-  'zero',
-  'policy',
-  'rename',
-];
-
 /** A statement from JSON: its structured fields, and `raw` when given. */
 function statement(v: Json, p: Path): Statement {
   const o = obj(v, p);
@@ -194,7 +182,7 @@ function statement(v: Json, p: Path): Statement {
     }
     case 'command': {
       onlyKeys(o, ['kind', 'op', 'flag', 'chain', 'args', 'spec', 'counters', 'raw', 'line'], p);
-      if (!OPS.includes(o.op as CommandOp)) p.key('op').fail(`expected one of ${OPS.join(', ')}`);
+      if (!COMMAND_OPS.includes(o.op as CommandOp)) p.key('op').fail(`expected one of ${COMMAND_OPS.join(', ')}`);
       const c: Command = {
         kind: 'command',
         op: o.op as CommandOp,

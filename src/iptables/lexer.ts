@@ -10,6 +10,8 @@
 // An unterminated quote is an error here, although iptables-restore silently swallows
 // the rest of the line (and its newline) into one argument.
 import moo from 'moo';
+import { COMMANDS, FLAG_WORDS, SECTIONS, type FlagToken } from './commands.js';
+import { RULE_OPTIONS } from './rule-options.js';
 
 /** A word: unquoted run, optionally followed by one quoted part that ends it; or a quoted part alone. */
 const WORD = /[^ \t"\n]+(?:"(?:[^"\\\n]|\\[^\n])*")?|"(?:[^"\\\n]|\\[^\n])*"/;
@@ -44,29 +46,20 @@ export const mooLexer = moo.states({
 });
 
 /** Token types the grammar sees. Words are classified by their spelling and context. */
-export type TokenType =
-  | 'comment'
-  | 'table'
-  | 'colon'
-  | 'counters'
-  | 'commit'
-  | 'word'
-  | 'bang'
-  | 'opt'
-  | 'match'
-  | 'jump'
-  | 'goto'
-  | 'append'
-  | 'insert'
-  | 'del'
-  | 'replace'
-  | 'check'
-  | 'newchain'
-  | 'delchain'
-  | 'flush'
-  | 'zero'
-  | 'policy'
-  | 'rename';
+export type TokenType = 'comment' | 'table' | 'colon' | 'counters' | 'commit' | 'word' | 'bang' | 'opt' | FlagToken;
+
+/** Every token type, for the grammar: a %name it uses that is not one fails when it loads. */
+export const TOKEN_TYPES: readonly TokenType[] = [
+  'comment',
+  'table',
+  'colon',
+  'counters',
+  'commit',
+  'word',
+  'bang',
+  'opt',
+  ...FLAG_WORDS.map((w) => w.token),
+];
 
 export interface Token {
   type: TokenType;
@@ -82,37 +75,13 @@ export interface Token {
   quoted: boolean;
 }
 
-/** Spellings that select a grammar rule; every other `-x` / `--xyz` word is a plain option. */
-const FLAG_TYPES: Record<string, TokenType> = {
-  '-A': 'append',
-  '--append': 'append',
-  '-I': 'insert',
-  '--insert': 'insert',
-  '-D': 'del',
-  '--delete': 'del',
-  '-R': 'replace',
-  '--replace': 'replace',
-  '-C': 'check',
-  '--check': 'check',
-  '-N': 'newchain',
-  '--new-chain': 'newchain',
-  '-X': 'delchain',
-  '--delete-chain': 'delchain',
-  '-F': 'flush',
-  '--flush': 'flush',
-  '-Z': 'zero',
-  '--zero': 'zero',
-  '-P': 'policy',
-  '--policy': 'policy',
-  '-E': 'rename',
-  '--rename-chain': 'rename',
-  '-m': 'match',
-  '--match': 'match',
-  '-j': 'jump',
-  '--jump': 'jump',
-  '-g': 'goto',
-  '--goto': 'goto',
-};
+/** Spellings that select a grammar rule (src/iptables/commands.ts); every other `-x` / `--xyz` word is a plain option. */
+const FLAG_TYPES = new Map<string, TokenType>(
+  FLAG_WORDS.flatMap((w) => [
+    [w.short, w.token],
+    [w.long, w.token],
+  ]),
+);
 
 /**
  * Options whose single argument is free text: getopt takes the next word whatever it looks
@@ -136,27 +105,13 @@ export const FREE_TEXT_OPTIONS = new Set([
 ]);
 
 /**
- * Options that take a fixed number of words, among those whose value iptables-save prints raw
- * (FORMAT.md 4.3): a value with a blank in it then shows up as extra words, which
- * iptables-restore rejects ("Bad argument") or reads as something else.
+ * Options that take a fixed number of words: the rule's own options (src/iptables/rule-options.ts)
+ * and, among extension options, those whose value iptables-save prints raw (FORMAT.md 4.3): a
+ * value with a blank in it then shows up as extra words, which iptables-restore rejects ("Bad
+ * argument") or reads as something else.
  */
-export const VALUE_COUNTS: Record<string, number> = {
-  '-s': 1,
-  '--source': 1,
-  '--src': 1,
-  '-d': 1,
-  '--destination': 1,
-  '--dst': 1,
-  '-i': 1,
-  '--in-interface': 1,
-  '-o': 1,
-  '--out-interface': 1,
-  '-p': 1,
-  '--protocol': 1,
-  '-f': 0,
-  '--fragment': 0,
-  '-c': 2,
-  '--set-counters': 2,
+export const VALUE_COUNTS: Readonly<Record<string, number>> = {
+  ...Object.fromEntries([...RULE_OPTIONS].map(([spelling, info]) => [spelling, info.values])),
   '--physdev-in': 1,
   '--physdev-out': 1,
   '--match-set': 2,
@@ -165,18 +120,29 @@ export const VALUE_COUNTS: Record<string, number> = {
   '--map-set': 2,
 };
 
-/** What a raw-printed value is, for messages. */
-export const RAW_VALUE_NAMES: Record<string, string> = {
-  '-i': 'interface',
-  '--in-interface': 'interface',
-  '-o': 'interface',
-  '--out-interface': 'interface',
-  '--physdev-in': 'interface',
-  '--physdev-out': 'interface',
+/**
+ * Options and commands whose value iptables-save prints raw, never in quotes (FORMAT.md 4.3),
+ * and what the value names, for messages: a blank or a quote in one cannot be read back.
+ */
+export const RAW_VALUE_NAMES: Readonly<Record<string, string>> = {
+  '-i': 'interface name',
+  '--in-interface': 'interface name',
+  '-o': 'interface name',
+  '--out-interface': 'interface name',
+  '--physdev-in': 'interface name',
+  '--physdev-out': 'interface name',
+  ...Object.fromEntries(
+    [...COMMANDS, ...SECTIONS.filter((w) => w.token !== 'match')].flatMap((w) => [
+      [w.short, 'chain name'],
+      [w.long, 'chain name'],
+    ]),
+  ),
   '--match-set': 'set name',
   '--add-set': 'set name',
   '--del-set': 'set name',
   '--map-set': 'set name',
+  '--hashlimit-name': 'hashlimit name',
+  '--name': 'recent list name',
 };
 
 /** Removes the quotes and applies the backslash escapes of iptables-restore (inside quotes only). */
@@ -211,7 +177,7 @@ export function classify(value: string, quoted: boolean, prev: Token | undefined
   if (prev !== undefined && prev.type === 'opt' && FREE_TEXT_OPTIONS.has(prev.value)) return 'word';
   if (value === '!') return 'bang';
   if (!OPTION_RE.test(value)) return 'word';
-  return FLAG_TYPES[value] ?? 'opt';
+  return FLAG_TYPES.get(value) ?? 'opt';
 }
 
 /** A lexing failure: the offset in the line and what went wrong. */

@@ -23,8 +23,9 @@ import {
   type Token,
   type TokenType,
 } from './lexer.js';
+import { COMMANDS, commandOfToken, countersProblem, refusedCommand, type CommandToken } from './commands.js';
 import { countersFrom, specFrom } from './materialize.js';
-import { countersEnd, newScan, scanKey, scanLine, scanMatches, tabIn, type Scan } from './scan.js';
+import { countersEnd, newScan, scanLine, tabIn, type Scan } from './scan.js';
 import { AmbiguityError, ShapeError, parseShape, type LineShape } from './shape.js';
 import { ParsedRule, ParsedTable, PlainParsedRule, sharedCache } from './parsed.js';
 
@@ -47,19 +48,6 @@ export const MAX_ARGS_WITH_COUNTERS = 248;
 /** XT_EXTENSION_MAXNAMELEN 29 including the NUL. */
 export const MAX_CHAIN_NAME = 28;
 
-const COMMAND_OPS: Partial<Record<TokenType, CommandOp>> = {
-  insert: 'insert',
-  check: 'check',
-  del: 'delete',
-  replace: 'replace',
-  newchain: 'newchain',
-  delchain: 'delchain',
-  flush: 'flush',
-  zero: 'zero',
-  policy: 'policy',
-  rename: 'rename',
-};
-
 const DESCRIBE: Record<TokenType, string> = {
   comment: 'a # comment',
   table: 'a *table line',
@@ -72,17 +60,7 @@ const DESCRIBE: Record<TokenType, string> = {
   match: '-m MATCH',
   jump: '-j TARGET',
   goto: '-g CHAIN',
-  append: '-A',
-  insert: '-I',
-  del: '-D',
-  replace: '-R',
-  check: '-C',
-  newchain: '-N',
-  delchain: '-X',
-  flush: '-F',
-  zero: '-Z',
-  policy: '-P',
-  rename: '-E',
+  ...(Object.fromEntries(COMMANDS.map((c) => [c.token, c.short])) as Record<CommandToken, string>),
 };
 
 /**
@@ -260,7 +238,7 @@ class FastPath {
     const c0 = text.charCodeAt(start);
     if (c0 === 45 || c0 === 91) {
       if (!scanLine(scan, start, eol)) return false;
-      const shape = shapeOfScan(scan);
+      const shape = sharedCache.peekScan(scan);
       if (shape === undefined || shape.kind !== 'rule') return false;
       const hasCounters = shape.counters >= 0;
       const c = shape.chain;
@@ -298,18 +276,6 @@ class FastPath {
     }
     return false;
   }
-}
-
-/** Shapes by the scan's hash, checked against the key (collisions fall back to the key). */
-const byHash = new Map<number, [string, LineShape]>();
-
-function shapeOfScan(scan: Scan): LineShape | undefined {
-  const hit = byHash.get(scan.hash);
-  if (hit !== undefined && scanMatches(scan, hit[0])) return hit[1];
-  const key = scanKey(scan);
-  const shape = sharedCache.peek(key);
-  if (shape !== undefined && hit === undefined) byHash.set(scan.hash, [key, shape]);
-  return shape;
 }
 
 type Fail = (reason: string, lineNo: number, source: string, offset: number) => never;
@@ -480,7 +446,7 @@ function checkRuleTokens(toks: Token[], hasCounters: boolean, raw: string, lineN
         const what = RAW_VALUE_NAMES[t.value];
         const reason =
           what !== undefined && got > want
-            ? `${t.value} takes ${want === 1 ? 'one' : want} word${want === 1 ? '' : 's'}, found ${got} (\`${words}\`): a ${what} with a blank in it, which iptables-save prints raw and iptables-restore cannot read back ("Bad argument")`
+            ? `${t.value} takes ${want === 1 ? 'one' : want} word${want === 1 ? '' : 's'}, found ${got} (\`${words}\`): ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} with a blank in it, which iptables-save prints raw and iptables-restore cannot read back ("Bad argument")`
             : `${t.value} takes ${want} value${want === 1 ? '' : 's'}, found ${got}${got > 0 ? ` (\`${words}\`)` : ''}`;
         fail(reason, lineNo, raw, toks[k + 1 + Math.min(got, want)]?.offset ?? t.offset);
       }
@@ -521,9 +487,12 @@ function statement(
   const counters = shape.counters >= 0 ? countersFrom(toks[shape.counters]!.value) : undefined;
   if (shape.kind === 'rule') return new (cached ? ParsedRule : PlainParsedRule)(raw, lineNo, chainTok!.value);
   const opTok = toks[shape.op]!;
+  const word = commandOfToken(opTok.type)!;
+  const refused = counters && countersProblem(word);
+  if (refused) fail(refused, lineNo, raw, 0);
   const cmd: Command = {
     kind: 'command',
-    op: COMMAND_OPS[opTok.type]!,
+    op: word.op as CommandOp,
     flag: opTok.value,
     args: shape.args.map((i) => toks[i]!.value),
     raw,
@@ -548,8 +517,10 @@ function explainShapeError(e: ShapeError, toks: Token[], inTable: boolean): stri
     return 'a byte order mark (U+FEFF, invisible) starts the line: iptables-restore does not skip it and fails on this line; save the file as UTF-8 without BOM';
   }
   if (e.index === 0 && found) {
+    const refused = inTable ? refusedCommand(found.value) : undefined;
+    if (refused !== undefined) return refused;
     const what = inTable
-      ? 'a command (-A, -I, -D, -R, -N, -X, -F, -Z, -P, -E, -C), a :CHAIN line, COMMIT or a # comment'
+      ? `a command (${COMMANDS.map((c) => c.short).join(', ')}), a :CHAIN line, COMMIT or a # comment`
       : 'a *table line or a # comment';
     return `expected ${what}, found \`${found.value}\``;
   }
@@ -558,38 +529,6 @@ function explainShapeError(e: ShapeError, toks: Token[], inTable: boolean): stri
   if (expected.length === 0) return `expected end of line, found ${foundText}`;
   return `expected ${expected.join(' or ')}, found ${foundText}`;
 }
-
-/** Options whose value iptables-save prints raw, never in quotes (FORMAT.md 4.3), and what it names. */
-const RAW_VALUES: Record<string, string> = {
-  '-i': 'interface name',
-  '--in-interface': 'interface name',
-  '-o': 'interface name',
-  '--out-interface': 'interface name',
-  '--physdev-in': 'interface name',
-  '--physdev-out': 'interface name',
-  '-A': 'chain name',
-  '--append': 'chain name',
-  '-I': 'chain name',
-  '-D': 'chain name',
-  '-R': 'chain name',
-  '-C': 'chain name',
-  '-N': 'chain name',
-  '-X': 'chain name',
-  '-F': 'chain name',
-  '-Z': 'chain name',
-  '-P': 'chain name',
-  '-E': 'chain name',
-  '-j': 'chain name',
-  '--jump': 'chain name',
-  '-g': 'chain name',
-  '--goto': 'chain name',
-  '--match-set': 'set name',
-  '--add-set': 'set name',
-  '--del-set': 'set name',
-  '--map-set': 'set name',
-  '--hashlimit-name': 'hashlimit name',
-  '--name': 'recent list name',
-};
 
 /** How far to look for the line that closes a quote left open (a value with several line breaks). */
 const MAX_CONTINUATION_LINES = 50;
@@ -646,7 +585,7 @@ function explainLexError(e: LexError, raw: string, lines: readonly string[], ind
       'remove the line break from the value on the host and save again'
     );
   }
-  const what = flag === undefined ? undefined : RAW_VALUES[flag];
+  const what = flag === undefined ? undefined : RAW_VALUE_NAMES[flag];
   if (!atWordStart && what !== undefined) {
     const word = raw.slice(start).split(/[ \t]/)[0] ?? '';
     return (

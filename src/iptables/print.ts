@@ -3,6 +3,7 @@
 import { DfwError } from '../errors.js';
 import type { ChainDecl, Command, Counters, IptablesDump, Option, Rule, RuleSpec, Statement, Table } from './ast.js';
 import { MAX_ARGS, MAX_LINE_BYTES } from './parse.js';
+import { commandOf, countersProblem } from './commands.js';
 import { quoteValue } from './quote.js';
 import { RULE_OPTIONS } from './rule-options.js';
 import { ParsedTable } from './parsed.js';
@@ -75,22 +76,12 @@ export function printChainDecl(c: ChainDecl): string {
   return `:${c.name} ${c.policy} [${k.packets}:${k.bytes}]`;
 }
 
-const COMMAND_FLAGS: Record<Command['op'], string> = {
-  insert: '-I',
-  check: '-C',
-  delete: '-D',
-  replace: '-R',
-  newchain: '-N',
-  delchain: '-X',
-  flush: '-F',
-  zero: '-Z',
-  policy: '-P',
-  rename: '-E',
-};
-
 export function printCommand(c: Command): string {
   if (c.raw !== undefined) return c.raw;
-  const parts = [COMMAND_FLAGS[c.op]];
+  const word = commandOf(c.op);
+  const refused = c.counters && countersProblem(word);
+  if (refused) throw new DfwError(refused);
+  const parts = [word.short];
   if (c.chain !== undefined) parts.push(quoteValue('', parts[0]!, c.chain));
   for (const a of c.args) parts.push(quoteValue('', parts[0]!, a));
   if (c.spec) {

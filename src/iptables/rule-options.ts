@@ -1,30 +1,33 @@
 // The options that belong to a rule itself rather than to a match or target, by every
-// spelling iptables accepts (FORMAT.md 3.1). One table for the parser (which options to keep
-// on the rule wherever they stand), the printer (canonical spelling and iptables-save's order)
-// and the accessors.
+// spelling iptables accepts (FORMAT.md 3.1). One table for the lexer and the scan (how many
+// words each takes), the parser (which options to keep on the rule wherever they stand), the
+// printer (canonical spelling and iptables-save's order) and the accessors.
 
 export interface RuleOptionInfo {
   /** The short spelling iptables-save prints. */
   flag: string;
   /** Place in iptables-save's order; undefined for options it never prints on a rule. */
   order?: number;
+  /** How many words follow it (getopt: none for a flag, one for an argument, two for -c). */
+  values: number;
 }
 
-const spellings: [string, string[], number | undefined][] = [
-  ['-s', ['--source', '--src'], 0],
-  ['-d', ['--destination', '--dst'], 1],
-  ['-i', ['--in-interface'], 2],
-  ['-o', ['--out-interface'], 3],
-  ['-p', ['--protocol'], 4],
-  ['-f', ['--fragment'], 5],
-  ['-c', ['--set-counters'], undefined],
-  ['-4', ['--ipv4'], undefined],
-  ['-6', ['--ipv6'], undefined],
+// [short flag, long spellings, order, values]
+const spellings: [string, string[], number | undefined, number][] = [
+  ['-s', ['--source', '--src'], 0, 1],
+  ['-d', ['--destination', '--dst'], 1, 1],
+  ['-i', ['--in-interface'], 2, 1],
+  ['-o', ['--out-interface'], 3, 1],
+  ['-p', ['--protocol'], 4, 1],
+  ['-f', ['--fragment'], 5, 0],
+  ['-c', ['--set-counters'], undefined, 2],
+  ['-4', ['--ipv4'], undefined, 0],
+  ['-6', ['--ipv6'], undefined, 0],
 ];
 
 export const RULE_OPTIONS: ReadonlyMap<string, RuleOptionInfo> = new Map(
-  spellings.flatMap(([flag, long, order]) =>
-    [flag, ...long].map((s) => [s, order === undefined ? { flag } : { flag, order }] as const),
+  spellings.flatMap(([flag, long, order, values]) =>
+    [flag, ...long].map((s) => [s, order === undefined ? { flag, values } : { flag, order, values }] as const),
   ),
 );
 

@@ -3,6 +3,7 @@
 // tokenize()'s tokens) without allocating a token per word.
 // Anything unusual (a check that may fail, a line that is not a plain rule) returns false
 // and the line takes the reference path (tokenize + nearley), which also words the errors.
+import { FLAG_WORDS, SECTIONS } from './commands.js';
 import { FREE_TEXT_OPTIONS, VALUE_COUNTS } from './lexer.js';
 
 const MAX_WORDS = 512;
@@ -46,26 +47,14 @@ const WORD = C('w'),
 /** Pseudo-codes for long flags: a free-text option (an `o` whose next word is a value), and -t. */
 const FREE = -1,
   TABLE = -2;
-/** `-X` short flags that select a grammar rule, by their letter; 0 for a plain option. */
+/** Short flags that select a grammar rule (src/iptables/commands.ts), by their letter; 0 for a plain option. */
 const SHORT = new Uint16Array(128);
-for (const [letter, code] of ['AA', 'II', 'DD', 'RR', 'CK', 'NN', 'XX', 'FF', 'ZZ', 'PP', 'EE', 'mm', 'jj', 'gg'])
-  SHORT[C(letter!)] = C(code!);
-const LONG: Record<string, number> = {
-  '--append': C('A'),
-  '--insert': C('I'),
-  '--delete': C('D'),
-  '--replace': C('R'),
-  '--check': C('K'),
-  '--new-chain': C('N'),
-  '--delete-chain': C('X'),
-  '--flush': C('F'),
-  '--zero': C('Z'),
-  '--policy': C('P'),
-  '--rename-chain': C('E'),
-  '--match': C('m'),
-  '--jump': C('j'),
-  '--goto': C('g'),
-};
+for (const w of FLAG_WORDS) SHORT[w.short.charCodeAt(1)] = C(w.code);
+const sectionCode = (token: string) => C(SECTIONS.find((w) => w.token === token)!.code);
+const JUMP = sectionCode('jump'),
+  GOTO = sectionCode('goto');
+/** Their long spellings. */
+const LONG: Record<string, number> = Object.fromEntries(FLAG_WORDS.map((w) => [w.long, C(w.code)]));
 
 /** Long flags the scan must recognise, by length: no slice is made to compare them. */
 const BY_LENGTH: { flag: string; code: number; count: number }[][] = [];
@@ -227,7 +216,7 @@ export function scanLine(s: Scan, from: number, to: number): boolean {
       if (expect >= 0 && values !== expect) return false; // the reference path says why
       expect = count;
       values = 0;
-      if (code === C('j') || code === C('g')) targets++;
+      if (code === JUMP || code === GOTO) targets++;
     }
     freeTextNext = free;
     codes[w] = code;

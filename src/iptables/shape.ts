@@ -4,7 +4,9 @@
 // a few dozen of them); `ShapeCache` keeps them.
 import nearley from 'nearley';
 import grammar from '../grammar/iptables.gen.js';
+import { FLAG_WORDS } from './commands.js';
 import type { Token, TokenType } from './lexer.js';
+import { scanKey, scanMatches, type Scan } from './scan.js';
 
 export interface OptionShape {
   neg: number;
@@ -77,7 +79,8 @@ export function parseShape(tokens: readonly Token[]): LineShape {
   return results[0]!;
 }
 
-const CODES: Record<TokenType, string> = {
+/** One character per token type; the flag words' come from their table (src/iptables/commands.ts). */
+const CODES = {
   comment: '#',
   table: '*',
   colon: ':',
@@ -86,21 +89,8 @@ const CODES: Record<TokenType, string> = {
   word: 'w',
   bang: '!',
   opt: 'o',
-  match: 'm',
-  jump: 'j',
-  goto: 'g',
-  append: 'A',
-  insert: 'I',
-  del: 'D',
-  replace: 'R',
-  check: 'K',
-  newchain: 'N',
-  delchain: 'X',
-  flush: 'F',
-  zero: 'Z',
-  policy: 'P',
-  rename: 'E',
-};
+  ...Object.fromEntries(FLAG_WORDS.map((w) => [w.token, w.code])),
+} as Record<TokenType, string>;
 
 /** One character per token type: the key under which a shape is shared. */
 export function shapeKey(tokens: readonly Token[]): string {
@@ -109,22 +99,81 @@ export function shapeKey(tokens: readonly Token[]): string {
   return k;
 }
 
-/** Shapes by key. Errors are not cached: a bad line is rare and its message needs its tokens. */
+/**
+ * At most this many shapes are kept. Every fixture of the test suite together has about 170
+ * shapes, and a generated million-line dump in the bench style adds five: real dumps stay far
+ * below, while a stream of made-up lines (each with a new shape) can no longer grow the cache
+ * without end.
+ */
+export const MAX_SHAPES = 1024;
+/**
+ * And at most this many tokens in all their keys together: a shape costs a few dozen bytes per
+ * token, so this keeps the cache to a few megabytes even when each line is long (a line may
+ * hold thousands of words). Real shapes have at most a few dozen tokens.
+ */
+export const MAX_SHAPE_TOKENS = 1 << 16;
+
+/**
+ * Shapes by key. Errors are not cached: a bad line is rare and its message needs its tokens.
+ * When a new shape would pass a limit, the cache starts again empty: the shapes a dump
+ * really uses come back at the cost of one grammar parse each, and the lookup of a known
+ * shape (every line of a big dump) costs no bookkeeping.
+ */
 export class ShapeCache {
   private readonly shapes = new Map<string, LineShape>();
+  /** Shapes by the hash of a scan (src/iptables/scan.ts), checked against the key: the fast path's index. */
+  private readonly byHash = new Map<number, [string, LineShape]>();
+  private tokens = 0;
+
+  constructor(
+    readonly maxShapes = MAX_SHAPES,
+    readonly maxTokens = MAX_SHAPE_TOKENS,
+  ) {}
+
+  /** Shapes kept now. */
+  get size(): number {
+    return this.shapes.size;
+  }
+
+  /** Tokens in the keys of the shapes kept now. */
+  get keptTokens(): number {
+    return this.tokens;
+  }
 
   get(tokens: readonly Token[]): LineShape {
     const key = shapeKey(tokens);
     let shape = this.shapes.get(key);
     if (shape === undefined) {
       shape = parseShape(tokens);
-      this.shapes.set(key, shape);
+      this.add(key, shape);
     }
     return shape;
+  }
+
+  private add(key: string, shape: LineShape): void {
+    if (key.length > this.maxTokens) return; // alone over the limit: not worth a place
+    if (this.shapes.size >= this.maxShapes || this.tokens + key.length > this.maxTokens) {
+      this.shapes.clear();
+      this.byHash.clear();
+      this.tokens = 0;
+    }
+    this.shapes.set(key, shape);
+    this.tokens += key.length;
   }
 
   /** The shape already known for a key, if any (the fast path never runs nearley itself). */
   peek(key: string): LineShape | undefined {
     return this.shapes.get(key);
+  }
+
+  /** The shape already known for a scanned line, if any: by its hash first, without making the key. */
+  peekScan(scan: Scan): LineShape | undefined {
+    const hit = this.byHash.get(scan.hash);
+    if (hit !== undefined && scanMatches(scan, hit[0])) return hit[1];
+    const key = scanKey(scan);
+    const shape = this.shapes.get(key);
+    // On a hash collision the first key keeps the slot; the other goes by its key.
+    if (shape !== undefined && hit === undefined) this.byHash.set(scan.hash, [key, shape]);
+    return shape;
   }
 }
