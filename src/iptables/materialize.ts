@@ -1,5 +1,6 @@
 // Turns a line's shape (token positions) and its tokens into AST values.
 import type { Counters, Option, RuleSpec, Match, Target } from './ast.js';
+import type { Mutable } from '../source.js';
 import type { Token } from './lexer.js';
 import type { OptionShape, SpecShape } from './shape.js';
 import { RULE_OPTIONS } from './rule-options.js';
@@ -27,7 +28,7 @@ export function specFrom(shape: SpecShape, toks: readonly Token[]): RuleSpec {
     if (s.kind === 'match') matches.push({ name, options: own });
     else target = { kind: s.kind, name, options: own };
   }
-  const spec: RuleSpec = { options, matches };
+  const spec: Mutable<RuleSpec> = { options, matches };
   if (target !== undefined) spec.target = target;
   return spec;
 }
