@@ -6,7 +6,7 @@ import type { ChainDecl, Counters, Rule, RuleSpec, Statement, Table, TableName }
 import { tokenizeFast as tokenize, type Token } from './lexer.js';
 import { countersFrom, specFrom } from './materialize.js';
 import { ShapeCache, parseShape, type LineShape } from './shape.js';
-import { Sourced, SourcedNode, deepFreeze, relocated, sourceText, type SourceText } from '../source.js';
+import { Sourced, SourcedNode, relocated, sourceText, type SourceText } from '../source.js';
 
 /** Shapes by token-type sequence, shared by every parse (they depend on the grammar only). */
 export const sharedCache = new ShapeCache();
@@ -40,7 +40,7 @@ export class ParsedRule extends Sourced implements Rule {
       const shape = this.shapeOf(toks);
       if (shape.kind !== 'rule' || shape.spec === null)
         throw new Error(`internal: line ${this.source.line} is no longer a rule`);
-      this.#spec = deepFreeze(specFrom(shape.spec, toks));
+      this.#spec = specFrom(shape.spec, toks);
     }
     return this.#spec;
   }
