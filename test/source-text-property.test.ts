@@ -9,7 +9,14 @@ import { comment, editChainDecl, editDump, editRule, editTable, jump, match, opt
 import { iptablesToJson } from '../src/iptables/json.js';
 import { parseIptables } from '../src/iptables/parse.js';
 import { printIptables } from '../src/iptables/print.js';
-import { commentLine, editIpsetLine, type IpsetDump, type IpsetLine } from '../src/ipset/ast.js';
+import {
+  commentLine,
+  editIpsetLine,
+  type CommandLine,
+  type EntryLine,
+  type IpsetDump,
+  type IpsetLine,
+} from '../src/ipset/ast.js';
 import { ipsetToJson } from '../src/ipset/json.js';
 import { parseIpset } from '../src/ipset/parse.js';
 import { printIpset } from '../src/ipset/print.js';
@@ -136,6 +143,10 @@ const ipsetEdit: fc.Arbitrary<IpsetEdit> = fc.oneof(
   fc.record({ op: fc.constant('commentLine' as const), at, text }),
 );
 
+function toggleExist(l: CommandLine): CommandLine {
+  return editIpsetLine<CommandLine>(l, { exist: !l.exist });
+}
+
 function applyIpset(d: IpsetDump, e: IpsetEdit): IpsetDump {
   const indexes = (pick: (l: IpsetLine) => boolean) => d.lines.flatMap((l, i) => (pick(l) ? [i] : []));
   const set = (i: number | undefined, l: (old: IpsetLine) => IpsetLine): IpsetDump =>
@@ -149,15 +160,14 @@ function applyIpset(d: IpsetDump, e: IpsetEdit): IpsetDump {
     (l.kind === 'create' || l.kind === 'add') && l.options.some((o) => o.name === name && o.value !== undefined);
   switch (e.op) {
     case 'exist':
-      return set(
-        one(indexes((l) => 'exist' in l)),
-        (l) => editIpsetLine(l as never, { exist: !(l as { exist: boolean }).exist }) as IpsetLine,
+      return set(one(indexes((l) => 'exist' in l)), (l) =>
+        l.kind === 'comment' || l.kind === 'blank' || l.kind === 'commit' ? l : toggleExist(l),
       );
     case 'entry': {
       const adds = indexes((l) => l.kind === 'add');
       const i = one(adds);
       if (i === undefined) return d;
-      const l = d.lines[i] as Extract<IpsetLine, { kind: 'add' }>;
+      const l = d.lines[i] as EntryLine;
       const same = adds.filter((j) => (d.lines[j] as typeof l).set === l.set);
       const from = d.lines[same[e.other % same.length]!] as typeof l;
       return set(i, () => editIpsetLine(l, { entry: from.entry }));
