@@ -23,6 +23,8 @@ import { ipsetFromJson, ipsetToJson } from '../src/ipset/json.js';
 import { parseIpset } from '../src/ipset/parse.js';
 import { printIpset, printLine } from '../src/ipset/print.js';
 import { sourceText } from '../src/source.js';
+import { applyPlugins } from '../src/transform/plugins.js';
+import type { Policy } from '../src/policy/types.js';
 import { FIXTURES, iptablesFixtures } from './support/fixtures.js';
 
 const ipsetDir = join(FIXTURES, 'ipset');
@@ -218,5 +220,51 @@ describe('an edit either throws or prints', () => {
     const added = rule('INPUT', { matches: [match('comment', opt('--comment', 'new'))], target: jump('DROP') });
     const out = printIptables(editDump(dump, { items: [editTable(t, { body: [...t.body, added] })] }));
     expect(out).toBe(text.replace('COMMIT', '-A INPUT -m comment --comment new -j DROP\nCOMMIT'));
+  });
+});
+
+describe('plugins', () => {
+  const text = '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n';
+  const context = { policy: { name: 'p' } as Policy, family: 4 as const };
+
+  it('may splice the bodies they are given; an edit of a parsed node fails with a hint', async () => {
+    const dump = parseIptables(text);
+    const spliced = await applyPlugins(
+      dump,
+      [{ name: 'add', transform: (d) => void (d.items[0] as { body: Statement[] }).body.push(rule('INPUT')) }],
+      context,
+    );
+    expect(printIptables(spliced)).toBe(text.replace('COMMIT', '-A INPUT\nCOMMIT'));
+    expect(printIptables(dump)).toBe(text);
+    const edit = {
+      name: 'edit',
+      transform: (d: IptablesDump) => {
+        ((d.items[0] as Table).body[1] as { chain: string }).chain = 'OUTPUT';
+      },
+    };
+    await expect(applyPlugins(dump, [edit], context)).rejects.toThrow(
+      /plugin edit failed: .*read.only.*\(parsed nodes are read-only: return new nodes/,
+    );
+  });
+
+  it('a plugin returning an edited copy prints the edit', async () => {
+    const dump = parseIptables(text);
+    const out = await applyPlugins(
+      dump,
+      [
+        {
+          name: 'drop',
+          transform: (d) => {
+            const t = d.items[0] as Table;
+            const body = t.body.map((s) =>
+              s.kind === 'rule' ? editRule(s, { spec: { ...s.spec, target: jump('DROP') } }) : s,
+            );
+            return editDump(d, { items: [editTable(t, { body })] });
+          },
+        },
+      ],
+      context,
+    );
+    expect(printIptables(out)).toBe(text.replace('-j ACCEPT', '-j DROP'));
   });
 });

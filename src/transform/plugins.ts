@@ -41,7 +41,12 @@ export async function applyPlugins(
     try {
       result = await p.transform(given, context);
     } catch (e) {
-      throw new DfwError(`plugin ${p.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      // An edit of a frozen parsed node: say what to do instead.
+      const hint =
+        e instanceof TypeError && /read.only|not extensible|Cannot (assign|add|delete)/.test(e.message)
+          ? ' (parsed nodes are read-only: return new nodes, made with editRule, editTable or the builders)'
+          : '';
+      throw new DfwError(`plugin ${p.name} failed: ${e instanceof Error ? e.message : String(e)}${hint}`);
     }
     const next = result ?? given;
     try {
