@@ -27,7 +27,7 @@ const importMetaUrl = {
 };
 
 // `dfw --version`: the bundle has no package.json beside it for yargs to read.
-const { version } = JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8'));
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 rmSync(join(dist, 'cli.cjs.cache'), { force: true });
 await build({

@@ -13,7 +13,7 @@ import { printIpset } from './ipset/print.js';
 export type Dump = IptablesDump | IpsetDump;
 
 export function isIptablesDump(dump: Dump): dump is IptablesDump {
-  return 'kind' in dump && dump.kind === 'iptables';
+  return dump.kind === 'iptables';
 }
 
 export interface ParseDumpOptions {

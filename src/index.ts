@@ -1,20 +1,48 @@
-// dfw's public API: everything the CLI does goes through these functions. Re-exports only.
+// dfw's public API: everything the CLI does goes through these functions. Re-exports only,
+// each name listed (docs/library.md); parser internals (tokens, shape caches, the classes of
+// parsed nodes) stay inside.
 //
 //   import { parseIptables, transformDump, loadPolicy, printIptables } from 'dfw';
 //   const dump = parseIptables(text, { file: 'rules.v4' });
 //   const { dump: out } = transformDump(dump, loadPolicy(yaml, 'dfw.yaml'), { family: 4 });
 //   process.stdout.write(printIptables(out));
 
+import * as ipset from './ipset/index.js';
+
 export { DfwError, DfwSyntaxError } from './errors.js';
 export type { SourcePosition } from './errors.js';
 
+// the source-text rule, for both formats
+export { sourceText } from './source.js';
+export type { SourceText } from './source.js';
+
 // iptables dumps: AST, parse, print, JSON form
-export * from './iptables/ast.js';
+export { TABLES, BUILTIN_CHAINS } from './iptables/ast.js';
+export type {
+  BlankLine,
+  ChainDecl,
+  Command,
+  CommandOp,
+  CommentLine,
+  Counters,
+  Family,
+  IptablesDump,
+  Match,
+  Option,
+  Rule,
+  RuleSpec,
+  Statement,
+  Table,
+  TableName,
+  Target,
+  TopLevel,
+} from './iptables/ast.js';
 export { parseIptables, MAX_ARGS, MAX_ARGS_WITH_COUNTERS, MAX_CHAIN_NAME, MAX_LINE_BYTES } from './iptables/parse.js';
 export type { ParseOptions } from './iptables/parse.js';
 export { printIptables, printIptablesChunks, printRule, printSpec } from './iptables/print.js';
 export { iptablesToJson, iptablesFromJson, JSON_VERSION } from './iptables/json.js';
 export { rule, chain, table, comment, opt, not, match, jump, goTo } from './iptables/build.js';
+export { editRule, editChainDecl, editCommand, editTable, editDump } from './iptables/build.js';
 export {
   ruleChain,
   ruleTarget,
@@ -35,7 +63,7 @@ export { detectFamily } from './iptables/family.js';
 export { loadPolicy, referencedSets } from './policy/load.js';
 export { compilePolicy, managedTag, managedPrefix, policySetFamilies } from './policy/compile.js';
 export type { CompileOptions } from './policy/compile.js';
-export type * from './policy/types.js';
+export type { AllowRule, IpsetSpec, Policy, PortRange, Source } from './policy/types.js';
 
 // transforms
 export { transformDump } from './transform/inject.js';
@@ -59,9 +87,10 @@ export type { IpsetParseOptions } from './ipset/parse.js';
 export { printIpset } from './ipset/print.js';
 export { reconcileIpsets, RECONCILE_MODES } from './ipset/reconcile.js';
 export type { ReconcileMode, ReconcileResult, IpsetChange } from './ipset/reconcile.js';
-export type { IpsetDump, IpsetLine } from './ipset/ast.js';
+export type { IpsetDump, IpsetLine, IpsetOption } from './ipset/ast.js';
+export { editIpsetLine } from './ipset/ast.js';
 export { ipsetToJson, ipsetFromJson } from './ipset/json.js';
-export * as ipset from './ipset/index.js';
+export { ipset };
 
 // boot and restart persistence: the files `dfw bundle` writes, built in memory (the CLI writes them)
 export { buildBundle, compareBundle, bundleOptions, BUNDLE_FILE_NAMES } from './bundle/index.js';

@@ -7,6 +7,11 @@ import { FIXTURES } from './support/fixtures.js';
 
 const docker = join(FIXTURES, 'iptables', 'docker29.nft.v4');
 
+/** A node of the JSON form that was read from text. */
+interface Located {
+  source: { text: string; line: number };
+}
+
 describe('dfw parse', () => {
   const r = dfw(['parse', docker]);
   const ast = JSON.parse(r.stdout);
@@ -20,7 +25,7 @@ describe('dfw parse', () => {
   it('shows chain, matches with options and negation, and target of each rule', () => {
     const filter = ast.items.find((i: { kind: string; name: string }) => i.kind === 'table' && i.name === 'filter');
     const rules = filter.body.filter((s: { kind: string }) => s.kind === 'rule');
-    const ct = rules.find((x: { raw: string }) => x.raw.includes('DOCKER-CT -o docker0'));
+    const ct = rules.find((x: Located) => x.source.text.includes('DOCKER-CT -o docker0'));
     expect(ct).toMatchObject({
       kind: 'rule',
       chain: 'DOCKER-CT',
@@ -32,14 +37,17 @@ describe('dfw parse', () => {
         target: { kind: 'jump', name: 'ACCEPT', options: [] },
       },
     });
-    const neg = rules.find((x: { raw: string }) => /^-A DOCKER ! -i/.test(x.raw));
-    expect(neg.spec.options[0]).toEqual({ flag: '-i', negated: true, values: [neg.raw.split(' ')[4]] });
+    const neg = rules.find((x: Located) => /^-A DOCKER ! -i/.test(x.source.text));
+    expect(neg.spec.options[0]).toEqual({ flag: '-i', negated: true, values: [neg.source.text.split(' ')[4]] });
   });
 
   it('keeps the source text and line of every node', () => {
     const text = readFileSync(docker, 'utf8').split('\n');
     const filter = ast.items.find((i: { kind: string; name: string }) => i.kind === 'table' && i.name === 'filter');
-    for (const s of filter.body) expect(text[s.line - 1]).toBe(s.raw);
+    expect(filter.body.length).toBeGreaterThan(0);
+    for (const s of filter.body as Located[]) expect(text[s.source.line - 1]).toBe(s.source.text);
+    expect(text[filter.source.line - 1]).toBe('*filter');
+    expect(text[filter.commit.line - 1]).toBe('COMMIT');
   });
 });
 

@@ -10,11 +10,31 @@ import { FIXTURES, iptablesFixtures } from './support/fixtures.js';
 
 const fixtures = iptablesFixtures();
 
+/** The JSON form as dfw 0.1 wrote it: `raw` and `line` where version 2 has `source`. */
+function toVersion1(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(toVersion1);
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === 'source') {
+      const { text, line } = x as { text: string; line: number };
+      Object.assign(out, { raw: text, line });
+    } else if (k === 'commit') out.commit = { raw: (x as { text: string }).text, line: (x as { line: number }).line };
+    else out[k] = k === 'version' ? 1 : toVersion1(x);
+  }
+  return out;
+}
+
 describe('JSON round trip', () => {
   it.each(fixtures)('%s: parse → JSON → fmt --from-json is byte for byte (library)', (name, text) => {
     const json = JSON.parse(JSON.stringify(iptablesToJson(parseIptables(text, { file: name }))));
-    expect(json.version).toBe(1);
+    expect(json.version).toBe(2);
     expect(printIptables(iptablesFromJson(json))).toBe(text);
+  });
+
+  it.each(fixtures)('%s: the older JSON form (version 1: raw and line) is read too', (name, text) => {
+    const json = JSON.parse(JSON.stringify(iptablesToJson(parseIptables(text, { file: name }))));
+    expect(printIptables(iptablesFromJson(toVersion1(json)))).toBe(text);
   });
 
   it('through the CLI, for a real dump', () => {
@@ -51,7 +71,8 @@ describe('JSON round trip', () => {
     };
     filter.body.splice(at < 0 ? filter.body.length : at, 0, added);
     const fwd = filter.body.find(
-      (s: { kind: string; raw: string }) => s.kind === 'rule' && s.raw === '-A FORWARD -j DOCKER-USER',
+      (s: { kind: string; source: { text: string } }) =>
+        s.kind === 'rule' && s.source.text === '-A FORWARD -j DOCKER-USER',
     );
     fwd.spec.options.push({ flag: '-i', negated: true, values: ['lo'] });
     const out = dfw(['fmt', '--from-json'], JSON.stringify(json));
@@ -68,7 +89,7 @@ describe('JSON round trip', () => {
 
   const bad: [string, unknown, RegExp][] = [
     ['not an object', [], /\(top\): expected an object/],
-    ['wrong version', { version: 2, kind: 'iptables', items: [] }, /version: expected 1/],
+    ['wrong version', { version: 3, kind: 'iptables', items: [] }, /version: expected 2 \(or 1/],
     [
       'unknown table',
       { version: 1, kind: 'iptables', items: [{ kind: 'table', name: 'filtr', body: [] }] },
@@ -128,7 +149,25 @@ describe('JSON round trip', () => {
     ],
     ['unknown field', { version: 1, kind: 'iptables', items: [], extra: 1 }, /extra: unknown field/],
     [
-      'garbage raw line',
+      'garbage source line',
+      {
+        version: 2,
+        kind: 'iptables',
+        items: [
+          {
+            kind: 'table',
+            name: 'filter',
+            body: [
+              { kind: 'comment', text: '#x', source: { text: '#x', line: 2 } },
+              { kind: 'rule', chain: 'INPUT', spec: {}, source: { text: '-A INPUT -ptcp', line: 3 } },
+            ],
+          },
+        ],
+      },
+      /body\[1\]\.source: not a valid line: .*attached short option/,
+    ],
+    [
+      'garbage raw line (version 1)',
       {
         version: 1,
         kind: 'iptables',
@@ -137,13 +176,22 @@ describe('JSON round trip', () => {
             kind: 'table',
             name: 'filter',
             body: [
-              { kind: 'comment', text: '#x', raw: '#x' },
-              { kind: 'rule', chain: 'INPUT', spec: {}, raw: '-A INPUT -ptcp' },
+              { kind: 'comment', text: '#x', raw: '#x', line: 2 },
+              { kind: 'rule', chain: 'INPUT', spec: {}, raw: '-A INPUT -ptcp', line: 3 },
             ],
           },
         ],
       },
-      /body\[1\]\.raw: not a valid line: .*attached short option/,
+      /body\[1\]\.source: not a valid line: .*attached short option/,
+    ],
+    [
+      'source without a line number',
+      {
+        version: 2,
+        kind: 'iptables',
+        items: [{ kind: 'comment', text: '#x', source: { text: '#x' } }],
+      },
+      /items\[0\]\.source\.line: expected a line number/,
     ],
   ];
 
@@ -173,7 +221,7 @@ describe('JSON round trip of ipset dumps', () => {
     const text = readFileSync(join(dir, f), 'utf8');
     const parsed = dfw(['parse', '--format', 'ipset', join(dir, f)]);
     expect(parsed.status).toBe(0);
-    expect(JSON.parse(parsed.stdout)).toMatchObject({ version: 1, kind: 'ipset' });
+    expect(JSON.parse(parsed.stdout)).toMatchObject({ version: 2, kind: 'ipset' });
     const back = dfw(['fmt', '--from-json'], parsed.stdout);
     expect(back.stderr).toBe('');
     expect(back.stdout).toBe(text);

@@ -14,18 +14,22 @@ const fixture = join(FIXTURES, 'iptables', 'docker29.nft.v4');
 
 // A user's script: the package by its name, builders, print.
 const userScript = `import { readFileSync } from 'node:fs';
-import { parseIptables, printIptables, rule, opt, match, jump } from 'dfw';
+import { editDump, editTable, parseIptables, printIptables, rule, opt, match, jump } from 'dfw';
 
 const dump = parseIptables(readFileSync(process.argv[2], 'utf8'), { file: process.argv[2] });
-const filter = dump.items.find((t) => t.kind === 'table' && t.name === 'filter');
-const at = filter.body.findIndex((s) => s.kind === 'rule' && s.chain === 'DOCKER-USER');
-filter.body.splice(at < 0 ? filter.body.length : at, 0,
-  rule('DOCKER-USER', {
-    options: [opt('-s', '203.0.113.0/24'), opt('-i', 'eth0'), opt('-p', 'tcp')],
-    matches: [match('tcp', opt('--dport', '22')), match('comment', opt('--comment', 'no ssh from there'))],
-    target: jump('DROP'),
-  }));
-process.stdout.write(printIptables(dump));
+const items = dump.items.map((t) => {
+  if (t.kind !== 'table' || t.name !== 'filter') return t;
+  const at = t.body.findIndex((s) => s.kind === 'rule' && s.chain === 'DOCKER-USER');
+  const body = [...t.body];
+  body.splice(at < 0 ? body.length : at, 0,
+    rule('DOCKER-USER', {
+      options: [opt('-s', '203.0.113.0/24'), opt('-i', 'eth0'), opt('-p', 'tcp')],
+      matches: [match('tcp', opt('--dport', '22')), match('comment', opt('--comment', 'no ssh from there'))],
+      target: jump('DROP'),
+    }));
+  return editTable(t, { body });
+});
+process.stdout.write(printIptables(editDump(dump, { items })));
 `;
 
 let tmp: string;

@@ -4,6 +4,7 @@ import type { IptablesDump, Rule } from '../iptables/ast.js';
 import { chainRules } from '../iptables/parsed.js';
 import { ruleProtocol } from '../iptables/rule.js';
 import type { AllowRule, Policy, PortRange } from '../policy/types.js';
+import { sourceText } from '../source.js';
 
 export interface PublishedPort {
   proto: string;
@@ -24,7 +25,7 @@ function dockerNatRules(dump: IptablesDump): Rule[] {
 
 /** The port a DNAT rule publishes, or undefined for any other rule. */
 function publishedBy(s: Rule): PublishedPort | undefined {
-  if (s.raw !== undefined && !s.raw.includes('DNAT')) return undefined; // spares the parse of other rules
+  if (!(sourceText(s)?.includes('DNAT') ?? true)) return undefined; // spares the parse of other rules
   const t = s.spec.target;
   if (t?.name !== 'DNAT') return undefined;
   const proto = ruleProtocol(s)?.value;
@@ -65,7 +66,7 @@ export function unpublishedPorts(dump: IptablesDump, policy: Policy): { rule: Al
       const needle = ` --dport ${p.from} `;
       const quick =
         p.from === p.to &&
-        rules.some((r) => (r.raw === undefined || r.raw.includes(needle)) && publishes(publishedBy(r), a, p));
+        rules.some((r) => (sourceText(r)?.includes(needle) ?? true) && publishes(publishedBy(r), a, p));
       if (quick) continue;
       all ??= rules.flatMap((r) => publishedBy(r) ?? []);
       if (!all.some((x) => publishes(x, a, p))) out.push({ rule: a, port: p });

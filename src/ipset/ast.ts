@@ -1,88 +1,92 @@
-// The AST of an `ipset save` dump or `ipset restore` file: one node per line, plain data.
-// Lines read from a file keep their exact text (`source`), so that printing an untouched dump
-// gives back the input byte for byte; lines built in code have no `source` and print in the
-// canonical form `ipset save` uses (src/ipset/print.ts).
+// The AST of an `ipset save` dump or `ipset restore` file: one node per line, read-only data.
+// Lines read from a file are frozen and keep their exact text (`source`, with a `\r` if the file
+// had one), so that printing an untouched dump gives back the input byte for byte; lines built
+// in code, and edited copies (editIpsetLine), have no `source` and print in the canonical form
+// `ipset save` uses (src/ipset/print.ts; docs/library.md "The source-text rule").
+import type { SourceText } from '../source.js';
 import type { SetTypeName } from './settypes.js';
 
-/** Where a line came from: its exact text (without the `\n`, with a `\r` if the file had one). */
-export interface LineSource {
-  text: string;
-  /** 1-based line number. */
-  line: number;
-}
+export type { SourceText } from '../source.js';
 
 /** An option after the set type (create) or after the element (add/del/test). */
 export interface IpsetOption {
   /** Canonical name: `timeout` for `--timeout`; `family` for `-4` / `-6`. */
-  name: string;
+  readonly name: string;
   /** The value with quotes removed; absent for flags (`counters`, `nomatch`...). */
-  value?: string;
+  readonly value?: string;
 }
 
 interface Base {
-  source?: LineSource;
+  /** The line the node was read from; absent on lines built in code and on edited copies. */
+  readonly source?: SourceText;
 }
 
 /** Commands may carry `-exist` (or `-!`), which ipset takes from anywhere on the line. */
 interface CommandBase extends Base {
-  exist: boolean;
+  readonly exist: boolean;
 }
 
 export interface BlankLine extends Base {
-  kind: 'blank';
+  readonly kind: 'blank';
 }
 
 export interface CommentLine extends Base {
-  kind: 'comment';
+  readonly kind: 'comment';
   /** The text from the `#` on. */
-  text: string;
+  readonly text: string;
 }
 
 export interface CommitLine extends Base {
-  kind: 'commit';
+  readonly kind: 'commit';
 }
 
 export interface CreateLine extends CommandBase {
-  kind: 'create';
-  set: string;
-  type: SetTypeName;
-  options: IpsetOption[];
+  readonly kind: 'create';
+  readonly set: string;
+  readonly type: SetTypeName;
+  readonly options: readonly IpsetOption[];
 }
 
 export interface EntryLine extends CommandBase {
-  kind: 'add' | 'del' | 'test';
-  set: string;
+  readonly kind: 'add' | 'del' | 'test';
+  readonly set: string;
   /** The element as written (`10.0.0.1/32`, `80`); src/ipset/members.ts gives its stored form. */
-  entry: string;
-  options: IpsetOption[];
+  readonly entry: string;
+  readonly options: readonly IpsetOption[];
 }
 
 /** `flush` / `destroy`, of one set or (without a name) of every set. */
 export interface SetsLine extends CommandBase {
-  kind: 'flush' | 'destroy';
-  set?: string;
+  readonly kind: 'flush' | 'destroy';
+  readonly set?: string;
 }
 
 export interface PairLine extends CommandBase {
-  kind: 'rename' | 'swap';
-  set: string;
-  to: string;
+  readonly kind: 'rename' | 'swap';
+  readonly set: string;
+  readonly to: string;
 }
 
 export type CommandLine = CreateLine | EntryLine | SetsLine | PairLine;
 export type IpsetLine = BlankLine | CommentLine | CommitLine | CommandLine;
 
 export interface IpsetDump {
+  readonly kind: 'ipset';
   /** The file name used in messages. */
-  file: string;
-  lines: IpsetLine[];
+  readonly file: string;
+  readonly lines: readonly IpsetLine[];
   /** Whether the last line ended with `\n` (an empty dump has no lines and no newline). */
-  finalNewline: boolean;
+  readonly finalNewline: boolean;
 }
 
 // Builders for lines made in code (no source: printed in canonical form).
 
-export function createLine(set: string, type: SetTypeName, options: IpsetOption[] = [], exist = false): CreateLine {
+export function createLine(
+  set: string,
+  type: SetTypeName,
+  options: readonly IpsetOption[] = [],
+  exist = false,
+): CreateLine {
   return { kind: 'create', exist, set, type, options };
 }
 
@@ -90,7 +94,7 @@ export function entryLine(
   kind: EntryLine['kind'],
   set: string,
   entry: string,
-  options: IpsetOption[] = [],
+  options: readonly IpsetOption[] = [],
   exist = false,
 ): EntryLine {
   return { kind, exist, set, entry, options };
@@ -108,8 +112,22 @@ export function commentLine(text: string): CommentLine {
   return { kind: 'comment', text: text.startsWith('#') ? text : `# ${text}` };
 }
 
-export function dump(file: string, lines: IpsetLine[]): IpsetDump {
-  return { file, lines, finalNewline: lines.length > 0 };
+export function dump(file: string, lines: readonly IpsetLine[]): IpsetDump {
+  return { kind: 'ipset', file, lines, finalNewline: lines.length > 0 };
+}
+
+/** The fields a line of this kind may change (all but `kind`). */
+type Changes<L> = L extends IpsetLine ? Partial<Omit<L, 'kind' | 'source'>> : never;
+
+/**
+ * An edited copy of a line, without its source (it no longer says what the line says), printed
+ * canonically: `editIpsetLine(add, { entry: '192.0.2.9' })`. Lines read from text are frozen.
+ */
+export function editIpsetLine<L extends IpsetLine>(line: L, changes: Changes<L>): L {
+  // Own fields only: a parsed line keeps its source in a private field, which a spread drops
+  // (and a hand-made `source` field is dropped here).
+  const { source: _source, ...fields } = { ...line, ...changes } as L & { source?: unknown };
+  return fields as unknown as L;
 }
 
 /** The value of the first option with this name, `true` for a flag, or undefined. */

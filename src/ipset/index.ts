@@ -1,7 +1,29 @@
-// The public API of dfw's ipset side: re-exports only.
-export * from './ast.js';
-export { parseIpset, countParses, type IpsetParseOptions } from './parse.js';
+// The public API of dfw's ipset side (`import { ipset } from 'dfw'`): re-exports only, listed.
+export {
+  type BlankLine,
+  type CommandLine,
+  type CommentLine,
+  type CommitLine,
+  type CreateLine,
+  type EntryLine,
+  type IpsetDump,
+  type IpsetLine,
+  type IpsetOption,
+  type PairLine,
+  type SetsLine,
+  type SourceText,
+  commentLine,
+  createLine,
+  dump,
+  editIpsetLine,
+  entryLine,
+  optionValue,
+  pairLine,
+  setsLine,
+} from './ast.js';
+export { parseIpset, parseEntryText, type IpsetParseOptions } from './parse.js';
 export { printIpset, printLine, canonicalLine } from './print.js';
+export { ipsetToJson, ipsetFromJson } from './json.js';
 export { looksLikeIpset } from './detect.js';
 export { type Member, normalizeElement, normalizeEntryOptions, memberKey, optionText } from './members.js';
 export { type SetHeader, readHeader, headerOptions, headerDifferences } from './header.js';
@@ -17,4 +39,3 @@ export {
   resolveIpsets,
 } from './reconcile.js';
 export { type SetState, type DumpStateOptions, dumpState } from './state.js';
-export { parseEntryText } from './parse.js';

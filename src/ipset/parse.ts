@@ -6,7 +6,8 @@ import nearley from 'nearley';
 import { DfwError, DfwSyntaxError } from '../errors.js';
 import grammar from '../grammar/ipset.gen.js';
 import { didYouMean } from '../policy/suggest.js';
-import type { IpsetDump, IpsetLine, IpsetOption, LineSource } from './ast.js';
+import type { EntryLine, IpsetDump, IpsetLine, IpsetOption } from './ast.js';
+import { NONE, Sourced, SourcedNode } from '../source.js';
 import { type SetHeader, readHeader } from './header.js';
 import { type IpsetToken, KEYWORDS, tokenClass, tokenizeLine } from './lexer.js';
 import { LINE_MAX_BYTES, byteLength, checkSetName } from './limits.js';
@@ -201,6 +202,22 @@ export interface IpsetParseOptions {
   fast?: boolean;
 }
 
+/** An `add SET ENTRY` line without options or -exist, as the fast path reads it: frozen, trusted. */
+class ParsedAdd extends Sourced implements EntryLine {
+  readonly kind = 'add' as const;
+  readonly exist = false;
+  readonly set: string;
+  readonly entry: string;
+  readonly options: readonly IpsetOption[] = NONE;
+
+  constructor(set: string, entry: string, text: string, line: number) {
+    super(text, line);
+    this.set = set;
+    this.entry = entry;
+    Object.freeze(this);
+  }
+}
+
 /**
  * `add SET ENTRY` with an IPv4 address or CIDR, the line of nearly every member of a big set,
  * read without the lexer and the grammar: the words are split at single spaces, and the line
@@ -238,13 +255,14 @@ class FastAdd {
       this.checked = set;
       this.checkedHeader = header;
     }
-    this.lines.push({ kind: 'add', exist: false, set, entry, options: [], source: { text: raw, line: lineNo } });
+    this.lines.push(new ParsedAdd(set, entry, raw, lineNo));
     return true;
   }
 }
 
 /**
  * Parses an `ipset save` dump or `ipset restore` file. Throws DfwSyntaxError at the first problem.
+ * The lines are frozen and print as their source text (docs/library.md "The source-text rule").
  *
  *   const sets = parseIpset(execOutput, 'ipset save'); printIpset(sets) === execOutput;
  */
@@ -253,164 +271,203 @@ export function parseIpset(text: string, file: string, options: IpsetParseOption
   let finalNewline = true;
   if (parts[parts.length - 1] === '') parts.pop();
   else finalNewline = false;
-  if (parts.length === 0) return { file, lines: [], finalNewline: false };
+  if (parts.length === 0) return Object.freeze({ kind: 'ipset', file, lines: NONE, finalNewline: false });
 
-  const sets = new Map<string, SetHeader>();
-  const lines: IpsetLine[] = [];
-  const fast = options.fast === false ? undefined : new FastAdd(sets, lines);
-  for (const [i, raw] of parts.entries()) {
-    const lineNo = i + 1;
-    if (fast?.line(raw, lineNo)) continue;
+  const p = new IpsetParser(file, finalNewline, parts.length);
+  const fast = options.fast === false ? undefined : new FastAdd(p.sets, p.lines);
+  for (let i = 0; i < parts.length; i++) {
+    const raw = parts[i]!;
+    if (!fast?.line(raw, i + 1)) p.line(raw, i + 1);
+  }
+  return Object.freeze({ kind: 'ipset', file, lines: Object.freeze(p.lines), finalNewline });
+}
+
+/** Reads an ipset command's set-name arguments: the names it checks (create/add/del/test name one set). */
+function namedSets(tree: CommandTree): number[] {
+  return tree.kind === 'create' || tree.kind === 'add' || tree.kind === 'del' || tree.kind === 'test'
+    ? tree.args.slice(0, 1)
+    : tree.args;
+}
+
+type CommandTree = Extract<Tree, { cmd: number }>;
+
+/** The general path: one line at a time, with the sets created so far (to check elements). */
+class IpsetParser {
+  readonly sets = new Map<string, SetHeader>();
+  readonly lines: IpsetLine[] = [];
+  /** The line being read, for messages. */
+  #raw = '';
+  #lineNo = 0;
+  #tokens: readonly IpsetToken[] = [];
+
+  constructor(
+    private readonly file: string,
+    private readonly finalNewline: boolean,
+    private readonly count: number,
+  ) {}
+
+  fail(reason: string, offset: number): never {
+    const raw = this.#raw;
     const shown = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    const fail = (reason: string, offset: number): never => {
-      throw new DfwSyntaxError(reason, {
-        file,
-        line: lineNo,
-        column: Math.min(offset, shown.length) + 1,
-        source: shown,
-      });
-    };
-    const source: LineSource = { text: raw, line: lineNo };
+    throw new DfwSyntaxError(reason, {
+      file: this.file,
+      line: this.#lineNo,
+      column: Math.min(offset, shown.length) + 1,
+      source: shown,
+    });
+  }
 
-    // fgets() with a 1024-byte buffer: a longer line is read as two lines (FORMAT.md 8.1).
-    if (raw.length > LINE_MAX_BYTES / 3) {
-      const bytes = byteLength(raw);
-      if (bytes > LINE_MAX_BYTES) {
-        let n = 0;
-        let at = 0;
-        for (const ch of raw) {
-          n += byteLength(ch);
-          if (n > LINE_MAX_BYTES) break;
-          at += ch.length;
-        }
-        fail(
-          `line is ${bytes} bytes long: ipset restore reads at most ${LINE_MAX_BYTES} bytes a line and would read the rest as another line`,
-          at,
-        );
-      }
-    }
-
+  line(raw: string, lineNo: number): void {
+    this.#raw = raw;
+    this.#lineNo = lineNo;
+    this.#checkLength(raw);
     const t = tokenizeLine(raw);
-    if (!t.ok) return fail(t.reason, t.offset);
+    if (!t.ok) return this.fail(t.reason, t.offset);
     const tokens = t.tokens;
+    this.#tokens = tokens;
     const first = tokens[0];
-    if (first?.type === 'commit' && !finalNewline && i === parts.length - 1) {
-      fail(
+    if (first?.type === 'commit' && !this.finalNewline && lineNo === this.count) {
+      this.fail(
         'COMMIT on the last line needs a newline after it: ipset restore only recognises "COMMIT\\n" and reads a bare COMMIT as a command',
         first.offset,
       );
     }
     if (tokens.length === 0 && t.exist.length > 0)
-      fail('expected a command after -exist, found end of line', raw.length);
+      this.fail('expected a command after -exist, found end of line', raw.length);
 
     const out = parseTokens(tokens);
     if (!out.ok) {
       const tok = tokens[out.at];
-      fail(grammarError(out, tokens) + droppedEmpty(raw, tok), tok === undefined ? shown.trimEnd().length : tok.offset);
-      continue;
+      const shown = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      return this.fail(
+        grammarError(out, tokens) + droppedEmpty(raw, tok),
+        tok === undefined ? shown.trimEnd().length : tok.offset,
+      );
     }
     const tree = out.tree;
-    if (tree.kind === 'blank') {
-      lines.push({ kind: 'blank', source });
-      continue;
-    }
-    if (tree.kind === 'comment') {
-      lines.push({ kind: 'comment', text: first?.value ?? '', source });
-      continue;
-    }
-    if (tree.kind === 'commit') {
-      lines.push({ kind: 'commit', source });
-      continue;
-    }
+    if (tree.kind === 'blank' || tree.kind === 'commit') return this.#push({ kind: tree.kind });
+    if (tree.kind === 'comment') return this.#push({ kind: 'comment', text: first?.value ?? '' });
+    this.#command(tree, t.exist.length > 0);
+  }
 
-    const tok = (index: number): IpsetToken => {
-      const x = tokens[index];
-      if (x === undefined)
-        throw new DfwError(`internal error: ipset grammar returned token ${index} of ${tokens.length}`);
-      return x;
-    };
-    const exist = t.exist.length > 0;
-    const names =
-      tree.kind === 'create' || tree.kind === 'add' || tree.kind === 'del' || tree.kind === 'test'
-        ? tree.args.slice(0, 1)
-        : tree.args;
-    for (const n of names) {
-      const bad = checkSetName(tok(n).value);
-      if (bad !== undefined) fail(bad, tok(n).offset);
+  #push(fields: object): void {
+    this.lines.push(new SourcedNode(fields, this.#raw, this.#lineNo) as unknown as IpsetLine);
+  }
+
+  /** fgets() with a 1024-byte buffer: a longer line is read as two lines (FORMAT.md 8.1). */
+  #checkLength(raw: string): void {
+    if (raw.length <= LINE_MAX_BYTES / 3) return;
+    const bytes = byteLength(raw);
+    if (bytes <= LINE_MAX_BYTES) return;
+    let n = 0;
+    let at = 0;
+    for (const ch of raw) {
+      n += byteLength(ch);
+      if (n > LINE_MAX_BYTES) break;
+      at += ch.length;
+    }
+    this.fail(
+      `line is ${bytes} bytes long: ipset restore reads at most ${LINE_MAX_BYTES} bytes a line and would read the rest as another line`,
+      at,
+    );
+  }
+
+  #tok(index: number): IpsetToken {
+    const x = this.#tokens[index];
+    if (x === undefined)
+      throw new DfwError(`internal error: ipset grammar returned token ${index} of ${this.#tokens.length}`);
+    return x;
+  }
+
+  /** Where option `index` of the line is, for messages (the command when there is none). */
+  #optionAt(tree: CommandTree, index: number): number {
+    const o = tree.options[index];
+    return o === undefined ? this.#tok(tree.cmd).offset : this.#tok(o.value >= 0 ? o.value : o.key).offset;
+  }
+
+  #command(tree: CommandTree, exist: boolean): void {
+    for (const n of namedSets(tree)) {
+      const bad = checkSetName(this.#tok(n).value);
+      if (bad !== undefined) this.fail(bad, this.#tok(n).offset);
     }
     const options: IpsetOption[] = tree.options.map(({ key, value }) => {
-      const k = tok(key).text;
+      const k = this.#tok(key).text;
       if (k === '-4') return { name: 'family', value: 'inet' };
       if (k === '-6') return { name: 'family', value: 'inet6' };
-      return value < 0 ? { name: k } : { name: k, value: tok(value).value };
+      return value < 0 ? { name: k } : { name: k, value: this.#tok(value).value };
     });
-    const optionAt = (index: number): number => {
-      const o = tree.options[index];
-      return o === undefined ? tok(tree.cmd).offset : tok(o.value >= 0 ? o.value : o.key).offset;
-    };
-    const arg = (k: number): IpsetToken => tok(tree.args[k] ?? -1);
-
+    const arg = (k: number): IpsetToken => this.#tok(tree.args[k] ?? -1);
     switch (tree.kind) {
-      case 'create': {
-        const set = arg(0).value;
-        const type = setTypeOf(arg(1).value);
-        if (type === undefined) return fail(`unknown set type ${JSON.stringify(arg(1).value)}`, arg(1).offset);
-        const h = readHeader(type, options);
-        if (!h.ok) return fail(h.reason, h.index < 0 ? arg(1).offset : optionAt(h.index));
-        sets.set(set, h.header);
-        lines.push({ kind: 'create', exist, set, type, options, source });
-        break;
-      }
+      case 'create':
+        return this.#create(tree, arg(0).value, arg(1), options, exist);
       case 'add':
       case 'del':
-      case 'test': {
-        const set = arg(0).value;
-        const entry = arg(1).value;
-        const header = sets.get(set);
-        const o = normalizeEntryOptions(header, tree.kind, options);
-        if (!o.ok) return fail(o.reason, optionAt(o.index));
-        if (header !== undefined) {
-          const e = normalizeElement(header, entry);
-          if (!e.ok)
-            return fail(
-              `${e.reason} (set ${set} is ${header.type}${header.family ? ` family ${header.family}` : ''})`,
-              arg(1).offset,
-            );
-        }
-        lines.push({ kind: tree.kind, exist, set, entry, options, source });
-        break;
-      }
+      case 'test':
+        return this.#entry(tree, tree.kind, arg(0).value, arg(1), options, exist);
       case 'flush':
-      case 'destroy': {
-        const set = tree.args.length > 0 ? arg(0).value : undefined;
-        if (tree.kind === 'destroy') {
-          if (set === undefined) sets.clear();
-          else sets.delete(set);
-        }
-        lines.push(set === undefined ? { kind: tree.kind, exist, source } : { kind: tree.kind, exist, set, source });
-        break;
-      }
+      case 'destroy':
+        return this.#sets(tree.kind, tree.args.length > 0 ? arg(0).value : undefined, exist);
       case 'rename':
-      case 'swap': {
-        const set = arg(0).value;
-        const to = arg(1).value;
-        const a = sets.get(set);
-        const b = sets.get(to);
-        if (tree.kind === 'rename') {
-          sets.delete(set);
-          if (a !== undefined) sets.set(to, a);
-        } else {
-          if (b !== undefined) sets.set(set, b);
-          else sets.delete(set);
-          if (a !== undefined) sets.set(to, a);
-          else sets.delete(to);
-        }
-        lines.push({ kind: tree.kind, exist, set, to, source });
-        break;
-      }
+      case 'swap':
+        return this.#pair(tree.kind, arg(0).value, arg(1).value, exist);
     }
   }
-  return { file, lines, finalNewline };
+
+  #create(tree: CommandTree, set: string, typeTok: IpsetToken, options: IpsetOption[], exist: boolean): void {
+    const type = setTypeOf(typeTok.value);
+    if (type === undefined) return this.fail(`unknown set type ${JSON.stringify(typeTok.value)}`, typeTok.offset);
+    const h = readHeader(type, options);
+    if (!h.ok) return this.fail(h.reason, h.index < 0 ? typeTok.offset : this.#optionAt(tree, h.index));
+    this.sets.set(set, h.header);
+    this.#push({ kind: 'create', exist, set, type, options });
+  }
+
+  #entry(
+    tree: CommandTree,
+    kind: 'add' | 'del' | 'test',
+    set: string,
+    entryTok: IpsetToken,
+    options: IpsetOption[],
+    exist: boolean,
+  ): void {
+    const entry = entryTok.value;
+    const header = this.sets.get(set);
+    const o = normalizeEntryOptions(header, kind, options);
+    if (!o.ok) return this.fail(o.reason, this.#optionAt(tree, o.index));
+    if (header !== undefined) {
+      const e = normalizeElement(header, entry);
+      if (!e.ok)
+        return this.fail(
+          `${e.reason} (set ${set} is ${header.type}${header.family ? ` family ${header.family}` : ''})`,
+          entryTok.offset,
+        );
+    }
+    this.#push({ kind, exist, set, entry, options });
+  }
+
+  #sets(kind: 'flush' | 'destroy', set: string | undefined, exist: boolean): void {
+    if (kind === 'destroy') {
+      if (set === undefined) this.sets.clear();
+      else this.sets.delete(set);
+    }
+    this.#push(set === undefined ? { kind, exist } : { kind, exist, set });
+  }
+
+  #pair(kind: 'rename' | 'swap', set: string, to: string, exist: boolean): void {
+    const sets = this.sets;
+    const a = sets.get(set);
+    const b = sets.get(to);
+    if (kind === 'rename') {
+      sets.delete(set);
+      if (a !== undefined) sets.set(to, a);
+    } else {
+      if (b !== undefined) sets.set(set, b);
+      else sets.delete(set);
+      if (a !== undefined) sets.set(to, a);
+      else sets.delete(to);
+    }
+    this.#push({ kind, exist, set, to });
+  }
 }
 
 /**

@@ -1,12 +1,14 @@
-// Prints an ipset AST: lines read from a file as their exact text, lines built in code in the
-// canonical form `ipset save` prints (create options in the type's order, add options in the
-// order of FORMAT.md 7.2, comments always in double quotes with no escaping, FORMAT.md 7.3), so
-// that restore-then-save gives the same text back.
+// Prints an ipset AST: lines read from a file, and still true (docs/library.md "The source-text
+// rule"), as their exact text; lines built in code in the canonical form `ipset save` prints
+// (create options in the type's order, add options in the order of FORMAT.md 7.2, comments
+// always in double quotes with no escaping, FORMAT.md 7.3), so that restore-then-save gives the
+// same text back.
 import { DfwError } from '../errors.js';
 import type { IpsetDump, IpsetLine, IpsetOption } from './ast.js';
 import { checkComment, checkRestoreLine, checkSetName } from './limits.js';
 import { optionText } from './members.js';
 import { SET_TYPE_INFO } from './settypes.js';
+import { sourceText } from '../source.js';
 
 const ENTRY_ORDER = [
   'before',
@@ -92,9 +94,13 @@ export function canonicalLine(line: IpsetLine): string {
   }
 }
 
-/** One line: its source text when it was read from a file, else the canonical form (checked). */
+/**
+ * One line: its source text when it is a line read from a file (a trusted, frozen node, see
+ * src/source.ts), else the canonical form (checked).
+ */
 export function printLine(line: IpsetLine): string {
-  if (line.source !== undefined) return line.source.text;
+  const source = sourceText(line);
+  if (source !== undefined) return source;
   const text = canonicalLine(line);
   const bad = problem(line, text);
   if (bad !== undefined)

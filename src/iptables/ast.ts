@@ -1,12 +1,18 @@
-// The iptables dump AST: plain data. Nodes parsed from text keep it in `raw` (the exact
-// line, without its line end) and print it back unchanged; nodes built in code have no
-// `raw` and print in canonical iptables-save form.
+// The iptables dump AST: plain, read-only data. Nodes parsed from text are frozen and keep
+// their line (`source`), which they print as; nodes built in code, and edited copies, have no
+// source and print in canonical iptables-save form (docs/library.md "The source-text rule").
+import type { SourceText } from '../source.js';
+
+export type { SourceText } from '../source.js';
+
+/** An address family, as the API names it everywhere (ipset's files say inet / inet6). */
+export type Family = 4 | 6;
 
 export type TableName = 'filter' | 'nat' | 'mangle' | 'raw' | 'security';
 export const TABLES: readonly TableName[] = ['filter', 'nat', 'mangle', 'raw', 'security'];
 
 /** Built-in chains of each table, in the hook order iptables-save prints them. */
-export const BUILTIN_CHAINS: Record<TableName, readonly string[]> = {
+export const BUILTIN_CHAINS: Readonly<Record<TableName, readonly string[]>> = {
   filter: ['INPUT', 'FORWARD', 'OUTPUT'],
   nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
   mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
@@ -16,68 +22,66 @@ export const BUILTIN_CHAINS: Record<TableName, readonly string[]> = {
 
 /** Packet and byte counters: unsigned 64-bit decimals, kept as text. */
 export interface Counters {
-  packets: string;
-  bytes: string;
+  readonly packets: string;
+  readonly bytes: string;
 }
 
 /** One option: `[!] --flag value…`. */
 export interface Option {
-  flag: string;
-  negated: boolean;
-  values: string[];
+  readonly flag: string;
+  readonly negated: boolean;
+  readonly values: readonly string[];
 }
 
 /** A `-m NAME` section and the options that follow it. */
 export interface Match {
-  name: string;
-  options: Option[];
+  readonly name: string;
+  readonly options: readonly Option[];
 }
 
 /** `-j NAME options…` or `-g CHAIN`. */
 export interface Target {
-  kind: 'jump' | 'goto';
-  name: string;
-  options: Option[];
+  readonly kind: 'jump' | 'goto';
+  readonly name: string;
+  readonly options: readonly Option[];
 }
 
 /** What a rule matches and does: the rule's own options (-s, -d, -i, -o, -p, -f), its matches, its target. */
 export interface RuleSpec {
-  options: Option[];
-  matches: Match[];
-  target?: Target;
+  readonly options: readonly Option[];
+  readonly matches: readonly Match[];
+  readonly target?: Target;
 }
 
 interface Located {
-  /** Exact source line (without line end); absent on nodes built in code. */
-  raw?: string;
-  /** 1-based source line number. */
-  line?: number;
+  /** The line the node was read from; absent on nodes built in code and on edited copies. */
+  readonly source?: SourceText;
 }
 
 export interface CommentLine extends Located {
-  kind: 'comment';
+  readonly kind: 'comment';
   /** The whole line, `#` included. */
-  text: string;
+  readonly text: string;
 }
 
 /** An empty line (iptables-restore skips it). */
 export interface BlankLine extends Located {
-  kind: 'blank';
+  readonly kind: 'blank';
 }
 
 /** `:CHAIN POLICY [p:b]`: POLICY is ACCEPT/DROP for built-in chains, `-` for user chains. */
 export interface ChainDecl extends Located {
-  kind: 'chain';
-  name: string;
-  policy: string;
-  counters?: Counters;
+  readonly kind: 'chain';
+  readonly name: string;
+  readonly policy: string;
+  readonly counters?: Counters;
 }
 
 /** `[p:b] -A CHAIN spec`: what iptables-save prints. */
 export interface Rule extends Located {
-  kind: 'rule';
-  chain: string;
-  counters?: Counters;
+  readonly kind: 'rule';
+  readonly chain: string;
+  readonly counters?: Counters;
   readonly spec: RuleSpec;
 }
 
@@ -86,35 +90,35 @@ export type CommandOp =
 
 /** Any other iptables-restore command (-I, -D, -R, -N, -X, -F, -Z, -P, -E, -C). */
 export interface Command extends Located {
-  kind: 'command';
-  op: CommandOp;
+  readonly kind: 'command';
+  readonly op: CommandOp;
   /** The option as written (`-I` or `--insert`). */
-  flag: string;
-  chain?: string;
+  readonly flag: string;
+  readonly chain?: string;
   /** Positional arguments after the chain (rule number, policy, new name). */
-  args: string[];
-  spec?: RuleSpec;
-  counters?: Counters;
+  readonly args: readonly string[];
+  readonly spec?: RuleSpec;
+  readonly counters?: Counters;
 }
 
 export type Statement = CommentLine | BlankLine | ChainDecl | Rule | Command;
 
-/** `*name` … `COMMIT`. */
+/** `*name` … `COMMIT`. `source` is the `*name` line. */
 export interface Table extends Located {
-  kind: 'table';
-  name: TableName;
-  body: Statement[];
+  readonly kind: 'table';
+  readonly name: TableName;
+  readonly body: readonly Statement[];
   /** The COMMIT line as parsed (absent on tables built in code). */
-  commit?: { raw: string; line: number };
+  readonly commit?: SourceText;
 }
 
 export type TopLevel = CommentLine | BlankLine | Table;
 
 export interface IptablesDump {
-  kind: 'iptables';
+  readonly kind: 'iptables';
   /** 4 or 6 when the header or content says so. */
-  family?: 4 | 6;
-  items: TopLevel[];
+  readonly family?: Family;
+  readonly items: readonly TopLevel[];
   /** Whether the text ended with a line end (a missing one is kept as it was). */
-  finalNewline: boolean;
+  readonly finalNewline: boolean;
 }

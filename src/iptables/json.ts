@@ -1,9 +1,11 @@
 // The JSON form of an iptables dump, for other languages and jq (`dfw parse`, `dfw fmt --from-json`).
 //
-// It is the AST as it is, plus `"version": 1`. Nodes read from text carry `raw`, their source
-// line; when a JSON node still agrees with its `raw` (the same fields as parsing `raw` gives),
-// it prints as `raw`, byte for byte. A node whose fields were edited, or a node without `raw`,
-// is validated and printed in canonical iptables-save form, exactly like a node built in code.
+// It is the AST as it is, plus `"version": 2`. Nodes read from text carry `source`, their line
+// (`{ text, line }`). The reader trusts no source: it parses the text again and, when the parse
+// gives the node's own fields, returns the parser's node (frozen, printing as that line); a node
+// whose fields were edited, or without source, is validated and printed in canonical
+// iptables-save form, exactly like a node built in code. Version 1 (`raw` and `line` fields)
+// is still read.
 import { isDeepStrictEqual } from 'node:util';
 import { DfwError } from '../errors.js';
 import {
@@ -23,11 +25,15 @@ import {
 } from './ast.js';
 import { COMMAND_OPS } from './commands.js';
 import { chainNameBytes, parseIptables, MAX_CHAIN_NAME } from './parse.js';
+import { relocatedStatement } from './parsed.js';
+import { deepFreeze, type Mutable, type SourceText } from '../source.js';
 
-export const JSON_VERSION = 1;
+/** The version of the JSON form this dfw writes (both formats); it reads 1 and 2. */
+export const JSON_VERSION = 2;
+const READS = [1, 2];
 
 /**
- * The JSON value `dfw parse` prints (`version: 1`): the AST, each parsed node with its `raw`.
+ * The JSON value `dfw parse` prints (`version: 2`): the AST, each parsed node with its `source`.
  *
  *   JSON.stringify(iptablesToJson(parseIptables(text)))
  */
@@ -126,7 +132,7 @@ function spec(v: Json, p: Path): RuleSpec {
     if (!NAME.test(name)) mp.key('name').fail(`expected a match name such as tcp, found ${JSON.stringify(name)}`);
     return { name, options: arr(m.options ?? [], mp.key('options')).map((y, j) => option(y, mp.key('options').at(j))) };
   });
-  const out: RuleSpec = { options, matches };
+  const out: Mutable<RuleSpec> = { options, matches };
   if (o.target !== undefined) {
     const tp = p.key('target');
     const t = obj(o.target, tp);
@@ -144,51 +150,73 @@ function spec(v: Json, p: Path): RuleSpec {
   return out;
 }
 
-/** A statement from JSON: its structured fields, and `raw` when given. */
-function statement(v: Json, p: Path): Statement {
+/** The `source` of a node: a line of text and its number, or undefined when not given. */
+function sourceOf(v: Json, p: Path): SourceText | undefined {
+  if (v === undefined) return undefined;
   const o = obj(v, p);
-  const raw = o.raw === undefined ? undefined : str(o.raw, p.key('raw'));
-  const located = raw === undefined ? {} : { raw };
+  onlyKeys(o, ['text', 'line'], p);
+  const text = str(o.text, p.key('text'));
+  const line = o.line;
+  if (typeof line !== 'number' || !Number.isSafeInteger(line) || line < 1)
+    return p.key('line').fail('expected a line number (1 or more)');
+  return { text, line };
+}
+
+/** A node of version 1 (`raw` and `line`) in the words of version 2 (`source`). */
+function fromV1(v: Json): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+  const { raw, line, ...rest } = v as Record<string, Json>;
+  if (raw === undefined) return line === undefined ? v : rest;
+  // A v1 node without its line number is read as an edited one: it prints canonically.
+  return typeof line === 'number' ? { ...rest, source: { text: raw, line } } : rest;
+}
+
+/** A statement from JSON: its structured fields (checked), and the source it claims. */
+function statement(v: Json, p: Path): Claim {
+  const o = obj(v, p);
+  const source = sourceOf(o.source, p.key('source'));
+  return { node: fieldsOf(o, p), source, path: p };
+}
+
+function fieldsOf(o: Record<string, Json>, p: Path): Statement {
   switch (o.kind) {
     case 'comment': {
-      onlyKeys(o, ['kind', 'text', 'raw', 'line'], p);
+      onlyKeys(o, ['kind', 'text', 'source'], p);
       const text = str(o.text, p.key('text'));
       if (!text.startsWith('#')) p.key('text').fail('a comment line starts with #');
-      return { kind: 'comment', text, ...located };
+      return { kind: 'comment', text };
     }
     case 'blank':
-      onlyKeys(o, ['kind', 'raw', 'line'], p);
-      return { kind: 'blank', ...located };
+      onlyKeys(o, ['kind', 'source'], p);
+      return { kind: 'blank' };
     case 'chain': {
-      onlyKeys(o, ['kind', 'name', 'policy', 'counters', 'raw', 'line'], p);
+      onlyKeys(o, ['kind', 'name', 'policy', 'counters', 'source'], p);
       const policy = o.policy === undefined ? '-' : str(o.policy, p.key('policy'));
       if (!['ACCEPT', 'DROP', '-'].includes(policy)) p.key('policy').fail('expected ACCEPT, DROP or -');
-      const c: ChainDecl = { kind: 'chain', name: chainName(o.name, p.key('name')), policy, ...located };
+      const c: Mutable<ChainDecl> = { kind: 'chain', name: chainName(o.name, p.key('name')), policy };
       const k = counters(o.counters, p.key('counters'));
       if (k) c.counters = k;
       return c;
     }
     case 'rule': {
-      onlyKeys(o, ['kind', 'chain', 'counters', 'spec', 'raw', 'line'], p);
-      const r: Rule = {
+      onlyKeys(o, ['kind', 'chain', 'counters', 'spec', 'source'], p);
+      const r: Mutable<Rule> = {
         kind: 'rule',
         chain: chainName(o.chain, p.key('chain')),
         spec: spec(o.spec ?? {}, p.key('spec')),
-        ...located,
       };
       const k = counters(o.counters, p.key('counters'));
       if (k) r.counters = k;
       return r;
     }
     case 'command': {
-      onlyKeys(o, ['kind', 'op', 'flag', 'chain', 'args', 'spec', 'counters', 'raw', 'line'], p);
+      onlyKeys(o, ['kind', 'op', 'flag', 'chain', 'args', 'spec', 'counters', 'source'], p);
       if (!COMMAND_OPS.includes(o.op as CommandOp)) p.key('op').fail(`expected one of ${COMMAND_OPS.join(', ')}`);
-      const c: Command = {
+      const c: Mutable<Command> = {
         kind: 'command',
         op: o.op as CommandOp,
         flag: o.flag === undefined ? '' : str(o.flag, p.key('flag')),
         args: arr(o.args ?? [], p.key('args')).map((x, i) => str(x, p.key('args').at(i))),
-        ...located,
       };
       if (o.chain !== undefined) c.chain = chainName(o.chain, p.key('chain'));
       if (o.spec !== undefined) c.spec = spec(o.spec, p.key('spec'));
@@ -201,7 +229,7 @@ function statement(v: Json, p: Path): Statement {
   }
 }
 
-/** Structured fields of a node, for comparing a JSON node with the parse of its raw. */
+/** Structured fields of a node, for comparing a JSON node with the parse of its source. */
 function fields(s: Statement): object {
   switch (s.kind) {
     case 'comment':
@@ -209,53 +237,79 @@ function fields(s: Statement): object {
     case 'blank':
       return { kind: s.kind };
     case 'chain':
-      return { kind: s.kind, name: s.name, policy: s.policy, counters: s.counters };
+      return { kind: s.kind, name: s.name, policy: s.policy, counters: plain(s.counters) };
     case 'rule':
-      return { kind: s.kind, chain: s.chain, counters: s.counters, spec: JSON.parse(JSON.stringify(s.spec)) };
+      return { kind: s.kind, chain: s.chain, counters: plain(s.counters), spec: plain(s.spec) };
     case 'command':
       return {
         kind: s.kind,
         op: s.op,
         flag: s.flag,
         chain: s.chain,
-        args: s.args,
-        counters: s.counters,
-        spec: s.spec && JSON.parse(JSON.stringify(s.spec)),
+        args: plain(s.args),
+        counters: plain(s.counters),
+        spec: plain(s.spec),
       };
   }
 }
 
-/** Keeps `raw` on the statements that still agree with it; drops it on edited ones. */
-function reconcileRaw(table: TableName, body: Statement[], p: Path): Statement[] {
-  const withRaw = body.filter((s) => s.raw !== undefined);
-  if (withRaw.length === 0) return body;
-  let parsed: Statement[];
+/** A value as plain JSON data (no prototypes, no frozen marks), for deep comparison. */
+function plain(v: unknown): unknown {
+  return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
+}
+
+/** A statement read from JSON, with the source it claims and its JSON path. */
+interface Claim {
+  node: Statement;
+  source: SourceText | undefined;
+  path: Path;
+}
+
+/**
+ * The nodes of a body (or of the top level): the parser's own node where the claimed source
+ * parses back to the node's fields, the checked fields (printed canonically) everywhere else.
+ */
+function trusted(table: TableName | undefined, read: readonly Claim[]): Statement[] {
+  const claimed = read.filter((r) => r.source !== undefined);
+  if (claimed.length === 0) return read.map((r) => r.node);
+  const lines = claimed.map((r) => r.source!.text).join('\n');
+  let parsed: readonly Statement[];
   try {
-    const t = parseIptables(`*${table}\n${withRaw.map((s) => s.raw).join('\n')}\nCOMMIT\n`, { file: `${p}` })
-      .items[0] as Table;
-    parsed = t.body;
+    const text = table === undefined ? `${lines}\n` : `*${table}\n${lines}\nCOMMIT\n`;
+    const items = parseIptables(text).items;
+    parsed = table === undefined ? (items as readonly Statement[]) : (items[0] as Table).body;
   } catch (e) {
-    // A raw line that does not parse: report it at its JSON path.
+    // A source line that does not parse: report it at its JSON path.
     const line = (e as { line?: number }).line;
-    const idx = line === undefined ? -1 : body.indexOf(withRaw[line - 2]!);
-    const where = idx >= 0 ? p.at(idx).key('raw') : p;
+    const bad = line === undefined ? undefined : claimed[line - (table === undefined ? 1 : 2)];
+    const where = bad === undefined ? read[0]!.path : bad.path.key('source');
     return where.fail(`not a valid line: ${(e as Error).message.replace(/^[^ ]*: /, '')}`);
   }
-  const agree = new Set<Statement>();
-  withRaw.forEach((s, i) => {
-    const q = parsed[i];
-    if (q !== undefined && isDeepStrictEqual(fields(q), fields(s))) agree.add(s);
-  });
-  return body.map((s) => {
-    if (s.raw === undefined || agree.has(s)) return s;
-    const { raw: _raw, ...edited } = s;
-    return edited as Statement;
-  });
+  const agree = new Map<Claim, Statement>();
+  if (parsed.length === claimed.length)
+    claimed.forEach((r, i) => {
+      const q = parsed[i]!;
+      if (isDeepStrictEqual(fields(q), fields(r.node))) agree.set(r, relocatedStatement(q, r.source!.line));
+    });
+  return read.map((r) => agree.get(r) ?? r.node);
+}
+
+function table(it: Record<string, Json>, p: Path, v1: boolean): Table {
+  onlyKeys(it, ['kind', 'name', 'body', 'source', 'commit'], p);
+  const name = str(it.name, p.key('name'));
+  if (!(TABLES as readonly string[]).includes(name)) p.key('name').fail(`expected one of ${TABLES.join(', ')}`);
+  // The `*name` and COMMIT lines: what a table says is its name, so they print from it.
+  sourceOf(it.source, p.key('source'));
+  if (it.commit !== undefined && !v1) sourceOf(it.commit, p.key('commit'));
+  const bp = p.key('body');
+  const body = arr(it.body ?? [], bp).map((s, j) => statement(v1 ? fromV1(s) : s, bp.at(j)));
+  return { kind: 'table', name: name as TableName, body: trusted(name as TableName, body) };
 }
 
 /**
  * Reads the JSON form back into a dump; throws DfwError with the JSON path of a bad node.
- * Nodes that agree with their `raw` print as it; edited and new nodes print canonically.
+ * Nodes whose fields agree with their `source` print as it; edited and new nodes print
+ * canonically. The dump is frozen, like a parsed one.
  *
  *   printIptables(iptablesFromJson(JSON.parse(edited)))
  */
@@ -263,45 +317,28 @@ export function iptablesFromJson(value: Json): IptablesDump {
   const top = new Path('');
   const o = obj(value, top);
   onlyKeys(o, ['version', 'kind', 'family', 'items', 'finalNewline'], top);
-  if (o.version !== JSON_VERSION) top.key('version').fail(`expected ${JSON_VERSION} (the JSON form this dfw reads)`);
+  if (!READS.includes(o.version as number))
+    top.key('version').fail(`expected ${JSON_VERSION} (or 1, the older form): the JSON forms this dfw reads`);
+  const v1 = o.version === 1;
   if (o.kind !== 'iptables') top.key('kind').fail('expected "iptables"');
-  const items: TopLevel[] = arr(o.items, top.key('items')).map((v, i) => {
+  if (o.family !== undefined && o.family !== 4 && o.family !== 6) top.key('family').fail('expected 4 or 6');
+  const outside: Claim[] = [];
+  const read = arr(o.items, top.key('items')).map((v, i): TopLevel | Claim => {
     const p = top.key('items').at(i);
-    const it = obj(v, p);
-    if (it.kind !== 'table') {
-      const s = statement(v, p);
-      if (s.kind !== 'comment' && s.kind !== 'blank')
-        return p.key('kind').fail('outside a table only comment and blank lines may stand');
-      if (s.raw !== undefined && s.raw !== (s.kind === 'comment' ? s.text : '')) {
-        const { raw: _raw, ...edited } = s;
-        return edited as TopLevel;
-      }
-      return s;
-    }
-    onlyKeys(it, ['kind', 'name', 'body', 'raw', 'line', 'commit'], p);
-    const name = str(it.name, p.key('name'));
-    if (!(TABLES as readonly string[]).includes(name)) p.key('name').fail(`expected one of ${TABLES.join(', ')}`);
-    const bp = p.key('body');
-    const body = reconcileRaw(
-      name as TableName,
-      arr(it.body ?? [], bp).map((s, j) => statement(s, bp.at(j))),
-      bp,
-    );
-    const t: Table = { kind: 'table', name: name as TableName, body };
-    const raw = it.raw === undefined ? undefined : str(it.raw, p.key('raw'));
-    if (raw === `*${name}`) t.raw = raw;
-    if (it.commit !== undefined) {
-      const c = obj(it.commit, p.key('commit'));
-      if (c.raw === 'COMMIT' && typeof c.line === 'number') t.commit = { raw: 'COMMIT', line: c.line };
-    }
-    return t;
+    const it = obj(v1 ? fromV1(v) : v, p);
+    if (it.kind === 'table') return table(it, p, v1);
+    const s = statement(it, p);
+    if (s.node.kind !== 'comment' && s.node.kind !== 'blank')
+      return p.key('kind').fail('outside a table only comment and blank lines may stand');
+    outside.push(s);
+    return s;
   });
-  const dump: IptablesDump = {
-    kind: 'iptables',
-    items,
-    finalNewline: o.finalNewline === undefined ? true : o.finalNewline === true,
-  };
-  if (o.family === 4 || o.family === 6) dump.family = o.family;
-  else if (o.family !== undefined) top.key('family').fail('expected 4 or 6');
-  return dump;
+  const lines = trusted(undefined, outside);
+  const items = read.map((x) => ('path' in x ? (lines[outside.indexOf(x)] as TopLevel) : x));
+  const finalNewline = o.finalNewline === undefined ? true : o.finalNewline === true;
+  const dump: IptablesDump =
+    o.family === 4 || o.family === 6
+      ? { kind: 'iptables', family: o.family, items, finalNewline }
+      : { kind: 'iptables', items, finalNewline };
+  return deepFreeze(dump);
 }

@@ -1,6 +1,7 @@
 // Recognising the rules dfw manages: by their `dfw:<policy>:<rule>` comment tag.
 import type { Rule } from './ast.js';
 import { ruleComments } from './rule.js';
+import { sourceText } from '../source.js';
 
 /**
  * Whether `rule` carries a comment starting with `prefix` (`dfw:web:` or `dfw:`).
@@ -8,6 +9,7 @@ import { ruleComments } from './rule.js';
  * rules that cannot match.
  */
 export function isManaged(rule: Rule, prefix: string): boolean {
-  if (rule.raw !== undefined && !rule.raw.includes(prefix)) return false;
+  const text = sourceText(rule);
+  if (text !== undefined && !text.includes(prefix)) return false;
   return ruleComments(rule).some((c) => c.startsWith(prefix));
 }

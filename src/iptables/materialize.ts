@@ -1,5 +1,6 @@
-// Turns a line's shape (token positions) and its tokens into AST values.
+// Turns a line's shape (token positions) and its tokens into AST values, frozen (src/source.ts).
 import type { Counters, Option, RuleSpec, Match, Target } from './ast.js';
+import { NONE, type Mutable } from '../source.js';
 import type { Token } from './lexer.js';
 import type { OptionShape, SpecShape } from './shape.js';
 import { RULE_OPTIONS } from './rule-options.js';
@@ -24,12 +25,37 @@ export function specFrom(shape: SpecShape, toks: readonly Token[]): RuleSpec {
       (RULE_OPTIONS.has(opt.flag) ? options : own).push(opt);
     }
     const name = toks[s.name]!.value;
-    if (s.kind === 'match') matches.push({ name, options: own });
-    else target = { kind: s.kind, name, options: own };
+    const given = own.length === 0 ? NONE : own;
+    if (s.kind === 'match') matches.push({ name, options: given });
+    else target = { kind: s.kind, name, options: given };
   }
-  const spec: RuleSpec = { options, matches };
+  const spec: Mutable<RuleSpec> = { options, matches };
   if (target !== undefined) spec.target = target;
-  return spec;
+  return freezeSpec(spec);
+}
+
+/** Freezes what specFrom made, knowing its shape (cheaper than a generic deep freeze, per rule). */
+function freezeSpec(spec: RuleSpec): RuleSpec {
+  freezeOptions(spec.options);
+  for (const m of spec.matches) {
+    freezeOptions(m.options);
+    Object.freeze(m);
+  }
+  Object.freeze(spec.matches);
+  if (spec.target !== undefined) {
+    freezeOptions(spec.target.options);
+    Object.freeze(spec.target);
+  }
+  return Object.freeze(spec);
+}
+
+function freezeOptions(os: readonly Option[]): void {
+  if (os === NONE) return;
+  for (const o of os) {
+    Object.freeze(o.values);
+    Object.freeze(o);
+  }
+  Object.freeze(os);
 }
 
 /** `[p:b]` → counters. */

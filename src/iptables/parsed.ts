@@ -1,62 +1,62 @@
 // Nodes parsed from text that keep their details for later: a dump of a million lines holds
 // its source lines and one chain name per rule, and builds rule objects, and parses a rule's
-// options, only when something asks for them. Printing an untouched table prints its lines.
+// options, only when something asks for them. Printing a table prints its lines. Every node is
+// frozen (src/source.ts): what is built later is frozen when built.
 import type { ChainDecl, Counters, Rule, RuleSpec, Statement, Table, TableName } from './ast.js';
 import { tokenizeFast as tokenize, type Token } from './lexer.js';
 import { countersFrom, specFrom } from './materialize.js';
 import { ShapeCache, parseShape, type LineShape } from './shape.js';
+import { Sourced, SourcedNode, relocated, sourceText, type SourceText } from '../source.js';
 
 /** Shapes by token-type sequence, shared by every parse (they depend on the grammar only). */
 export const sharedCache = new ShapeCache();
 
 /**
  * A rule read from text. `spec` and `counters` are read from the source line on first use.
- * To copy one with changes, name them: `{ ...rule, spec: rule.spec, chain: 'X' }`.
+ * To change one, make an edited copy: `editRule(rule, { chain: 'X' })` (src/iptables/build.ts).
  */
-export class ParsedRule implements Rule {
+export class ParsedRule extends Sourced implements Rule {
   readonly kind = 'rule' as const;
-  readonly raw: string;
-  readonly line: number;
   readonly chain: string;
-  private parsedSpec: RuleSpec | undefined;
+  #spec: RuleSpec | undefined;
 
-  constructor(raw: string, line: number, chain: string) {
-    this.raw = raw;
-    this.line = line;
+  constructor(text: string, line: number, chain: string) {
+    super(text, line);
     this.chain = chain;
-    this.parsedSpec = undefined;
+    Object.freeze(this);
   }
 
   /** The `[p:b]` prefix, read from the source line when asked for. */
   get counters(): Counters | undefined {
-    if (this.raw.charCodeAt(0) !== 91 /* [ */) return undefined;
-    return countersFrom(this.raw.slice(0, this.raw.indexOf(']') + 1));
+    const text = Sourced.textOf(this)!;
+    if (text.charCodeAt(0) !== 91 /* [ */) return undefined;
+    return Object.freeze(countersFrom(text.slice(0, text.indexOf(']') + 1)));
   }
 
   get spec(): RuleSpec {
-    if (this.parsedSpec === undefined) {
-      const toks = tokenize(this.raw);
+    if (this.#spec === undefined) {
+      const text = Sourced.textOf(this)!;
+      const toks = tokenize(text);
       const shape = this.shapeOf(toks);
       if (shape.kind !== 'rule' || shape.spec === null)
-        throw new Error(`internal: line ${this.line} is no longer a rule`);
-      this.parsedSpec = specFrom(shape.spec, toks);
+        throw new Error(`internal: line ${this.source.line} is no longer a rule`);
+      this.#spec = specFrom(shape.spec, toks);
     }
-    return this.parsedSpec;
+    return this.#spec;
   }
 
   protected shapeOf(toks: Token[]): LineShape {
     return sharedCache.get(toks);
   }
 
-  toJSON(): object {
+  override toJSON(): object {
     const counters = this.counters;
     return {
       kind: this.kind,
       chain: this.chain,
       ...(counters ? { counters } : {}),
       spec: this.spec,
-      raw: this.raw,
-      line: this.line,
+      source: this.source,
     };
   }
 }
@@ -70,32 +70,37 @@ export class PlainParsedRule extends ParsedRule {
 
 /**
  * A table read from text. Its body stays in the text (rules and chain lines as the offset of
- * their line) until something reads `body`; then the nodes are built, once. Printed untouched,
- * it is its source text.
+ * their line) until something reads `body`; then the nodes are built, once, and frozen. Since
+ * no node of it can change, it prints as its source text whether or not its body was read.
  */
-export class ParsedTable implements Table {
+export class ParsedTable extends Sourced implements Table {
   readonly kind = 'table' as const;
   readonly name: TableName;
-  readonly raw: string;
-  readonly line: number;
-  commit?: { raw: string; line: number };
+  readonly #line: number;
   readonly #text: string;
   /** Offset of the first body line, and of the COMMIT line once seen. */
   readonly #bodyStart: number;
   #commitStart = -1;
+  #commit: SourceText | undefined;
   /** A statement node, or the offset of a line left in the text; for rules, #chains has its chain ('' for a chain line). */
-  #entries: (Statement | number)[] = [];
-  #chains: (string | undefined)[] = [];
-  #body: Statement[] | undefined;
+  readonly #entries: (Statement | number)[] = [];
+  readonly #chains: (string | undefined)[] = [];
+  #body: readonly Statement[] | undefined;
   readonly #plain: boolean;
 
-  constructor(text: string, name: TableName, raw: string, line: number, bodyStart: number, plain = false) {
+  constructor(text: string, name: TableName, header: string, line: number, bodyStart: number, plain = false) {
+    super(header, line);
     this.#text = text;
     this.name = name;
-    this.raw = raw;
-    this.line = line;
+    this.#line = line;
     this.#bodyStart = bodyStart;
     this.#plain = plain;
+    Object.freeze(this);
+  }
+
+  /** The COMMIT line. */
+  get commit(): SourceText | undefined {
+    return this.#commit;
   }
 
   /** A rule line the parser checked (fast path) at `start`: its node is built when the body is read. */
@@ -110,17 +115,15 @@ export class ParsedTable implements Table {
     this.#chains.push('');
   }
 
+  /** A node the parser built (a trusted one: the body's text stays the source of every node). */
   add(s: Statement): void {
-    if (this.#body !== undefined) this.#body.push(s);
-    else {
-      this.#entries.push(s);
-      this.#chains.push(undefined);
-    }
+    this.#entries.push(s);
+    this.#chains.push(undefined);
   }
 
   /** The COMMIT line, at offset `start`. */
-  close(commit: { raw: string; line: number }, start: number): void {
-    this.commit = commit;
+  close(commit: SourceText, start: number): void {
+    this.#commit = Object.freeze(commit);
     this.#commitStart = start;
   }
 
@@ -129,88 +132,69 @@ export class ParsedTable implements Table {
     return this.#text.slice(start, eol < 0 ? this.#text.length : eol);
   }
 
+  /** The node of entry `i`, built on first use and kept, so that `body` and `rulesIn` agree. */
   #node(i: number): Statement {
     const e = this.#entries[i]!;
     if (typeof e !== 'number') return e;
     const chain = this.#chains[i]!;
     const raw = this.#lineAt(e);
-    return chain === ''
-      ? declFrom(raw, this.line + 1 + i)
-      : new (this.#plain ? PlainParsedRule : ParsedRule)(raw, this.line + 1 + i, chain);
+    const node =
+      chain === ''
+        ? declFrom(raw, this.#line + 1 + i)
+        : new (this.#plain ? PlainParsedRule : ParsedRule)(raw, this.#line + 1 + i, chain);
+    this.#entries[i] = node;
+    return node;
   }
 
-  get body(): Statement[] {
+  get body(): readonly Statement[] {
     if (this.#body === undefined) {
       const body: Statement[] = new Array(this.#entries.length);
       for (let i = 0; i < body.length; i++) body[i] = this.#node(i);
-      this.body = body;
+      this.#body = Object.freeze(body);
     }
-    return this.#body!;
+    return this.#body;
   }
 
-  set body(body: Statement[]) {
-    this.#body = body;
-    this.#entries = [];
-    this.#chains = [];
-  }
-
-  /**
-   * The body's source text (its lines joined by line ends), while no node has been asked
-   * for; undefined after that, or when the body has no line.
-   */
-  sourceText(): string | undefined {
-    if (this.#body !== undefined || this.#entries.length === 0 || this.#commitStart < 0) return undefined;
+  /** The body's source text (its lines joined by line ends), or undefined when it has no line. */
+  bodyText(): string | undefined {
+    if (this.#entries.length === 0 || this.#commitStart < 0) return undefined;
     return this.#text.slice(this.#bodyStart, this.#commitStart - 1);
   }
 
   /** Whether some rule's source line passes `test`, stopping at the first; no node is built. */
   someRuleLine(test: (raw: string) => boolean): boolean {
-    if (this.#body !== undefined) return someRaw(this.#body, test);
     for (let i = 0; i < this.#entries.length; i++) {
       const e = this.#entries[i]!;
-      if (
-        typeof e === 'number'
-          ? this.#chains[i] !== '' && test(this.#lineAt(e))
-          : e.kind === 'rule' && e.raw !== undefined && test(e.raw)
-      )
-        return true;
+      if (typeof e === 'number' ? this.#chains[i] !== '' && test(this.#lineAt(e)) : isRuleLine(e, test)) return true;
     }
     return false;
   }
 
   /** The rules of one chain, built without building the others. */
   rulesIn(chain: string): Rule[] {
-    if (this.#body !== undefined) return this.#body.filter((s): s is Rule => s.kind === 'rule' && s.chain === chain);
     const out: Rule[] = [];
     const chains = this.#chains;
     for (let i = 0; i < chains.length; i++) {
       const c = chains[i];
-      if (
-        c === chain ||
-        (c === undefined &&
-          (this.#entries[i] as Statement).kind === 'rule' &&
-          (this.#entries[i] as Rule).chain === chain)
-      )
+      const e = this.#entries[i]!;
+      if (c === chain || (c === undefined && typeof e !== 'number' && e.kind === 'rule' && e.chain === chain))
         out.push(this.#node(i) as Rule);
     }
     return out;
   }
 
-  /** Whether `s` occurs in the body's source text (without building anything, when untouched). */
+  /** Whether `s` occurs in the body's source text (nothing is built). */
   sourceIncludes(s: string): boolean {
-    const src = this.sourceText();
-    if (src !== undefined) return src.includes(s);
-    return this.body.some((x) => x.raw === undefined || x.raw.includes(s));
+    return this.bodyText()?.includes(s) ?? false;
   }
 
-  toJSON(): object {
+  override toJSON(): object {
     return {
       kind: this.kind,
       name: this.name,
       body: this.body,
-      raw: this.raw,
-      line: this.line,
-      ...(this.commit ? { commit: this.commit } : {}),
+      source: this.source,
+      ...(this.#commit ? { commit: this.#commit } : {}),
     };
   }
 }
@@ -218,11 +202,31 @@ export class ParsedTable implements Table {
 /** The node of a `:NAME POLICY [p:b]` line the parser accepted on its fast path. */
 function declFrom(raw: string, line: number): ChainDecl {
   const [name, policy, counters] = raw.slice(1).split(' ');
-  return { kind: 'chain', name: name!, policy: policy!, raw, line, counters: countersFrom(counters!) };
+  return new SourcedNode(
+    { kind: 'chain', name: name!, policy: policy!, counters: countersFrom(counters!) },
+    raw,
+    line,
+  ) as unknown as ChainDecl;
+}
+
+/** The same trusted node, read from line `line` (the JSON reader's nodes keep their own numbers). */
+export function relocatedStatement(s: Statement, line: number): Statement {
+  const text = sourceText(s);
+  if (text === undefined) return s;
+  if (s instanceof PlainParsedRule) return new PlainParsedRule(text, line, s.chain);
+  if (s instanceof ParsedRule) return new ParsedRule(text, line, s.chain);
+  return relocated(s, line);
+}
+
+/** Whether `s` is a rule read from a line that passes `test`. */
+function isRuleLine(s: Statement, test: (raw: string) => boolean): boolean {
+  if (s.kind !== 'rule') return false;
+  const text = sourceText(s);
+  return text !== undefined && test(text);
 }
 
 function someRaw(body: readonly Statement[], test: (raw: string) => boolean): boolean {
-  return body.some((s) => s.kind === 'rule' && s.raw !== undefined && test(s.raw));
+  return body.some((s) => isRuleLine(s, test));
 }
 
 /** Whether some rule's source line in any table (parsed or built) passes `test`, stopping at the first. */
@@ -237,9 +241,14 @@ export function chainRules(table: Table, chain: string): Rule[] {
     : table.body.filter((s): s is Rule => s.kind === 'rule' && s.chain === chain);
 }
 
+/** The body text of a parsed table, for the printer: its lines, as they were read. */
+export function tableBodyText(table: Table): string | undefined {
+  return table instanceof ParsedTable ? table.bodyText() : undefined;
+}
+
 /** Whether `s` occurs in any line of the table body (no node is built for a parsed table). */
 export function tableIncludes(table: Table, s: string): boolean {
   return table instanceof ParsedTable
     ? table.sourceIncludes(s)
-    : table.body.some((x) => x.raw === undefined || x.raw.includes(s));
+    : table.body.some((x) => sourceText(x)?.includes(s) ?? true);
 }

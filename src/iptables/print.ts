@@ -1,12 +1,14 @@
 // Prints an iptables AST: parsed lines as their source text, nodes built in code in the
-// canonical form iptables-save prints (FORMAT.md 3.1 order, section 4 quoting).
+// canonical form iptables-save prints (FORMAT.md 3.1 order, section 4 quoting). Which lines
+// are still true is decided by sourceText alone (docs/library.md "The source-text rule").
 import { DfwError } from '../errors.js';
 import type { ChainDecl, Command, Counters, IptablesDump, Option, Rule, RuleSpec, Statement, Table } from './ast.js';
 import { MAX_ARGS, MAX_LINE_BYTES } from './parse.js';
 import { commandOf, countersProblem } from './commands.js';
 import { quoteValue } from './quote.js';
 import { RULE_OPTIONS } from './rule-options.js';
-import { ParsedTable } from './parsed.js';
+import { tableBodyText } from './parsed.js';
+import { sourceText } from '../source.js';
 
 function printOption(section: string, o: Option, flag = o.flag): string {
   let s = o.negated ? `! ${flag}` : flag;
@@ -51,7 +53,10 @@ function checkLine(line: string): string {
 }
 
 export function printRule(r: Rule): string {
-  if (r.raw !== undefined) return r.raw;
+  const source = sourceText(r);
+  if (source !== undefined) return source;
+  if (r.spec === undefined)
+    throw new DfwError(`a rule of chain ${r.chain} has no spec (a copy of a parsed rule: use editRule)`);
   const spec = printSpec(r.spec);
   const line = `${countersPrefix(r.counters)}-A ${quoteValue('', '-A', r.chain)}${spec ? ` ${spec}` : ''}`;
   if (countArgs(r) > MAX_ARGS)
@@ -61,7 +66,8 @@ export function printRule(r: Rule): string {
 
 /** Words iptables-restore will see on the line (`-A CHAIN`, flags, `!`, values). */
 function countArgs(r: Rule): number {
-  const words = (os: Option[]): number => os.reduce((a, o) => a + 1 + (o.negated ? 1 : 0) + o.values.length, 0);
+  const words = (os: readonly Option[]): number =>
+    os.reduce((a, o) => a + 1 + (o.negated ? 1 : 0) + o.values.length, 0);
   let n = 2 + words(r.spec.options);
   for (const m of r.spec.matches) n += 2 + words(m.options);
   if (r.spec.target) n += 2 + words(r.spec.target.options);
@@ -69,7 +75,8 @@ function countArgs(r: Rule): number {
 }
 
 export function printChainDecl(c: ChainDecl): string {
-  if (c.raw !== undefined) return c.raw;
+  const source = sourceText(c);
+  if (source !== undefined) return source;
   if (/[\s]/.test(c.name) || c.name === '')
     throw new DfwError(`chain name ${JSON.stringify(c.name)} is empty or holds a blank`);
   const k = c.counters ?? { packets: '0', bytes: '0' };
@@ -77,7 +84,8 @@ export function printChainDecl(c: ChainDecl): string {
 }
 
 export function printCommand(c: Command): string {
-  if (c.raw !== undefined) return c.raw;
+  const source = sourceText(c);
+  if (source !== undefined) return source;
   const word = commandOf(c.op);
   const refused = c.counters && countersProblem(word);
   if (refused) throw new DfwError(refused);
@@ -93,9 +101,13 @@ export function printCommand(c: Command): string {
 
 export function printStatement(s: Statement): string {
   switch (s.kind) {
-    case 'comment':
-      if (s.raw === undefined && /[\r\n]/.test(s.text)) throw new DfwError('a comment line cannot hold a line break');
-      return s.raw ?? s.text;
+    case 'comment': {
+      const source = sourceText(s);
+      if (source !== undefined) return source;
+      if (/[\r\n]/.test(s.text)) throw new DfwError('a comment line cannot hold a line break');
+      if (!s.text.startsWith('#')) throw new DfwError('a comment line starts with #');
+      return s.text;
+    }
     case 'blank':
       return '';
     case 'chain':
@@ -108,12 +120,13 @@ export function printStatement(s: Statement): string {
 }
 
 function printTable(t: Table, out: LineSink): void {
-  out.line(t.raw ?? `*${t.name}`);
-  // A parsed table nobody looked into prints its source text without building nodes.
-  const source = t instanceof ParsedTable ? t.sourceText() : undefined;
-  if (source !== undefined) out.lines(source);
+  out.line(sourceText(t) ?? `*${t.name}`);
+  // A parsed table prints its body's source text without building (or visiting) nodes.
+  const body = tableBodyText(t);
+  if (body !== undefined) out.lines(body);
   else for (const s of t.body) out.line(printStatement(s));
-  out.line(t.commit?.raw ?? 'COMMIT');
+  // The parser takes only `COMMIT` itself, so the line never needs its source.
+  out.line('COMMIT');
 }
 
 /** Collects printed lines and hands them on in chunks, so a big dump is never one string. */

@@ -43,6 +43,6 @@ export function ruleComments(r: Rule): string[] {
 }
 
 /** The options of the first `-m name` match, or undefined. */
-export function ruleMatch(r: Rule, name: string): Option[] | undefined {
+export function ruleMatch(r: Rule, name: string): readonly Option[] | undefined {
   return r.spec.matches.find((m) => m.name === name)?.options;
 }

@@ -55,8 +55,7 @@ export function transformDump(dump: IptablesDump, policy: Policy, options: Trans
 
   const stale = filter.body.filter((s): s is Rule => s.kind === 'rule' && isManaged(s, prefix));
   const placed = withCounters(filter) ? keepCounters(rules, stale) : rules;
-  let body: Statement[] = stripBody(filter.body, prefix);
-  if (body === filter.body) body = [...body];
+  const body: Statement[] = [...stripBody(filter.body, prefix)];
 
   let createdChain = false;
   let addedJump: Rule | undefined;

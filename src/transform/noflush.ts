@@ -1,7 +1,9 @@
 // Output for `iptables-restore --noflush`: only what changes, leaving every other chain
 // and table as it is on the host (DESIGN.md "Outputs", FORMAT.md 2.5).
 import type { Rule, Table } from '../iptables/ast.js';
+import { editRule } from '../iptables/build.js';
 import { printRule, printSpec } from '../iptables/print.js';
+import { sourceText } from '../source.js';
 import type { Family, Policy } from '../policy/types.js';
 import type { TransformResult } from './inject.js';
 
@@ -28,7 +30,7 @@ export function noflushText(result: TransformResult, policy: Policy, family: Fam
     for (const r of result.stale) if (r.chain !== policy.chain) lines.push(`-D ${r.chain} ${printSpec(r.spec)}`);
     if (result.addedJump) lines.push(`-I FORWARD ${printSpec(result.addedJump.spec)}`);
     for (const s of filter?.body ?? []) {
-      if (s.kind === 'rule' && s.chain === policy.chain) lines.push(printRule(withoutCounters(s)));
+      if (s.kind === 'rule' && s.chain === policy.chain) lines.push(withoutCounters(s));
     }
   } else {
     if (result.createdChain) lines.push(`:${policy.chain} - [0:0]`);
@@ -40,10 +42,9 @@ export function noflushText(result: TransformResult, policy: Policy, family: Fam
   return lines.join('\n');
 }
 
-/** A rule's `[p:b]` prefix would only matter with --counters; the live counters stay. */
-function withoutCounters(r: Rule): Rule {
-  if (r.counters === undefined) return r;
-  if (r.raw !== undefined)
-    return { kind: 'rule', chain: r.chain, spec: r.spec, raw: r.raw.replace(/^\[\d+:\d+\]\s*/, '') };
-  return { kind: 'rule', chain: r.chain, spec: r.spec };
+/** A rule's line without its `[p:b]` prefix (it would only matter with --counters; the live counters stay). */
+function withoutCounters(r: Rule): string {
+  const source = sourceText(r);
+  if (source !== undefined) return source.replace(/^\[\d+:\d+\]\s*/, '');
+  return printRule(r.counters === undefined ? r : editRule(r, { counters: undefined }));
 }

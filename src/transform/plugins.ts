@@ -1,6 +1,7 @@
 // User transforms: functions over the AST that run after the policy, in order. What they
 // return goes through the same validation as the JSON form, so that an edited rule can never
-// print as its stale source line, and prints with the same quoting and limits.
+// print as its stale source line, and prints with the same quoting and limits. A plugin gets
+// its own items and table bodies, to splice; the nodes in them are frozen (editRule…).
 import { DfwError } from '../errors.js';
 import type { IptablesDump } from '../iptables/ast.js';
 import { iptablesFromJson, iptablesToJson } from '../iptables/json.js';
@@ -36,12 +37,18 @@ export async function applyPlugins(
   let current = dump;
   for (const p of plugins) {
     let result: IptablesDump | void;
+    const given = ownContainers(current);
     try {
-      result = await p.transform(current, context);
+      result = await p.transform(given, context);
     } catch (e) {
-      throw new DfwError(`plugin ${p.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      // An edit of a frozen parsed node: say what to do instead.
+      const hint =
+        e instanceof TypeError && /read.only|not extensible|Cannot (assign|add|delete)/.test(e.message)
+          ? ' (parsed nodes are read-only: return new nodes, made with editRule, editTable or the builders)'
+          : '';
+      throw new DfwError(`plugin ${p.name} failed: ${e instanceof Error ? e.message : String(e)}${hint}`);
     }
-    const next = result ?? current;
+    const next = result ?? given;
     try {
       current = iptablesFromJson(iptablesToJson(next));
     } catch (e) {
@@ -49,4 +56,10 @@ export async function applyPlugins(
     }
   }
   return current;
+}
+
+/** Fresh arrays for the items and each table's body (a plugin may edit them in place). */
+function ownContainers(d: IptablesDump): IptablesDump {
+  const items = d.items.map((t) => (t.kind === 'table' ? { kind: t.kind, name: t.name, body: [...t.body] } : t));
+  return { ...d, items };
 }

@@ -10,7 +10,7 @@ export interface StripOptions {
 }
 
 /** The body without managed rules; the same array when there were none (no copy). */
-export function stripBody(body: Statement[], prefix: string): Statement[] {
+export function stripBody(body: readonly Statement[], prefix: string): readonly Statement[] {
   const kept = body.filter((s) => s.kind !== 'rule' || !isManaged(s, prefix));
   return kept.length === body.length ? body : kept;
 }
