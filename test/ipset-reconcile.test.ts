@@ -198,7 +198,7 @@ describe('reconcileIpsets', () => {
 
   it('validates the policy sets with paths in messages', () => {
     expect(() => reconcileIpsets(undefined, [spec('s', 'hash:ip', ['10.0.0.1', '2001:db8::1'])])).toThrow(
-      /ipsets\.s\.entries\[1\] "2001:db8::1": .*IPv6 address, but the set is family inet/,
+      /ipsets\.s\.entries\[1\]: "2001:db8::1" is an IPv6 address, but the set is family inet/,
     );
     expect(() => reconcileIpsets(undefined, [spec('s', 'hash:ip', ['10.0.0.1 comment "x"'])])).toThrow(
       /ipsets\.s\.entries\[0\].*comment support/,

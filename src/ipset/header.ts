@@ -1,22 +1,21 @@
 // A set's create options ("header"): validation, the values the kernel keeps, the canonical
 // order `ipset save` prints them in, and which differences matter when comparing two sets.
 import type { IpsetOption } from './ast.js';
+import { formatAddress, v4Text } from '../net/address.js';
+import { type Family, familyOfInet, inetOf } from '../net/family.js';
+import { type Result, fail, ok } from '../result.js';
+import { parseBitmask, parsePrefix, parseV4Range } from './inet.js';
 import {
-  type Family,
-  type Result,
-  fail,
-  ok,
-  parseBitmask,
-  parsePrefix,
-  parseV4Range,
-  formatAddress,
-  v4Text,
-} from './inet.js';
-import { SET_TYPE_INFO, type SetTypeName, acceptsLegacyOptions } from './settypes.js';
+  FLAG_CREATE_OPTIONS,
+  LEGACY_CREATE_OPTIONS,
+  SET_TYPE_INFO,
+  type SetTypeName,
+  acceptsLegacyOptions,
+} from './settypes.js';
 
 export interface SetHeader {
   type: SetTypeName;
-  /** inet or inet6 for the hash types and bitmap:ip(,mac); undefined for bitmap:port, hash:mac, list:set. */
+  /** 4 or 6 (`family inet|inet6`) for the hash types and bitmap:ip(,mac); undefined for bitmap:port, hash:mac, list:set. */
   family: Family | undefined;
   hashsize?: number;
   maxelem?: number;
@@ -60,10 +59,8 @@ const NUMBER_OPTIONS = {
 } as const;
 const isNumberOption = (name: string): name is keyof typeof NUMBER_OPTIONS => Object.hasOwn(NUMBER_OPTIONS, name);
 
-/** Create options that only switch a feature on. */
-const FLAG_OPTIONS = ['counters', 'comment', 'forceadd', 'skbinfo'] as const;
-const isFlagOption = (name: string): name is (typeof FLAG_OPTIONS)[number] =>
-  (FLAG_OPTIONS as readonly string[]).includes(name);
+const isFlagOption = (name: string): name is 'counters' | 'comment' | 'forceadd' | 'skbinfo' =>
+  FLAG_CREATE_OPTIONS.includes(name);
 
 /**
  * An unsigned number as ipset reads it (strtoul with base 0): decimal or 0x-hex. A leading zero
@@ -97,9 +94,10 @@ export function parsePort(text: string): Result<number> {
   return parseUint(text, 65535, 'port');
 }
 
+/** `family inet|inet6` (ipset also takes ipv4/ipv6, and -4/-6 which the parser turns into these). */
 function parseFamily(value: string): Family | undefined {
-  if (value === 'inet' || value === 'ipv4') return 'inet';
-  if (value === 'inet6' || value === 'ipv6') return 'inet6';
+  if (value === 'inet' || value === 'ipv4') return familyOfInet('inet');
+  if (value === 'inet6' || value === 'ipv6') return familyOfInet('inet6');
   return undefined;
 }
 
@@ -111,7 +109,7 @@ export function readHeader(
   const info = SET_TYPE_INFO[type];
   const h: SetHeader = {
     type,
-    family: info.family === 'none' ? undefined : 'inet',
+    family: info.family === 'none' ? undefined : 4,
     counters: false,
     comment: false,
     forceadd: false,
@@ -138,7 +136,7 @@ export function readHeader(
 
   for (const [i, o] of options.entries()) {
     if (o.name === 'family') continue;
-    const legacy = acceptsLegacyOptions(type) && ['probes', 'resize', 'gc'].includes(o.name);
+    const legacy = acceptsLegacyOptions(type) && (LEGACY_CREATE_OPTIONS as readonly string[]).includes(o.name);
     if (!info.create.includes(o.name) && !legacy) {
       return err(i, `${o.name} is not an option of ${type} (it takes: ${info.create.join(', ')})`);
     }
@@ -157,11 +155,11 @@ export function readHeader(
     } else if (isFlagOption(o.name)) {
       h[o.name] = true;
     } else if (o.name === 'netmask') {
-      e = set(parsePrefix(v, h.family ?? 'inet', 1), (n) => (h.netmask = n));
+      e = set(parsePrefix(v, h.family ?? 4, 1), (n) => (h.netmask = n));
     } else if (o.name === 'bitmask') {
-      e = set(parseBitmask(v, h.family ?? 'inet'), (b) => {
+      e = set(parseBitmask(v, h.family ?? 4), (b) => {
         h.bitmaskBytes = b;
-        h.bitmask = formatAddress({ family: h.family ?? 'inet', bytes: b });
+        h.bitmask = formatAddress({ family: h.family ?? 4, bytes: b });
       });
     } else if (o.name === 'range') {
       e =
@@ -225,7 +223,7 @@ export function headerOptions(h: SetHeader): IpsetOption[] {
   for (const name of SET_TYPE_INFO[h.type].create) {
     switch (name) {
       case 'family':
-        if (h.family !== undefined) out.push({ name, value: h.family });
+        if (h.family !== undefined) out.push({ name, value: inetOf(h.family) });
         break;
       case 'hashsize':
       case 'maxelem':
@@ -271,7 +269,7 @@ export function headerDifferences(have: SetHeader, want: SetHeader): string[] {
     if (a !== b) out.push(`${name}: ${show(a)} → ${show(b)}`);
   };
   cmp('type', have.type, want.type);
-  cmp('family', have.family, want.family);
+  cmp('family', have.family && inetOf(have.family), want.family && inetOf(want.family));
   if (SET_TYPE_INFO[want.type].create.includes('maxelem'))
     cmp('maxelem', have.maxelem ?? DEFAULT_MAXELEM, want.maxelem ?? DEFAULT_MAXELEM);
   cmp('netmask', have.netmask, want.netmask);

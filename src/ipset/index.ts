@@ -5,7 +5,8 @@ export { printIpset, printLine, canonicalLine } from './print.js';
 export { looksLikeIpset } from './detect.js';
 export { type Member, normalizeElement, normalizeEntryOptions, memberKey, optionText } from './members.js';
 export { type SetHeader, readHeader, headerOptions, headerDifferences } from './header.js';
-export { checkSetName, checkComment, checkRestoreLine } from './limits.js';
+export { checkComment, checkRestoreLine } from './limits.js';
+export { checkSetName, SET_NAME_MAX } from './set-name.js';
 export { SET_TYPES, SET_TYPE_INFO, type SetTypeName, setTypeOf, commandOf } from './settypes.js';
 export {
   type ReconcileMode,

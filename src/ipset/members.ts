@@ -17,24 +17,11 @@ import {
   parsePort,
   parseUint,
 } from './header.js';
-import {
-  type Address,
-  type Family,
-  type Result,
-  andBytes,
-  bitsOf,
-  fail,
-  formatAddress,
-  maskBytes,
-  numberToV4,
-  ok,
-  parseAddress,
-  parsePrefix,
-  parseV4Range,
-  v4Cover,
-  v4Text,
-  v4ToNumber,
-} from './inet.js';
+import { type Address, andBytes, formatAddress, maskBytes, numberToV4, v4Text, v4ToNumber } from '../net/address.js';
+import { v4Cover } from '../net/cidr.js';
+import { type Family, bitsOf } from '../net/family.js';
+import { type Result, fail, ok } from '../result.js';
+import { parseAddress, parsePrefix, parseV4Range } from './inet.js';
 import {
   IPPROTO_ICMP,
   IPPROTO_ICMPV6,
@@ -45,7 +32,8 @@ import {
   protocolNumber,
 } from './protocols.js';
 import { SET_TYPE_INFO, type SetTypeName } from './settypes.js';
-import { checkComment, checkSetName } from './limits.js';
+import { checkComment } from './limits.js';
+import { checkSetName } from './set-name.js';
 import { fastV4Element } from './fast-v4.js';
 
 /** One member as ipset stores it: the element and its options, both in `ipset save` form. */
@@ -84,7 +72,7 @@ function tooMany(text: string, n: number, limit: number): string {
 }
 
 function familyOf(h: SetHeader): Family {
-  return h.family ?? 'inet';
+  return h.family ?? 4;
 }
 
 /**
@@ -100,10 +88,10 @@ function ipPart(text: string, h: SetHeader, expand: boolean, masked: boolean): R
     return bytes;
   };
   const single = !text.includes('/') && !text.includes('-');
-  if (family === 'inet6' || !expand || single) {
+  if (family === 6 || !expand || single) {
     if (!single) {
       return fail(
-        family === 'inet6'
+        family === 6
           ? `"${text}": an IPv6 element must be a plain address (ipset expands CIDRs and ranges for IPv4 only)`
           : `"${text}": this part of the element must be a plain address`,
       );
@@ -135,7 +123,7 @@ function netPart(text: string, h: SetHeader, allowRange: boolean, minPrefix: num
   const bits = bitsOf(family);
   const show = (a: Address, p: number) => (p === bits ? formatAddress(a) : `${formatAddress(a)}/${p}`);
   if (text.includes('-')) {
-    if (family === 'inet6') return fail(`"${text}": IPv6 ranges are not supported by ipset (write a CIDR)`);
+    if (family === 6) return fail(`"${text}": IPv6 ranges are not supported by ipset (write a CIDR)`);
     if (!allowRange) return fail(`"${text}": this part of the element takes a CIDR, not a range`);
     const r = parseV4Range(text, minPrefix);
     if (!r.ok) return r;
@@ -179,7 +167,7 @@ function portPart(text: string, h: SetHeader): Result<string[]> {
   const name = protocolName(proto);
   if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
     const v6 = proto === IPPROTO_ICMPV6;
-    if (v6 !== (family === 'inet6')) {
+    if (v6 !== (family === 6)) {
       return fail(
         `"${text}": ${v6 ? 'ICMPv6 needs an inet6 set' : 'ICMP needs an inet set (use icmpv6: in inet6 sets)'}`,
       );
@@ -521,5 +509,3 @@ export function compareElements(a: string, b: string): number {
 }
 // Made on first use: building a collator takes a few ms, which every dfw command would pay.
 let collator: Intl.Collator | undefined;
-
-export type { Family };

@@ -4,7 +4,8 @@
 // that restore-then-save gives the same text back.
 import { DfwError } from '../errors.js';
 import type { IpsetDump, IpsetLine, IpsetOption } from './ast.js';
-import { checkComment, checkRestoreLine, checkSetName } from './limits.js';
+import { checkComment, checkRestoreLine } from './limits.js';
+import { checkSetName } from './set-name.js';
 import { optionText } from './members.js';
 import { SET_TYPE_INFO } from './settypes.js';
 

@@ -8,7 +8,6 @@
 // Members are compared as ipset stores them (src/ipset/members.ts).
 import { unifiedDiff } from '../diff.js';
 import { DfwError } from '../errors.js';
-import type { IpsetSpec } from '../policy/types.js';
 import { type IpsetDump, type IpsetLine, type IpsetOption, createLine, entryLine, pairLine, setsLine } from './ast.js';
 import {
   DEFAULT_MAXELEM,
@@ -17,20 +16,13 @@ import {
   type SetHeader,
   headerDifferences,
   headerOptions,
-  readHeader,
 } from './header.js';
-import { byteLength, SET_NAME_MAX, checkSetName } from './limits.js';
-import {
-  type Member,
-  compareElements,
-  memberKey,
-  normalizeElement,
-  normalizeEntryOptions,
-  optionText,
-} from './members.js';
-import { parseEntryText } from './parse.js';
+import { type Member, compareElements, memberKey, optionText } from './members.js';
 import { printLine } from './print.js';
-import { SET_TYPE_INFO, type SetTypeName, setTypeOf } from './settypes.js';
+import { type SetSpec, type ValidSet, resolveSetSpec } from './set-spec.js';
+import { tempSetName } from './set-name.js';
+import type { SetTypeName } from './settypes.js';
+import { inetOf } from '../net/family.js';
 import { type SetState, dumpState } from './state.js';
 
 export type ReconcileMode = 'swap' | 'flush' | 'incremental';
@@ -64,104 +56,14 @@ export interface ReconcileResult {
   diff: string;
 }
 
-interface Wanted {
-  name: string;
-  header: SetHeader;
-  /** The create options to write, canonical. */
-  options: IpsetOption[];
-  members: Member[];
-}
+type Wanted = ValidSet;
 
-const TEMP_SUFFIX = '-dfwtmp';
 const EXTENSIONS: readonly (readonly [string, (h: SetHeader) => boolean, string[]])[] = [
   ['timeout', (h) => h.timeout !== undefined, ['timeout']],
   ['counters', (h) => h.counters, ['packets', 'bytes']],
   ['comment', (h) => h.comment, ['comment']],
   ['skbinfo', (h) => h.skbinfo, ['skbmark', 'skbprio', 'skbqueue']],
 ];
-
-/** The create options a policy gives, as ipset create options. */
-function specOptions(spec: IpsetSpec, type: SetTypeName, where: string): IpsetOption[] {
-  const out: IpsetOption[] = [];
-  const info = SET_TYPE_INFO[type];
-  if (info.family === 'inet46') out.push({ name: 'family', value: spec.family });
-  else if (info.family === 'inet' && spec.family !== 'inet') {
-    throw new DfwError(`${where}.family: ${type} holds IPv4 addresses only (family inet), found ${spec.family}`);
-  }
-  for (const [name, v] of Object.entries(spec.options)) {
-    if (name === 'family') throw new DfwError(`${where}.options.family: give the family as ${where}.family`);
-    const flag = ['counters', 'comment', 'forceadd', 'skbinfo'].includes(name);
-    if (flag) {
-      if (typeof v !== 'boolean')
-        throw new DfwError(`${where}.options.${name}: expected true or false, found ${JSON.stringify(v)}`);
-      if (v) out.push({ name });
-      continue;
-    }
-    if (typeof v === 'boolean') throw new DfwError(`${where}.options.${name}: expected a value, found ${v}`);
-    out.push({ name, value: String(v) });
-  }
-  return out;
-}
-
-/** Validates one policy set and computes its members as ipset stores them. */
-function wantedSet(spec: IpsetSpec, index: number): Wanted {
-  const where = `ipsets.${spec.name}`;
-  const badName = checkSetName(spec.name);
-  if (badName !== undefined) throw new DfwError(`ipsets[${index}]: ${badName}`);
-  const type = setTypeOf(spec.type);
-  if (type === undefined) throw new DfwError(`${where}.type: unknown ipset type ${JSON.stringify(spec.type)}`);
-  const options = specOptions(spec, type, where);
-  const h = readHeader(type, options);
-  if (!h.ok) throw new DfwError(`${where}.options: ${h.reason}`);
-  const header = h.header;
-  if (header.legacy.length > 0)
-    throw new DfwError(
-      `${where}.options: ${header.legacy.join(', ')} ${header.legacy.length > 1 ? 'are' : 'is'} ignored by ipset: remove ${header.legacy.length > 1 ? 'them' : 'it'}`,
-    );
-
-  const members = new Map<string, Member>();
-  const origin = new Map<string, string>();
-  for (const [i, text] of spec.entries.entries()) {
-    const at = `${where}.entries[${i}] ${JSON.stringify(text)}`;
-    const e = parseEntryText(text);
-    if (!e.ok) throw new DfwError(`${at}: ${e.reason}`);
-    if (e.options.some((o) => o.name === 'before' || o.name === 'after')) {
-      throw new DfwError(`${at}: before/after are not needed: the order of the entries is the order of the list`);
-    }
-    const o = normalizeEntryOptions(header, 'add', e.options);
-    if (!o.ok) throw new DfwError(`${at}: ${o.reason}`);
-    const el = normalizeElement(header, e.entry);
-    if (!el.ok) throw new DfwError(`${at}: ${el.reason}`);
-    for (const element of el.value) {
-      const m: Member = { element, options: o.options };
-      const prev = members.get(element);
-      if (prev !== undefined && memberKey(prev) !== memberKey(m)) {
-        throw new DfwError(
-          `${at}: it gives ${element} other options than ${origin.get(element) ?? 'an earlier entry'} does`,
-        );
-      }
-      if (prev === undefined) {
-        members.set(element, m);
-        origin.set(element, JSON.stringify(text));
-      }
-    }
-  }
-  return { name: spec.name, header, options: headerOptions(header), members: [...members.values()] };
-}
-
-/** A name for the temporary set: at most 31 bytes, not used by any set of the dump or policy. */
-function tempName(name: string, taken: Set<string>): string {
-  for (let n = 1; ; n++) {
-    const suffix = n === 1 ? TEMP_SUFFIX : `${TEMP_SUFFIX}${n}`;
-    let base = name;
-    while (byteLength(base) + suffix.length > SET_NAME_MAX) base = [...base].slice(0, -1).join('');
-    const candidate = base + suffix;
-    if (!taken.has(candidate)) {
-      taken.add(candidate);
-      return candidate;
-    }
-  }
-}
 
 function sorted(h: SetHeader, members: Iterable<Member>): Member[] {
   const list = [...members];
@@ -188,7 +90,7 @@ function snapshot(name: string, h: SetHeader, members: Iterable<Member>, showIni
 }
 
 function incompatible(name: string, have: SetHeader, want: SetHeader): DfwError {
-  const show = (h: SetHeader) => `${h.type}${h.family === undefined ? '' : ` family ${h.family}`}`;
+  const show = (h: SetHeader) => `${h.type}${h.family === undefined ? '' : ` family ${inetOf(h.family)}`}`;
   return new DfwError(
     `set ${name} is ${show(have)} on the host, but the policy wants ${show(want)}: ipset cannot swap sets whose type or family differ, ` +
       `and "create -exist" would keep the old set. Either remove the iptables rules that use ${name}, run "ipset destroy ${name}" ` +
@@ -216,12 +118,12 @@ function blockingDifference(name: string, have: SetHeader, want: Wanted): string
  * The policy's sets as ipset would store them: validated, with members normalised and expanded
  * (list:set members must be sets that exist in the policy or in `have`).
  */
-function resolveSets(desired: IpsetSpec[], have: Map<string, SetState>): Wanted[] {
+function resolveSets(desired: readonly SetSpec[], have: Map<string, SetState>): Wanted[] {
   const seen = new Set<string>();
-  const wanted = desired.map((spec, i) => {
+  const wanted = desired.map((spec) => {
     if (seen.has(spec.name)) throw new DfwError(`ipsets: set ${spec.name} is named twice`);
     seen.add(spec.name);
-    return wantedSet(spec, i);
+    return resolveSetSpec(spec);
   });
   const typeAfter = (n: string): SetTypeName | undefined =>
     wanted.find((w) => w.name === n)?.header.type ?? have.get(n)?.header.type;
@@ -243,7 +145,7 @@ function resolveSets(desired: IpsetSpec[], have: Map<string, SetState>): Wanted[
 }
 
 /** The sets of `current` (none without a dump), with members for the policy's sets only: the others are compared by name and header. */
-function currentSets(current: IpsetDump | undefined, desired: readonly IpsetSpec[]): Map<string, SetState> {
+function currentSets(current: IpsetDump | undefined, desired: readonly SetSpec[]): Map<string, SetState> {
   return current === undefined ? new Map() : dumpState(current, { membersOf: new Set(desired.map((d) => d.name)) });
 }
 
@@ -256,7 +158,7 @@ export interface ResolvedSet {
 }
 
 /** The policy's sets as ipset would store them, given the current sets (for list:set members). */
-export function resolveIpsets(desired: IpsetSpec[], current?: IpsetDump): ResolvedSet[] {
+export function resolveIpsets(desired: readonly SetSpec[], current?: IpsetDump): ResolvedSet[] {
   return resolveSets(desired, currentSets(current, desired)).map((w) => ({
     name: w.name,
     header: w.header,
@@ -272,7 +174,7 @@ export function resolveIpsets(desired: IpsetSpec[], current?: IpsetDump): Resolv
  */
 export function reconcileIpsets(
   current: IpsetDump | undefined,
-  desired: IpsetSpec[],
+  desired: readonly SetSpec[],
   mode: ReconcileMode = 'swap',
 ): ReconcileResult {
   if (!RECONCILE_MODES.includes(mode))
@@ -331,7 +233,7 @@ export function reconcileIpsets(
     if (!membersDiffer && header.length === 0) continue;
 
     if (mode === 'swap') {
-      const temp = tempName(w.name, taken);
+      const temp = tempSetName(w.name, taken);
       lines.push(
         createLine(temp, type, w.options),
         ...adds(temp, false, w.members),

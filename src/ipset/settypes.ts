@@ -136,6 +136,14 @@ export function setTypeOf(word: string): SetTypeName | undefined {
   return TYPE_BY_NAME.get(word);
 }
 
+/** Create options that only switch a feature on. */
+export const FLAG_CREATE_OPTIONS: readonly string[] = ['counters', 'comment', 'forceadd', 'skbinfo'];
+
+/** The create options a policy may give (family is a key of its own; the legacy ones are ignored by ipset). */
+export const POLICY_CREATE_OPTIONS: readonly string[] = [
+  ...new Set(SET_TYPES.flatMap((t) => SET_TYPE_INFO[t].create).filter((o) => o !== 'family')),
+];
+
 /** Create options that take a value (the others are flags). */
 export const CREATE_VALUE_OPTIONS = new Set([
   'family',

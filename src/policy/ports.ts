@@ -1,6 +1,6 @@
 // One port item of a policy: `443`, `"443"` or a range `"8000:8100"`, as iptables writes ranges.
 
-import { quoted } from './names.js';
+import { quoted } from '../text/quote.js';
 import type { PortRange } from './types.js';
 
 export type PortResult = { ok: true; value: PortRange } | { ok: false; reason: string };
