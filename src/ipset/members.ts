@@ -267,6 +267,9 @@ function all(results: Result<string[]>[]): Result<Parts> {
 
 const wrap = (r: Result<string>): Result<string[]> => (r.ok ? ok([r.value]) : r);
 
+/** Types whose element is one part: a `,` in it is refused (ipset's "Elem separator ... supports none"). */
+const ONE_PART: ReadonlySet<SetTypeName> = new Set(['hash:ip', 'hash:net', 'hash:mac', 'bitmap:ip', 'bitmap:port']);
+
 /**
  * The element(s) ipset stores for `entry` in a set with header `h`, in `ipset save` form.
  * Several when ipset expands a range, CIDR or port range.
@@ -278,6 +281,11 @@ export function normalizeElement(h: SetHeader, entry: string): Result<string[]> 
 /** normalizeElement for every type and form; exported for the test that fastV4Element equals it. */
 export function generalElement(h: SetHeader, entry: string): Result<string[]> {
   const type: SetTypeName = h.type;
+  if (ONE_PART.has(type) && entry.includes(',')) {
+    return fail(
+      `"${entry}" has more than one part, but a ${type} element is one (ipset: "Elem separator in ${entry}, but settype ${type} supports none")`,
+    );
+  }
   const limit = limitOf(h);
   const v4range = h.range === undefined ? '' : `${v4Text(h.range.from)}-${v4Text(h.range.to)}`;
   const n4 = (s: string) => v4ToNumber(s.split('.').map(Number));
