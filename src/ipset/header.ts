@@ -12,6 +12,7 @@ import {
   type SetTypeName,
   acceptsLegacyOptions,
 } from './settypes.js';
+import { quoted } from '../text/quote.js';
 
 export interface SetHeader {
   type: SetTypeName;
@@ -72,9 +73,9 @@ export function parseUint(text: string, max: number, what: string): Result<numbe
   else if (/^0[xX][0-9a-fA-F]+$/.test(text)) n = parseInt(text.slice(2), 16);
   else if (/^0[0-7]+$/.test(text))
     return fail(
-      `${what} "${text}" has a leading zero, which ipset reads as octal: write ${parseInt(text, 8)} if that is what you mean`,
+      `${what} ${quoted(text)} has a leading zero, which ipset reads as octal: write ${parseInt(text, 8)} if that is what you mean`,
     );
-  else return fail(`${what} must be a number (decimal or 0x-hex), found "${text}"`);
+  else return fail(`${what} must be a number (decimal or 0x-hex), found ${quoted(text)}`);
   if (n > max) return fail(`${what} ${text} is out of range (0-${max})`);
   return ok(n);
 }
@@ -84,7 +85,7 @@ export function parseCounter(text: string, what: string): Result<bigint> {
   let n: bigint;
   if (/^(0|[1-9][0-9]*)$/.test(text)) n = BigInt(text);
   else if (/^0[xX][0-9a-fA-F]+$/.test(text)) n = BigInt(text);
-  else return fail(`${what} must be a number, found "${text}"`);
+  else return fail(`${what} must be a number, found ${quoted(text)}`);
   if (n > 2n ** 64n - 2n) return fail(`${what} ${text} is out of range (0-18446744073709551614)`);
   return ok(n);
 }
@@ -101,11 +102,12 @@ function parseFamily(value: string): Family | undefined {
   return undefined;
 }
 
-/** Checks and reads the create options of a set of `type`; errors name the option's index. */
-export function readHeader(
-  type: SetTypeName,
-  options: readonly IpsetOption[],
-): { ok: true; header: SetHeader } | { ok: false; index: number; reason: string } {
+type HeaderResult = { ok: true; header: SetHeader } | { ok: false; index: number; reason: string };
+
+const headerError = (index: number, reason: string) => ({ ok: false as const, index, reason });
+
+/** Checks and reads the create options of a set of `type`; errors name the option's index (-1: none). */
+export function readHeader(type: SetTypeName, options: readonly IpsetOption[]): HeaderResult {
   const info = SET_TYPE_INFO[type];
   const h: SetHeader = {
     type,
@@ -116,75 +118,91 @@ export function readHeader(
     skbinfo: false,
     legacy: [],
   };
-  const seen = new Set<string>();
-  const err = (index: number, reason: string) => ({ ok: false as const, index, reason });
-
   // Family first: netmask, bitmask and range depend on it (ipset parses family first too).
-  for (const [i, o] of options.entries()) {
-    if (o.name !== 'family') continue;
-    if (info.family !== 'inet46')
-      return err(
-        i,
-        `${type} takes no family option (${info.family === 'inet' ? 'it is IPv4 only' : 'it is family neutral'})`,
-      );
-    if (seen.has('family')) return err(i, 'family already specified');
-    seen.add('family');
-    const f = parseFamily(o.value ?? '');
-    if (f === undefined) return err(i, `family must be inet or inet6, found "${o.value ?? ''}"`);
-    h.family = f;
-  }
+  const family = readFamily(type, options);
+  if (!family.ok) return family;
+  if (family.family !== undefined) h.family = family.family;
 
+  const seen = new Set<string>();
   for (const [i, o] of options.entries()) {
     if (o.name === 'family') continue;
     const legacy = acceptsLegacyOptions(type) && (LEGACY_CREATE_OPTIONS as readonly string[]).includes(o.name);
     if (!info.create.includes(o.name) && !legacy) {
-      return err(i, `${o.name} is not an option of ${type} (it takes: ${info.create.join(', ')})`);
+      return headerError(i, `${o.name} is not an option of ${type} (it takes: ${info.create.join(', ')})`);
     }
-    if (seen.has(o.name)) return err(i, `${o.name} already specified`);
+    if (seen.has(o.name)) return headerError(i, `${o.name} already specified`);
     seen.add(o.name);
-    const v = o.value ?? '';
-    const set = <T>(r: Result<T>, apply: (x: T) => void) => {
-      if (!r.ok) return err(i, r.reason);
-      apply(r.value);
-      return undefined;
-    };
-    let e: ReturnType<typeof err> | undefined;
-    if (isNumberOption(o.name)) {
-      const name = o.name;
-      e = set(parseUint(v, NUMBER_OPTIONS[name], name), (n) => (h[name] = n));
-    } else if (isFlagOption(o.name)) {
-      h[o.name] = true;
-    } else if (o.name === 'netmask') {
-      e = set(parsePrefix(v, h.family ?? 4, 1), (n) => (h.netmask = n));
-    } else if (o.name === 'bitmask') {
-      e = set(parseBitmask(v, h.family ?? 4), (b) => {
-        h.bitmaskBytes = b;
-        h.bitmask = formatAddress({ family: h.family ?? 4, bytes: b });
-      });
-    } else if (o.name === 'range') {
-      e =
-        type === 'bitmap:port'
-          ? set(parsePortRange(v), (r) => (h.range = r))
-          : set(parseBitmapRange(v), (r) => (h.range = r));
-    } else {
-      h.legacy.push(o.name);
-    }
-    if (e) return e;
+    const r = readOption(h, o.name, o.value ?? '');
+    if (!r.ok) return headerError(i, r.reason);
   }
+  return checkHeader(h, options);
+}
+
+/** The `family` option, if any: only for the types that have one, once. */
+function readFamily(
+  type: SetTypeName,
+  options: readonly IpsetOption[],
+): { ok: true; family: Family | undefined } | { ok: false; index: number; reason: string } {
+  const info = SET_TYPE_INFO[type];
+  let family: Family | undefined;
+  for (const [i, o] of options.entries()) {
+    if (o.name !== 'family') continue;
+    if (info.family !== 'inet46') {
+      const why = info.family === 'inet' ? 'it is IPv4 only' : 'it is family neutral';
+      return headerError(i, `${type} takes no family option (${why})`);
+    }
+    if (family !== undefined) return headerError(i, 'family already specified');
+    family = parseFamily(o.value ?? '');
+    if (family === undefined) return headerError(i, `family must be inet or inet6, found ${quoted(o.value ?? '')}`);
+  }
+  return { ok: true, family };
+}
+
+/** Reads one option's value into the header (family already read). */
+function readOption(h: SetHeader, name: string, v: string): Result<void> {
+  const set = <T>(r: Result<T>, apply: (x: T) => void): Result<void> => {
+    if (!r.ok) return r;
+    apply(r.value);
+    return ok(undefined);
+  };
+  const family = h.family ?? 4;
+  if (isNumberOption(name)) return set(parseUint(v, NUMBER_OPTIONS[name], name), (n) => (h[name] = n));
+  if (isFlagOption(name)) {
+    h[name] = true;
+    return ok(undefined);
+  }
+  switch (name) {
+    case 'netmask':
+      return set(parsePrefix(v, family, 1), (n) => (h.netmask = n));
+    case 'bitmask':
+      return set(parseBitmask(v, family), (b) => {
+        h.bitmaskBytes = b;
+        h.bitmask = formatAddress({ family, bytes: b });
+      });
+    case 'range':
+      return set(h.type === 'bitmap:port' ? parsePortRange(v) : parseBitmapRange(v), (r) => (h.range = r));
+    default:
+      h.legacy.push(name);
+      return ok(undefined);
+  }
+}
+
+/** What ipset checks once all options are read: exclusive options, a bitmap's range and size. */
+function checkHeader(h: SetHeader, options: readonly IpsetOption[]): HeaderResult {
   if (h.netmask !== undefined && h.bitmask !== undefined) {
-    return err(
+    return headerError(
       options.findIndex((o) => o.name === 'bitmask'),
       'netmask and bitmask cannot be used together',
     );
   }
-  if (type.startsWith('bitmap:') && h.range === undefined) {
-    return err(-1, `${type} needs a range (ipset: "Mandatory option \`range' is missing")`);
+  if (h.type.startsWith('bitmap:') && h.range === undefined) {
+    return headerError(-1, `${h.type} needs a range (ipset: "Mandatory option \`range' is missing")`);
   }
-  if (h.range !== undefined && type !== 'bitmap:port') {
+  if (h.range !== undefined && h.type !== 'bitmap:port') {
     const block = h.netmask === undefined ? 1 : 2 ** (32 - h.netmask);
     const n = Math.floor(h.range.to / block) - Math.floor(h.range.from / block) + 1;
     if (n > BITMAP_MAX)
-      return err(
+      return headerError(
         options.findIndex((o) => o.name === 'range'),
         `range ${rangeText(h)} holds ${n} elements: a bitmap holds at most ${BITMAP_MAX}`,
       );
@@ -202,12 +220,12 @@ function parseBitmapRange(v: string): Result<{ from: number; to: number }> {
 function parsePortRange(v: string): Result<{ from: number; to: number }> {
   const text = v.replace(/^(tcp|udp|sctp|udplite):/i, '');
   const m = /^([^-]+)-([^-]+)$/.exec(text);
-  if (!m) return fail(`range must be FROM-TO ports (e.g. 1024-65535), found "${v}"`);
+  if (!m) return fail(`range must be FROM-TO ports (e.g. 1024-65535), found ${quoted(v)}`);
   const a = parsePort(m[1] ?? '');
   if (!a.ok) return a;
   const b = parsePort(m[2] ?? '');
   if (!b.ok) return b;
-  if (a.value > b.value) return fail(`range "${v}" is reversed`);
+  if (a.value > b.value) return fail(`range ${quoted(v)} is reversed`);
   return ok({ from: a.value, to: b.value });
 }
 

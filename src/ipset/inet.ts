@@ -9,29 +9,30 @@ import { type Address, parseIPv4, parseIPv6, v4ToNumber } from '../net/address.j
 import { v4Block } from '../net/cidr.js';
 import { type Family, bitsOf, inetOf } from '../net/family.js';
 import { type Result, fail, ok } from '../result.js';
+import { quoted } from '../text/quote.js';
 
 /** An IPv4 or IPv6 address (no prefix), checked against the set's `family` when given. */
 export function parseAddress(text: string, family?: Family): Result<Address> {
   let addr: Address;
   if (text.includes(':')) {
-    if (text.includes('%')) return fail(`"${text}": zone indexes (%) are not part of an address ipset stores`);
+    if (text.includes('%')) return fail(`${quoted(text)}: zone indexes (%) are not part of an address ipset stores`);
     const bytes = parseIPv6(text);
-    if (bytes === undefined) return fail(`"${text}" is not a valid IPv6 address`);
+    if (bytes === undefined) return fail(`${quoted(text)} is not a valid IPv6 address`);
     addr = { family: 6, bytes };
   } else if (/^[0-9.]+$/.test(text)) {
     const bytes = parseIPv4(text);
     if (bytes === undefined && /(^|\.)0[0-9]/.test(text)) {
       return fail(
-        `"${text}" has a part with a leading zero, which ipset reads as octal (010 is 8): write it without leading zeros`,
+        `${quoted(text)} has a part with a leading zero, which ipset reads as octal (010 is 8): write it without leading zeros`,
       );
     }
-    if (bytes === undefined) return fail(`"${text}" is not a valid IPv4 address (four decimal numbers 0-255)`);
+    if (bytes === undefined) return fail(`${quoted(text)} is not a valid IPv4 address (four decimal numbers 0-255)`);
     addr = { family: 4, bytes };
   } else {
-    return fail(`"${text}" is not an IP address (ipset would resolve a host name; dfw never does)`);
+    return fail(`${quoted(text)} is not an IP address (ipset would resolve a host name; dfw never does)`);
   }
   if (family !== undefined && addr.family !== family) {
-    return fail(`"${text}" is an IPv${addr.family} address, but the set is family ${inetOf(family)}`);
+    return fail(`${quoted(text)} is an IPv${addr.family} address, but the set is family ${inetOf(family)}`);
   }
   return ok(addr);
 }
@@ -58,7 +59,7 @@ export function parseV4Range(text: string, minPrefix: number): Result<{ from: nu
     if (!b.ok) return b;
     const from = v4ToNumber(a.value.bytes);
     const to = v4ToNumber(b.value.bytes);
-    if (from > to) return fail(`range "${text}" is reversed: the first address must not be above the second`);
+    if (from > to) return fail(`range ${quoted(text)} is reversed: the first address must not be above the second`);
     return ok({ from, to });
   }
   const slash = text.indexOf('/');

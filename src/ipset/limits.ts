@@ -2,6 +2,7 @@
 // set names: set-name.ts). Each check returns a reason, or undefined when the value is fine.
 
 import { byteLength } from '../text/utf8.js';
+import { quoted } from '../text/quote.js';
 
 /** "Comment is longer than the maximum allowed 255 characters" (counted in bytes: strlen). */
 export const COMMENT_MAX = 255;
@@ -15,8 +16,8 @@ export const LINE_MAX_BYTES = 1023;
 export function checkComment(text: string): string | undefined {
   if (text === '') return 'a comment must not be empty (ipset restore drops "" and then misses the comment)';
   if (text.includes('"'))
-    return `comment ${JSON.stringify(text)} contains a double quote, which ipset does not allow ("\\" character is not permitted in comments")`;
-  if (/[\n\r]/.test(text)) return `comment ${JSON.stringify(text)} contains a line break`;
+    return `comment ${quoted(text)} contains a double quote, which ipset does not allow ("\\" character is not permitted in comments")`;
+  if (/[\n\r]/.test(text)) return `comment ${quoted(text)} contains a line break`;
   const n = byteLength(text);
   if (n > COMMENT_MAX) return `comment is ${n} bytes long (at most ${COMMENT_MAX})`;
   return undefined;

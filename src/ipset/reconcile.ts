@@ -24,6 +24,7 @@ import { tempSetName } from './set-name.js';
 import type { SetTypeName } from './settypes.js';
 import { inetOf } from '../net/family.js';
 import { type SetState, dumpState } from './state.js';
+import { quoted } from '../text/quote.js';
 
 export type ReconcileMode = 'swap' | 'flush' | 'incremental';
 export const RECONCILE_MODES: readonly ReconcileMode[] = ['swap', 'flush', 'incremental'];
@@ -177,8 +178,7 @@ export function reconcileIpsets(
   desired: readonly SetSpec[],
   mode: ReconcileMode = 'swap',
 ): ReconcileResult {
-  if (!RECONCILE_MODES.includes(mode))
-    throw new DfwError(`unknown mode ${JSON.stringify(mode)} (swap, flush or incremental)`);
+  if (!RECONCILE_MODES.includes(mode)) throw new DfwError(`unknown mode ${quoted(mode)} (swap, flush or incremental)`);
   const have = currentSets(current, desired);
   const wanted = resolveSets(desired, have);
 
@@ -191,85 +191,12 @@ export function reconcileIpsets(
   const lines: IpsetLine[] = [];
   const changes: IpsetChange[] = [];
   const warnings: string[] = [];
-
   for (const w of order) {
     const cur = have.get(w.name);
-    const type = w.header.type;
-    const adds = (set: string, exist: boolean, members: readonly Member[]) =>
-      members.map((m) => entryLine('add', set, m.element, m.options, exist));
-    if (cur === undefined) {
-      if (mode === 'swap') lines.push(createLine(w.name, type, w.options), ...adds(w.name, false, w.members));
-      else if (mode === 'flush')
-        lines.push(
-          createLine(w.name, type, w.options, true),
-          setsLine('flush', w.name),
-          ...adds(w.name, false, w.members),
-        );
-      else lines.push(createLine(w.name, type, w.options, true), ...adds(w.name, true, w.members));
-      changes.push({ set: w.name, type, action: 'create', added: w.members.map(memberKey), removed: [], header: [] });
-      continue;
-    }
-    if (cur.header.type !== type || cur.header.family !== w.header.family)
-      throw incompatible(w.name, cur.header, w.header);
-
-    const header = headerDifferences(cur.header, w.header).filter(
-      (d) => !d.startsWith('type:') && !d.startsWith('family:'),
-    );
-    const haveKeys = new Map([...cur.members.values()].map((m) => [m.element, memberKey(m)]));
-    const wantKeys = new Map(w.members.map((m) => [m.element, memberKey(m)]));
-    const removedMembers = [...cur.members.values()].filter((m) => wantKeys.get(m.element) !== memberKey(m));
-    const addedMembers = w.members.filter((m) => haveKeys.get(m.element) !== memberKey(m));
-    const orderDiffers = type === 'list:set' && [...haveKeys.values()].join('\n') !== [...wantKeys.values()].join('\n');
-    const membersDiffer = removedMembers.length > 0 || addedMembers.length > 0 || orderDiffers;
-    const change: IpsetChange = {
-      set: w.name,
-      type,
-      action: 'unchanged',
-      added: sorted(w.header, addedMembers).map(memberKey),
-      removed: sorted(cur.header, removedMembers).map(memberKey),
-      header,
-    };
-    changes.push(change);
-    if (!membersDiffer && header.length === 0) continue;
-
-    if (mode === 'swap') {
-      const temp = tempSetName(w.name, taken);
-      lines.push(
-        createLine(temp, type, w.options),
-        ...adds(temp, false, w.members),
-        pairLine('swap', w.name, temp),
-        setsLine('destroy', temp),
-      );
-      change.action = 'replace';
-      change.temp = temp;
-      continue;
-    }
-    if (header.length > 0) {
-      const blocking = blockingDifference(w.name, cur.header, w);
-      if (blocking !== undefined && membersDiffer) throw new DfwError(blocking);
-      warnings.push(
-        `set ${w.name}: its header differs from the policy (${header.join('; ')}); only --mode swap can change a header`,
-      );
-    }
-    if (!membersDiffer) continue;
-    if (mode === 'flush') {
-      lines.push(
-        createLine(w.name, type, w.options, true),
-        setsLine('flush', w.name),
-        ...adds(w.name, false, w.members),
-      );
-      change.action = 'replace';
-      continue;
-    }
-    change.action = 'update';
-    if (type === 'list:set') {
-      lines.push(...listUpdate(w.name, [...cur.members.values()], w.members));
-      continue;
-    }
-    lines.push(
-      ...sorted(cur.header, removedMembers).map((m) => entryLine('del', w.name, m.element, [], true)),
-      ...adds(w.name, true, sorted(w.header, addedMembers)),
-    );
+    const plan = cur === undefined ? createSet(w, mode) : updateSet(w, cur, mode, taken);
+    lines.push(...plan.lines);
+    changes.push(plan.change);
+    if (plan.warning !== undefined) warnings.push(plan.warning);
   }
 
   const text = lines.map((l) => `${printLine(l)}\n`).join('');
@@ -278,10 +205,92 @@ export function reconcileIpsets(
     return cur === undefined ? '' : snapshot(w.name, cur.header, cur.members.values(), w.header.initval !== undefined);
   });
   const after = order.map((w) => snapshot(w.name, w.header, w.members, w.header.initval !== undefined));
-  const a = before.join('');
-  const b = after.join('');
-  const diff = unifiedDiff(a, b, 'ipset (current)', 'ipset (policy)');
+  const diff = unifiedDiff(before.join(''), after.join(''), 'ipset (current)', 'ipset (policy)');
   return { mode, text, lines, changes, warnings, changed: lines.length > 0, diff };
+}
+
+/** What one set needs: its lines, the change, and what the mode cannot do. */
+interface SetPlan {
+  lines: IpsetLine[];
+  change: IpsetChange;
+  warning?: string;
+}
+
+const adds = (set: string, exist: boolean, members: readonly Member[]): IpsetLine[] =>
+  members.map((m) => entryLine('add', set, m.element, m.options, exist));
+
+/** `create -exist`, `flush` and the adds: the classic recipe of flush mode. */
+const flushed = (w: Wanted): IpsetLine[] => [
+  createLine(w.name, w.header.type, w.options, true),
+  setsLine('flush', w.name),
+  ...adds(w.name, false, w.members),
+];
+
+/** A set the host does not have yet. */
+function createSet(w: Wanted, mode: ReconcileMode): SetPlan {
+  const type = w.header.type;
+  const lines =
+    mode === 'swap'
+      ? [createLine(w.name, type, w.options), ...adds(w.name, false, w.members)]
+      : mode === 'flush'
+        ? flushed(w)
+        : [createLine(w.name, type, w.options, true), ...adds(w.name, true, w.members)];
+  return {
+    lines,
+    change: { set: w.name, type, action: 'create', added: w.members.map(memberKey), removed: [], header: [] },
+  };
+}
+
+/** A set the host has: nothing when it matches, else rebuilt (swap, flush) or updated (incremental). */
+function updateSet(w: Wanted, cur: SetState, mode: ReconcileMode, taken: Set<string>): SetPlan {
+  const type = w.header.type;
+  if (cur.header.type !== type || cur.header.family !== w.header.family)
+    throw incompatible(w.name, cur.header, w.header);
+  const header = headerDifferences(cur.header, w.header).filter(
+    (d) => !d.startsWith('type:') && !d.startsWith('family:'),
+  );
+  const haveKeys = new Map([...cur.members.values()].map((m) => [m.element, memberKey(m)]));
+  const wantKeys = new Map(w.members.map((m) => [m.element, memberKey(m)]));
+  const removed = [...cur.members.values()].filter((m) => wantKeys.get(m.element) !== memberKey(m));
+  const added = w.members.filter((m) => haveKeys.get(m.element) !== memberKey(m));
+  const orderDiffers = type === 'list:set' && [...haveKeys.values()].join('\n') !== [...wantKeys.values()].join('\n');
+  const membersDiffer = removed.length > 0 || added.length > 0 || orderDiffers;
+  const change: IpsetChange = {
+    set: w.name,
+    type,
+    action: 'unchanged',
+    added: sorted(w.header, added).map(memberKey),
+    removed: sorted(cur.header, removed).map(memberKey),
+    header,
+  };
+  if (!membersDiffer && header.length === 0) return { lines: [], change };
+
+  if (mode === 'swap') {
+    const temp = tempSetName(w.name, taken);
+    const lines = [
+      createLine(temp, type, w.options),
+      ...adds(temp, false, w.members),
+      pairLine('swap', w.name, temp),
+      setsLine('destroy', temp),
+    ];
+    return { lines, change: { ...change, action: 'replace', temp } };
+  }
+  let warning: string | undefined;
+  if (header.length > 0) {
+    const blocking = blockingDifference(w.name, cur.header, w);
+    if (blocking !== undefined && membersDiffer) throw new DfwError(blocking);
+    warning = `set ${w.name}: its header differs from the policy (${header.join('; ')}); only --mode swap can change a header`;
+  }
+  if (!membersDiffer) return { lines: [], change, warning };
+  if (mode === 'flush') return { lines: flushed(w), change: { ...change, action: 'replace' }, warning };
+  const lines =
+    type === 'list:set'
+      ? listUpdate(w.name, [...cur.members.values()], w.members)
+      : [
+          ...sorted(cur.header, removed).map((m) => entryLine('del', w.name, m.element, [], true)),
+          ...adds(w.name, true, sorted(w.header, added)),
+        ];
+  return { lines, change: { ...change, action: 'update' }, warning };
 }
 
 /**
