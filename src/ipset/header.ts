@@ -147,8 +147,8 @@ function readFamily(
   let family: Family | undefined;
   for (const [i, o] of options.entries()) {
     if (o.name !== 'family') continue;
-    if (info.family !== 'inet46') {
-      const why = info.family === 'inet' ? 'it is IPv4 only' : 'it is family neutral';
+    if (info.family !== 'both') {
+      const why = info.family === 'ipv4' ? 'it is IPv4 only' : 'it is family neutral';
       return headerError(i, `${type} takes no family option (${why})`);
     }
     if (family !== undefined) return headerError(i, 'family already specified');

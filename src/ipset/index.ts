@@ -19,3 +19,11 @@ export {
 } from './reconcile.js';
 export { type SetState, type DumpStateOptions, dumpState } from './state.js';
 export { parseEntryText } from './parse.js';
+export {
+  type SetSpec,
+  type ValidSet,
+  type SpecProblem,
+  type SpecResult,
+  checkSetSpec,
+  resolveSetSpec,
+} from './set-spec.js';

@@ -19,18 +19,11 @@ import {
 } from './header.js';
 import { type Address, andBytes, formatAddress, maskBytes, numberToV4, v4Text, v4ToNumber } from '../net/address.js';
 import { v4Cover } from '../net/cidr.js';
+import { WELL_KNOWN_PORTS } from '../net/services.js';
 import { type Family, bitsOf } from '../net/family.js';
 import { type Result, fail, ok } from '../result.js';
 import { parseAddress, parsePrefix, parseV4Range } from './inet.js';
-import {
-  IPPROTO_ICMP,
-  IPPROTO_ICMPV6,
-  PORT_PROTOCOLS,
-  WELL_KNOWN_PORTS,
-  icmpText,
-  protocolName,
-  protocolNumber,
-} from './protocols.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, PORT_PROTOCOLS, icmpText, protocolName, protocolNumber } from './protocols.js';
 import { SET_TYPE_INFO, type SetTypeName } from './settypes.js';
 import { checkComment } from './limits.js';
 import { checkSetName } from './set-name.js';
@@ -512,10 +505,13 @@ export function memberKey(m: Member): string {
   return [m.element, ...m.options.filter((o) => !TRANSIENT_OPTIONS.has(o.name)).map(optionText)].join(' ');
 }
 
-/** One option as ipset save prints it: comments always quoted (FORMAT.md 7.3). */
+/**
+ * One option as ipset save prints it: comments always in double quotes (FORMAT.md 7.3), raw
+ * inside (ipset has no escapes: not quoted() from src/text, which is for messages).
+ */
 export function optionText(o: IpsetOption): string {
   if (o.value === undefined) return o.name;
-  return o.name === 'comment' ? `${o.name} ${quoted(o.value)}` : `${o.name} ${o.value}`;
+  return o.name === 'comment' ? `${o.name} "${o.value}"` : `${o.name} ${o.value}`;
 }
 
 /** A readable, stable order for members of hash sets (ipset save's own order is the hash's). */

@@ -70,7 +70,7 @@ export function checkSetSpec(spec: SetSpec): SpecResult {
   if (type === undefined) return problem(['type'], unknownType(spec.type));
   if (!INET_WORDS.includes(spec.family))
     return problem(['family'], `expected "inet" or "inet6", found ${shown(spec.family)}`);
-  if (SET_TYPE_INFO[type].family === 'inet' && spec.family !== 'inet')
+  if (SET_TYPE_INFO[type].family === 'ipv4' && spec.family !== 'inet')
     return problem(['family'], `${type} sets are IPv4 only`);
 
   const header = specHeader(spec, type);
@@ -96,7 +96,7 @@ const shown = (v: unknown): string => (typeof v === 'string' ? quoted(v) : Strin
 /** The header the spec's options make, read by readHeader as ipset would read `create`. */
 function specHeader(spec: SetSpec, type: SetTypeName): Checked<SetHeader> {
   const info = SET_TYPE_INFO[type];
-  const options: IpsetOption[] = info.family === 'inet46' ? [{ name: 'family', value: spec.family }] : [];
+  const options: IpsetOption[] = info.family === 'both' ? [{ name: 'family', value: spec.family }] : [];
   const names: (string | undefined)[] = options.map(() => undefined);
   for (const [name, value] of Object.entries(spec.options)) {
     const path = ['options', name];
