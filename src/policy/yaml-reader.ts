@@ -216,8 +216,9 @@ export class YamlReader {
    */
   nearest(path: Path): YamlNode | undefined {
     for (let n = path.length; n >= 0; n--) {
-      const node = this.deref(n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n), true));
-      if (node !== null && typeof node === 'object' && 'range' in node) return node;
+      // Not dereferenced: an alias is reported where it is used, not at its anchor.
+      const node: unknown = n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n), true);
+      if (node !== null && typeof node === 'object' && 'range' in node) return node as YamlNode;
     }
     return undefined;
   }
