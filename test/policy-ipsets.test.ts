@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { DfwSyntaxError } from '../src/errors.js';
 import { reconcileIpsets } from '../src/ipset/reconcile.js';
-import type { SetSpec } from '../src/ipset/set-spec.js';
+import { type SetSpec, resolveSetSpec } from '../src/ipset/set-spec.js';
 import { loadPolicy } from '../src/policy/load.js';
 import { dfw } from './support/cli.js';
 import { FIXTURES } from './support/fixtures.js';
@@ -254,7 +254,10 @@ describe('a set ipset would refuse: one message, one position, from every comman
   it('accepts what ipset accepts, and the reconciler takes the loaded sets as they are', () => {
     const yaml = `${HEAD}    type: hash:ip\n    options: {bucketsize: 255, maxelem: 2, timeout: 2147483, comment: true}\n    entries: ['192.0.2.1 comment "web"', 192.0.2.2]\n`;
     const p = loadPolicy(yaml, 'ok.yaml');
-    expect(Object.isFrozen(p.ipsets[0])).toBe(true);
+    const set = p.ipsets[0]!;
+    expect(Object.isFrozen(set) && Object.isFrozen(set.options) && Object.isFrozen(set.entries)).toBe(true);
+    // Checked once: the loader's result is what the reconciler gets.
+    expect(resolveSetSpec(set)).toBe(resolveSetSpec(set));
     expect(reconcileIpsets(undefined, p.ipsets).text).toBe(
       'create s hash:ip family inet maxelem 2 timeout 2147483 comment bucketsize 255\n' +
         'add s 192.0.2.1 comment "web"\nadd s 192.0.2.2\n',

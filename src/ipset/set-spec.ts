@@ -62,8 +62,24 @@ const problem = (path: Path, reason: string, key = false): { ok: false; problem:
   problem: key ? { path, reason, key } : { path, reason },
 });
 
-/** Checks a set as ipset would on `create` and `add`, and computes its members. */
+/**
+ * Checks a set as ipset would on `create` and `add`, and computes its members. The result for a
+ * frozen set (a loaded policy's) is kept, so that the reconciler does not compute it again.
+ */
 export function checkSetSpec(spec: SetSpec): SpecResult {
+  const hit = checked.get(spec);
+  if (hit !== undefined) return { ok: true, value: hit };
+  const r = uncachedCheck(spec);
+  if (r.ok && Object.isFrozen(spec) && Object.isFrozen(spec.options) && Object.isFrozen(spec.entries))
+    checked.set(spec, r.value);
+  return r;
+}
+
+// Sets of a loaded policy are frozen (src/policy/load.ts): checked once, their result reused.
+// Keyed weakly: the cache holds no set longer than its policy lives.
+const checked = new WeakMap<SetSpec, ValidSet>();
+
+function uncachedCheck(spec: SetSpec): SpecResult {
   const badName = checkNewSetName(spec.name);
   if (badName !== undefined) return problem([], badName, true);
   const type = SET_TYPES.find((t) => t === spec.type);
@@ -184,20 +200,12 @@ function checkFits(spec: SetSpec, header: SetHeader, count: number): ReturnType<
   );
 }
 
-// Sets of a loaded policy are frozen (src/policy/load.ts): checked once, their result reused.
-// Entries are keyed weakly: the cache holds no set longer than its policy lives.
-const checked = new WeakMap<SetSpec, ValidSet>();
-
 /**
  * The set as ipset would store it; throws a DfwError `ipsets.NAME.PATH: reason` for a set that
  * did not come from loadPolicy and that ipset would refuse.
  */
 export function resolveSetSpec(spec: SetSpec): ValidSet {
-  const hit = checked.get(spec);
-  if (hit !== undefined) return hit;
   const r = checkSetSpec(spec);
   if (!r.ok) throw new DfwError(atPath(['ipsets', spec.name, ...r.problem.path], r.problem.reason));
-  if (Object.isFrozen(spec) && Object.isFrozen(spec.options) && Object.isFrozen(spec.entries))
-    checked.set(spec, r.value);
   return r.value;
 }

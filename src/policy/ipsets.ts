@@ -56,19 +56,20 @@ function readIpset(r: YamlReader, name: string, f: Field, path: Path, aliases: R
   const entriesField = fields.get('entries');
   const entries = entriesField ? readEntries(r, entriesField, [...path, 'entries']) : { texts: [], nodes: [] };
 
-  const spec = {
+  // Frozen before the check: the ipset side keeps the result for the reconciler (set-spec.ts).
+  const spec: IpsetSpec = Object.freeze({
     name,
-    type,
+    type: type as SetTypeName, // checked below: an unknown type fails the load
     family,
-    options: Object.fromEntries([...options].map(([k, o]) => [k, optionValue(o)])),
-    entries: entries.texts,
-  };
+    options: Object.freeze(Object.fromEntries([...options].map(([k, o]) => [k, optionValue(o)]))),
+    entries: Object.freeze(entries.texts),
+  });
   const checked = checkSetSpec(spec);
   if (!checked.ok) {
     const nodes = { set: node, key: f.key, fields, options, entries: entries.nodes };
     r.fail(problemNode(nodes, checked.problem), [...path, ...checked.problem.path], checked.problem.reason);
   }
-  return { ...spec, type: type as SetTypeName };
+  return spec;
 }
 
 /** The node a problem is about: the key for a wrong key, else the value, else its nearest parent. */
