@@ -779,7 +779,7 @@ describe('hostile policy strings: refused with exit 2 and the field named', () =
     const input = writeInput(4);
     const commands: string[][] = [];
     // The loader is shared by every command: transform and ipset stand for all of them.
-    if (c.by !== 'ipset') commands.push(['transform', input, '--policy', file]);
+    commands.push(['transform', input, '--policy', file]);
     if (c.by === 'transform') commands.push(['transform', input, '--policy', file, '--mode', 'noflush']);
     if (c.by !== 'transform') commands.push(['ipset', '-', '--policy', file]);
     for (const args of commands) {
@@ -798,11 +798,12 @@ describe('hostile policy strings: refused with exit 2 and the field named', () =
     }
   });
 
-  it('ipset-only refusals still leave transform working (it never prints entries)', () => {
+  it('sets ipset would refuse are refused by transform too, at their place in the policy (issue 13)', () => {
     for (const c of REFUSED.filter((x) => x.by === 'ipset')) {
       const r = dfw(['transform', writeInput(4), '--policy', writePolicy(c.id, c.yaml)], '');
-      expect(r.status, `${c.id}: ${r.stderr}`).toBe(0);
-      expect(r.stdout).not.toMatch(/comment "a"b"|-exist|destroy/);
+      expect(r.status, `${c.id}: ${r.stderr}`).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(firstLine(r.stderr), c.id).toMatch(/^\S+:\d+:\d+: ipsets\./);
     }
   });
 });

@@ -35,7 +35,7 @@ const BAD: [string, number, number, string | RegExp][] = [
     /expected an option \(range, timeout, counters, comment, skbinfo\) or end of line, found "family"/,
   ],
   [`create ${'a'.repeat(32)} hash:ip`, 1, 8, /is 32 bytes long \(at most 31\)/],
-  ['create -x hash:ip', 1, 8, /starts with "-"/],
+  ['create -x hash:ip', 1, 8, /must not start with "-"/],
   [
     'create s hash:ip\nadd s 10.0.0.1/33',
     2,
@@ -149,7 +149,7 @@ describe('bad ipset input through dfw ipset', () => {
   const badPolicies: [string, RegExp][] = [
     [
       '    entries: [2001:db8::1]\n',
-      /ipsets\.s\.entries\[0\] "2001:db8::1": .*IPv6 address, but the set is family inet/,
+      /ipsets\.s\.entries\[0\]: "2001:db8::1" is an IPv6 address, but the set is family inet/,
     ],
     ['    entries: ["10.0.0.1 comment \\"x\\""]\n', /comment support/],
     ['    entries: ["10.0.0.0/8"]\n', /expands to 16777216 entries/],

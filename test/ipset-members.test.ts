@@ -143,7 +143,7 @@ describe('normalizeElement', () => {
     ['bitmap:ip', [{ name: 'range', value: '10.0.0.0/24' }], '10.0.1.1', /outside the set's range 10.0.0.0-10.0.0.255/],
     ['bitmap:port', [{ name: 'range', value: '1-1024' }], '2000', /outside the set's range 1-1024/],
     ['bitmap:ip,mac', [{ name: 'range', value: '10.0.0.0/24' }], '10.0.0.1,zz:bb:cc:dd:ee:ff', /not a MAC address/],
-    ['list:set', [], 'bad name', /white space/],
+    ['list:set', [], 'bad name', /whitespace/],
   ];
   for (const [type, options, entry, want] of bad) {
     it(`refuses ${type}: ${entry}`, () => {
@@ -225,7 +225,7 @@ describe('normalizeEntryOptions', () => {
 
 describe('readHeader', () => {
   it('reads family forms and refuses what ipset refuses', () => {
-    expect(header('hash:ip', [{ name: 'family', value: 'ipv6' }]).family).toBe('inet6');
+    expect(header('hash:ip', [{ name: 'family', value: 'ipv6' }]).family).toBe(6);
     expect(
       readHeader('hash:ip', [
         { name: 'netmask', value: '24' },

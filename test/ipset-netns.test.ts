@@ -51,7 +51,7 @@ const v4 = (n: number) => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, 
 
 /** A member that the set does not have yet, valid for its type and family. */
 function sample(h: SetHeader, listCandidates: string[]): string | undefined {
-  const six = h.family === 'inet6';
+  const six = h.family === 6;
   const comment = h.comment ? ' comment "added by dfw test"' : '';
   const pick = (a: string, b: string) => (six ? b : a) + comment;
   switch (h.type) {
@@ -86,7 +86,7 @@ function sample(h: SetHeader, listCandidates: string[]): string | undefined {
 
 /** The policy form of a set's header (what a user would write to keep it as it is). */
 function policyOptions(h: SetHeader): IpsetSpec['options'] {
-  const out: IpsetSpec['options'] = {};
+  const out: Record<string, string | number | boolean> = {};
   for (const o of headerOptions(h)) {
     if (o.name === 'family' || o.name === 'initval' || o.name === 'bucketsize') continue;
     if (o.value === undefined) out[o.name] = true;
@@ -117,7 +117,7 @@ function policyFor(state: Map<string, SetState>): { specs: IpsetSpec[]; untouche
     specs.push({
       name: s.name,
       type: s.header.type,
-      family: s.header.family ?? 'inet',
+      family: s.header.family === 6 ? 'inet6' : 'inet',
       options: policyOptions(s.header),
       entries,
     });

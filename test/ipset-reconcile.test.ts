@@ -1,3 +1,4 @@
+import type { SetTypeName } from '../src/ipset/settypes.js';
 // reconcileIpsets: the restore file for each mode, what is left alone, and the errors that
 // explain what ipset cannot do.
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ const fixture = (name: string) =>
 
 const spec = (
   name: string,
-  type: string,
+  type: SetTypeName,
   entries: string[],
   options: IpsetSpec['options'] = {},
   family: IpsetSpec['family'] = 'inet',
@@ -198,7 +199,7 @@ describe('reconcileIpsets', () => {
 
   it('validates the policy sets with paths in messages', () => {
     expect(() => reconcileIpsets(undefined, [spec('s', 'hash:ip', ['10.0.0.1', '2001:db8::1'])])).toThrow(
-      /ipsets\.s\.entries\[1\] "2001:db8::1": .*IPv6 address, but the set is family inet/,
+      /ipsets\.s\.entries\[1\]: "2001:db8::1" is an IPv6 address, but the set is family inet/,
     );
     expect(() => reconcileIpsets(undefined, [spec('s', 'hash:ip', ['10.0.0.1 comment "x"'])])).toThrow(
       /ipsets\.s\.entries\[0\].*comment support/,

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DfwSyntaxError } from '../src/errors.js';
-import { formatIPv6, parseCidr, parseIPv6 } from '../src/policy/addresses.js';
+import { formatIPv6, parseIPv6 } from '../src/net/address.js';
+import { parseCidr } from '../src/net/cidr.js';
 import { loadPolicy, referencedSets } from '../src/policy/load.js';
 import type { Policy } from '../src/policy/types.js';
 
@@ -196,10 +197,13 @@ describe('loadPolicy: good policies', () => {
         'external: eth0',
         'ipsets:',
         '  v6:',
-        '    type: hash:net',
+        '    type: hash:ip',
         '    family: inet6',
-        '    options: {maxelem: 1000, timeout: 0, counters: true, comment: false, netmask: 64, markmask: "0xff"}',
-        '    entries: ["2001:db8::/32"]',
+        '    options: {maxelem: 1000, timeout: 0, counters: true, comment: false, netmask: 64}',
+        '    entries: ["2001:db8::1"]',
+        '  marks:',
+        '    type: hash:ip,mark',
+        '    options: {markmask: "0xff"}',
         '  ports:',
         '    type: bitmap:port',
         '    options: {range: "1-1024"}',
@@ -211,11 +215,12 @@ describe('loadPolicy: good policies', () => {
     expect(p.ipsets).toStrictEqual([
       {
         name: 'v6',
-        type: 'hash:net',
+        type: 'hash:ip',
         family: 'inet6',
-        options: { maxelem: 1000, timeout: 0, counters: true, comment: false, netmask: 64, markmask: '0xff' },
-        entries: ['2001:db8::/32'],
+        options: { maxelem: 1000, timeout: 0, counters: true, comment: false, netmask: 64 },
+        entries: ['2001:db8::1'],
       },
+      { name: 'marks', type: 'hash:ip,mark', family: 'inet', options: { markmask: '0xff' }, entries: [] },
       { name: 'ports', type: 'bitmap:port', family: 'inet', options: { range: '1-1024' }, entries: ['22', '80'] },
     ]);
   });

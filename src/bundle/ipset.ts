@@ -13,7 +13,6 @@ import {
   type CreateLine,
   type EntryLine,
   type IpsetLine,
-  checkSetName,
   commentLine,
   createLine,
   pairLine,
@@ -21,27 +20,8 @@ import {
   reconcileIpsets,
   setsLine,
 } from '../ipset/index.js';
+import { tempSetName } from '../ipset/set-name.js';
 import type { Policy } from '../policy/types.js';
-
-const TEMP_SUFFIX = '-dfwtmp';
-/** ipset's set name limit, in bytes (IPSET_MAXNAMELEN 32 with the NUL). */
-const NAME_MAX = 31;
-
-/** A temporary name for `name`: at most 31 bytes, taken by no set of the policy nor another temporary set. */
-function tempName(name: string, taken: Set<string>): string {
-  for (let n = 1; ; n++) {
-    const suffix = n === 1 ? TEMP_SUFFIX : `${TEMP_SUFFIX}${n}`;
-    let base = [...name];
-    while (Buffer.byteLength(base.join('') + suffix) > NAME_MAX) base = base.slice(0, -1);
-    const candidate = base.join('') + suffix;
-    if (!taken.has(candidate)) {
-      const bad = checkSetName(candidate);
-      if (bad !== undefined) throw new DfwError(`ipsets.${name}: no temporary set name possible: ${bad}`);
-      taken.add(candidate);
-      return candidate;
-    }
-  }
-}
 
 const HEADER = [
   'Boot and update file: safe with no sets yet and over a running host whose iptables rules use the',
@@ -78,7 +58,7 @@ export function ipsetRestoreText(policy: Policy): string | undefined {
     ...HEADER.map((t) => commentLine(`# ${t}`)),
   ];
   for (const { create, adds } of groups) {
-    const temp = tempName(create.set, taken);
+    const temp = tempSetName(create.set, taken);
     lines.push(
       { kind: 'blank' },
       commentLine(`# set ${create.set}: ${adds.length} ${adds.length === 1 ? 'member' : 'members'}`),

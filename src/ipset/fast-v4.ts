@@ -4,11 +4,12 @@
 // most of the run. Anything else, or anything odd, returns undefined and takes the general
 // path, which words the errors; test/ipset-members checks that both give the same.
 import type { SetHeader } from './header.js';
-import { type Result, ok, v4Text } from './inet.js';
+import { v4Text } from '../net/address.js';
+import { type Result, ok } from '../result.js';
 
 /**
  * text[from, to) as `a.b.c.d`, four decimal parts 0-255 without leading zeros (what inet_pton
- * takes, as inet.ts's V4): the address as a number, or -1.
+ * takes, as src/net/address.ts's parseIPv4): the address as a number, or -1.
  */
 function v4At(text: string, from: number, to: number): number {
   let n = 0;
@@ -34,7 +35,7 @@ function v4At(text: string, from: number, to: number): number {
 
 /** The element(s) ipset stores for `entry`, when it is the common case; undefined otherwise. */
 export function fastV4Element(h: SetHeader, entry: string): Result<string[]> | undefined {
-  if (h.family !== 'inet') return undefined;
+  if (h.family !== 4) return undefined;
   if (h.type === 'hash:ip') {
     // A netmask or bitmask masks the stored address: the general path does that.
     if (h.netmask !== undefined || h.bitmaskBytes !== undefined) return undefined;

@@ -1,22 +1,22 @@
 // A set's create options ("header"): validation, the values the kernel keeps, the canonical
 // order `ipset save` prints them in, and which differences matter when comparing two sets.
 import type { IpsetOption } from './ast.js';
+import { formatAddress, v4Text } from '../net/address.js';
+import { type Family, familyOfInet, inetOf } from '../net/family.js';
+import { type Result, fail, ok } from '../result.js';
+import { parseBitmask, parsePrefix, parseV4Range } from './inet.js';
 import {
-  type Family,
-  type Result,
-  fail,
-  ok,
-  parseBitmask,
-  parsePrefix,
-  parseV4Range,
-  formatAddress,
-  v4Text,
-} from './inet.js';
-import { SET_TYPE_INFO, type SetTypeName, acceptsLegacyOptions } from './settypes.js';
+  FLAG_CREATE_OPTIONS,
+  LEGACY_CREATE_OPTIONS,
+  SET_TYPE_INFO,
+  type SetTypeName,
+  acceptsLegacyOptions,
+} from './settypes.js';
+import { quoted } from '../text/quote.js';
 
 export interface SetHeader {
   type: SetTypeName;
-  /** inet or inet6 for the hash types and bitmap:ip(,mac); undefined for bitmap:port, hash:mac, list:set. */
+  /** 4 or 6 (`family inet|inet6`) for the hash types and bitmap:ip(,mac); undefined for bitmap:port, hash:mac, list:set. */
   family: Family | undefined;
   hashsize?: number;
   maxelem?: number;
@@ -60,10 +60,8 @@ const NUMBER_OPTIONS = {
 } as const;
 const isNumberOption = (name: string): name is keyof typeof NUMBER_OPTIONS => Object.hasOwn(NUMBER_OPTIONS, name);
 
-/** Create options that only switch a feature on. */
-const FLAG_OPTIONS = ['counters', 'comment', 'forceadd', 'skbinfo'] as const;
-const isFlagOption = (name: string): name is (typeof FLAG_OPTIONS)[number] =>
-  (FLAG_OPTIONS as readonly string[]).includes(name);
+const isFlagOption = (name: string): name is 'counters' | 'comment' | 'forceadd' | 'skbinfo' =>
+  FLAG_CREATE_OPTIONS.includes(name);
 
 /**
  * An unsigned number as ipset reads it (strtoul with base 0): decimal or 0x-hex. A leading zero
@@ -75,9 +73,9 @@ export function parseUint(text: string, max: number, what: string): Result<numbe
   else if (/^0[xX][0-9a-fA-F]+$/.test(text)) n = parseInt(text.slice(2), 16);
   else if (/^0[0-7]+$/.test(text))
     return fail(
-      `${what} "${text}" has a leading zero, which ipset reads as octal: write ${parseInt(text, 8)} if that is what you mean`,
+      `${what} ${quoted(text)} has a leading zero, which ipset reads as octal: write ${parseInt(text, 8)} if that is what you mean`,
     );
-  else return fail(`${what} must be a number (decimal or 0x-hex), found "${text}"`);
+  else return fail(`${what} must be a number (decimal or 0x-hex), found ${quoted(text)}`);
   if (n > max) return fail(`${what} ${text} is out of range (0-${max})`);
   return ok(n);
 }
@@ -87,7 +85,7 @@ export function parseCounter(text: string, what: string): Result<bigint> {
   let n: bigint;
   if (/^(0|[1-9][0-9]*)$/.test(text)) n = BigInt(text);
   else if (/^0[xX][0-9a-fA-F]+$/.test(text)) n = BigInt(text);
-  else return fail(`${what} must be a number, found "${text}"`);
+  else return fail(`${what} must be a number, found ${quoted(text)}`);
   if (n > 2n ** 64n - 2n) return fail(`${what} ${text} is out of range (0-18446744073709551614)`);
   return ok(n);
 }
@@ -97,96 +95,114 @@ export function parsePort(text: string): Result<number> {
   return parseUint(text, 65535, 'port');
 }
 
+/** `family inet|inet6` (ipset also takes ipv4/ipv6, and -4/-6 which the parser turns into these). */
 function parseFamily(value: string): Family | undefined {
-  if (value === 'inet' || value === 'ipv4') return 'inet';
-  if (value === 'inet6' || value === 'ipv6') return 'inet6';
+  if (value === 'inet' || value === 'ipv4') return familyOfInet('inet');
+  if (value === 'inet6' || value === 'ipv6') return familyOfInet('inet6');
   return undefined;
 }
 
-/** Checks and reads the create options of a set of `type`; errors name the option's index. */
-export function readHeader(
-  type: SetTypeName,
-  options: readonly IpsetOption[],
-): { ok: true; header: SetHeader } | { ok: false; index: number; reason: string } {
+type HeaderResult = { ok: true; header: SetHeader } | { ok: false; index: number; reason: string };
+
+const headerError = (index: number, reason: string) => ({ ok: false as const, index, reason });
+
+/** Checks and reads the create options of a set of `type`; errors name the option's index (-1: none). */
+export function readHeader(type: SetTypeName, options: readonly IpsetOption[]): HeaderResult {
   const info = SET_TYPE_INFO[type];
   const h: SetHeader = {
     type,
-    family: info.family === 'none' ? undefined : 'inet',
+    family: info.family === 'none' ? undefined : 4,
     counters: false,
     comment: false,
     forceadd: false,
     skbinfo: false,
     legacy: [],
   };
-  const seen = new Set<string>();
-  const err = (index: number, reason: string) => ({ ok: false as const, index, reason });
-
   // Family first: netmask, bitmask and range depend on it (ipset parses family first too).
-  for (const [i, o] of options.entries()) {
-    if (o.name !== 'family') continue;
-    if (info.family !== 'inet46')
-      return err(
-        i,
-        `${type} takes no family option (${info.family === 'inet' ? 'it is IPv4 only' : 'it is family neutral'})`,
-      );
-    if (seen.has('family')) return err(i, 'family already specified');
-    seen.add('family');
-    const f = parseFamily(o.value ?? '');
-    if (f === undefined) return err(i, `family must be inet or inet6, found "${o.value ?? ''}"`);
-    h.family = f;
-  }
+  const family = readFamily(type, options);
+  if (!family.ok) return family;
+  if (family.family !== undefined) h.family = family.family;
 
+  const seen = new Set<string>();
   for (const [i, o] of options.entries()) {
     if (o.name === 'family') continue;
-    const legacy = acceptsLegacyOptions(type) && ['probes', 'resize', 'gc'].includes(o.name);
+    const legacy = acceptsLegacyOptions(type) && (LEGACY_CREATE_OPTIONS as readonly string[]).includes(o.name);
     if (!info.create.includes(o.name) && !legacy) {
-      return err(i, `${o.name} is not an option of ${type} (it takes: ${info.create.join(', ')})`);
+      return headerError(i, `${o.name} is not an option of ${type} (it takes: ${info.create.join(', ')})`);
     }
-    if (seen.has(o.name)) return err(i, `${o.name} already specified`);
+    if (seen.has(o.name)) return headerError(i, `${o.name} already specified`);
     seen.add(o.name);
-    const v = o.value ?? '';
-    const set = <T>(r: Result<T>, apply: (x: T) => void) => {
-      if (!r.ok) return err(i, r.reason);
-      apply(r.value);
-      return undefined;
-    };
-    let e: ReturnType<typeof err> | undefined;
-    if (isNumberOption(o.name)) {
-      const name = o.name;
-      e = set(parseUint(v, NUMBER_OPTIONS[name], name), (n) => (h[name] = n));
-    } else if (isFlagOption(o.name)) {
-      h[o.name] = true;
-    } else if (o.name === 'netmask') {
-      e = set(parsePrefix(v, h.family ?? 'inet', 1), (n) => (h.netmask = n));
-    } else if (o.name === 'bitmask') {
-      e = set(parseBitmask(v, h.family ?? 'inet'), (b) => {
-        h.bitmaskBytes = b;
-        h.bitmask = formatAddress({ family: h.family ?? 'inet', bytes: b });
-      });
-    } else if (o.name === 'range') {
-      e =
-        type === 'bitmap:port'
-          ? set(parsePortRange(v), (r) => (h.range = r))
-          : set(parseBitmapRange(v), (r) => (h.range = r));
-    } else {
-      h.legacy.push(o.name);
-    }
-    if (e) return e;
+    const r = readOption(h, o.name, o.value ?? '');
+    if (!r.ok) return headerError(i, r.reason);
   }
+  return checkHeader(h, options);
+}
+
+/** The `family` option, if any: only for the types that have one, once. */
+function readFamily(
+  type: SetTypeName,
+  options: readonly IpsetOption[],
+): { ok: true; family: Family | undefined } | { ok: false; index: number; reason: string } {
+  const info = SET_TYPE_INFO[type];
+  let family: Family | undefined;
+  for (const [i, o] of options.entries()) {
+    if (o.name !== 'family') continue;
+    if (info.family !== 'both') {
+      const why = info.family === 'ipv4' ? 'it is IPv4 only' : 'it is family neutral';
+      return headerError(i, `${type} takes no family option (${why})`);
+    }
+    if (family !== undefined) return headerError(i, 'family already specified');
+    family = parseFamily(o.value ?? '');
+    if (family === undefined) return headerError(i, `family must be inet or inet6, found ${quoted(o.value ?? '')}`);
+  }
+  return { ok: true, family };
+}
+
+/** Reads one option's value into the header (family already read). */
+function readOption(h: SetHeader, name: string, v: string): Result<void> {
+  const set = <T>(r: Result<T>, apply: (x: T) => void): Result<void> => {
+    if (!r.ok) return r;
+    apply(r.value);
+    return ok(undefined);
+  };
+  const family = h.family ?? 4;
+  if (isNumberOption(name)) return set(parseUint(v, NUMBER_OPTIONS[name], name), (n) => (h[name] = n));
+  if (isFlagOption(name)) {
+    h[name] = true;
+    return ok(undefined);
+  }
+  switch (name) {
+    case 'netmask':
+      return set(parsePrefix(v, family, 1), (n) => (h.netmask = n));
+    case 'bitmask':
+      return set(parseBitmask(v, family), (b) => {
+        h.bitmaskBytes = b;
+        h.bitmask = formatAddress({ family, bytes: b });
+      });
+    case 'range':
+      return set(h.type === 'bitmap:port' ? parsePortRange(v) : parseBitmapRange(v), (r) => (h.range = r));
+    default:
+      h.legacy.push(name);
+      return ok(undefined);
+  }
+}
+
+/** What ipset checks once all options are read: exclusive options, a bitmap's range and size. */
+function checkHeader(h: SetHeader, options: readonly IpsetOption[]): HeaderResult {
   if (h.netmask !== undefined && h.bitmask !== undefined) {
-    return err(
+    return headerError(
       options.findIndex((o) => o.name === 'bitmask'),
       'netmask and bitmask cannot be used together',
     );
   }
-  if (type.startsWith('bitmap:') && h.range === undefined) {
-    return err(-1, `${type} needs a range (ipset: "Mandatory option \`range' is missing")`);
+  if (h.type.startsWith('bitmap:') && h.range === undefined) {
+    return headerError(-1, `${h.type} needs a range (ipset: "Mandatory option \`range' is missing")`);
   }
-  if (h.range !== undefined && type !== 'bitmap:port') {
+  if (h.range !== undefined && h.type !== 'bitmap:port') {
     const block = h.netmask === undefined ? 1 : 2 ** (32 - h.netmask);
     const n = Math.floor(h.range.to / block) - Math.floor(h.range.from / block) + 1;
     if (n > BITMAP_MAX)
-      return err(
+      return headerError(
         options.findIndex((o) => o.name === 'range'),
         `range ${rangeText(h)} holds ${n} elements: a bitmap holds at most ${BITMAP_MAX}`,
       );
@@ -204,12 +220,12 @@ function parseBitmapRange(v: string): Result<{ from: number; to: number }> {
 function parsePortRange(v: string): Result<{ from: number; to: number }> {
   const text = v.replace(/^(tcp|udp|sctp|udplite):/i, '');
   const m = /^([^-]+)-([^-]+)$/.exec(text);
-  if (!m) return fail(`range must be FROM-TO ports (e.g. 1024-65535), found "${v}"`);
+  if (!m) return fail(`range must be FROM-TO ports (e.g. 1024-65535), found ${quoted(v)}`);
   const a = parsePort(m[1] ?? '');
   if (!a.ok) return a;
   const b = parsePort(m[2] ?? '');
   if (!b.ok) return b;
-  if (a.value > b.value) return fail(`range "${v}" is reversed`);
+  if (a.value > b.value) return fail(`range ${quoted(v)} is reversed`);
   return ok({ from: a.value, to: b.value });
 }
 
@@ -225,7 +241,7 @@ export function headerOptions(h: SetHeader): IpsetOption[] {
   for (const name of SET_TYPE_INFO[h.type].create) {
     switch (name) {
       case 'family':
-        if (h.family !== undefined) out.push({ name, value: h.family });
+        if (h.family !== undefined) out.push({ name, value: inetOf(h.family) });
         break;
       case 'hashsize':
       case 'maxelem':
@@ -271,7 +287,7 @@ export function headerDifferences(have: SetHeader, want: SetHeader): string[] {
     if (a !== b) out.push(`${name}: ${show(a)} → ${show(b)}`);
   };
   cmp('type', have.type, want.type);
-  cmp('family', have.family, want.family);
+  cmp('family', have.family && inetOf(have.family), want.family && inetOf(want.family));
   if (SET_TYPE_INFO[want.type].create.includes('maxelem'))
     cmp('maxelem', have.maxelem ?? DEFAULT_MAXELEM, want.maxelem ?? DEFAULT_MAXELEM);
   cmp('netmask', have.netmask, want.netmask);

@@ -27,7 +27,8 @@ export { ipsetToJson, ipsetFromJson } from './json.js';
 export { looksLikeIpset } from './detect.js';
 export { type Member, normalizeElement, normalizeEntryOptions, memberKey, optionText } from './members.js';
 export { type SetHeader, readHeader, headerOptions, headerDifferences } from './header.js';
-export { checkSetName, checkComment, checkRestoreLine } from './limits.js';
+export { checkComment, checkRestoreLine } from './limits.js';
+export { checkSetName, SET_NAME_MAX } from './set-name.js';
 export { SET_TYPES, SET_TYPE_INFO, type SetTypeName, setTypeOf, commandOf } from './settypes.js';
 export {
   type ReconcileMode,
@@ -39,3 +40,11 @@ export {
   resolveIpsets,
 } from './reconcile.js';
 export { type SetState, type DumpStateOptions, dumpState } from './state.js';
+export {
+  type SetSpec,
+  type ValidSet,
+  type SpecProblem,
+  type SpecResult,
+  checkSetSpec,
+  resolveSetSpec,
+} from './set-spec.js';

@@ -1,32 +1,13 @@
-// Limits of names, comments and lines that `ipset restore` can read back (FORMAT.md 7.3, 7.4,
-// 8.1, 8.2). Each check returns a reason, or undefined when the value is fine.
+// Limits of comments and lines that `ipset restore` can read back (FORMAT.md 7.3, 8.1, 8.2;
+// set names: set-name.ts). Each check returns a reason, or undefined when the value is fine.
 
-const utf8 = new TextEncoder();
-/** UTF-8 length; plain ASCII (the usual case) is counted without encoding. */
-export const byteLength = (s: string): number => (/^[\x00-\x7f]*$/.test(s) ? s.length : utf8.encode(s).length);
+import { byteLength } from '../text/utf8.js';
+import { quoted } from '../text/quote.js';
 
-/** IPSET_MAXNAMELEN is 32 bytes with the NUL. */
-export const SET_NAME_MAX = 31;
 /** "Comment is longer than the maximum allowed 255 characters" (counted in bytes: strlen). */
 export const COMMENT_MAX = 255;
 /** fgets() with a 1024-byte buffer: a longer line is split and its pieces read as separate lines. */
 export const LINE_MAX_BYTES = 1023;
-
-/**
- * Set names: at most 31 bytes, no leading `-` (FORMAT.md 7.4). ipset itself accepts whitespace
- * and `"`, but `ipset save` prints names raw, so such a set cannot be restored (I4); dfw refuses them.
- */
-export function checkSetName(name: string): string | undefined {
-  const shown = JSON.stringify(name);
-  if (name === '') return 'a set name must not be empty';
-  if (/[\s]/.test(name))
-    return `set name ${shown} contains white space, which ipset save prints raw and ipset restore then splits`;
-  if (name.includes('"')) return `set name ${shown} contains a double quote, which ipset restore reads as a quote`;
-  if (name.startsWith('-')) return `set name ${shown} starts with "-", which ipset reads as an option`;
-  const n = byteLength(name);
-  if (n > SET_NAME_MAX) return `set name ${shown} is ${n} bytes long (at most ${SET_NAME_MAX})`;
-  return undefined;
-}
 
 /**
  * Comments: at most 255 bytes and no `"` (ipset refuses it: there is no escape, FORMAT.md 7.3).
@@ -35,8 +16,8 @@ export function checkSetName(name: string): string | undefined {
 export function checkComment(text: string): string | undefined {
   if (text === '') return 'a comment must not be empty (ipset restore drops "" and then misses the comment)';
   if (text.includes('"'))
-    return `comment ${JSON.stringify(text)} contains a double quote, which ipset does not allow ("\\" character is not permitted in comments")`;
-  if (/[\n\r]/.test(text)) return `comment ${JSON.stringify(text)} contains a line break`;
+    return `comment ${quoted(text)} contains a double quote, which ipset does not allow ("\\" character is not permitted in comments")`;
+  if (/[\n\r]/.test(text)) return `comment ${quoted(text)} contains a line break`;
   const n = byteLength(text);
   if (n > COMMENT_MAX) return `comment is ${n} bytes long (at most ${COMMENT_MAX})`;
   return undefined;

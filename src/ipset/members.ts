@@ -17,36 +17,19 @@ import {
   parsePort,
   parseUint,
 } from './header.js';
-import {
-  type Address,
-  type Family,
-  type Result,
-  andBytes,
-  bitsOf,
-  fail,
-  formatAddress,
-  maskBytes,
-  numberToV4,
-  ok,
-  parseAddress,
-  parsePrefix,
-  parseV4Range,
-  v4Cover,
-  v4Text,
-  v4ToNumber,
-} from './inet.js';
-import {
-  IPPROTO_ICMP,
-  IPPROTO_ICMPV6,
-  PORT_PROTOCOLS,
-  WELL_KNOWN_PORTS,
-  icmpText,
-  protocolName,
-  protocolNumber,
-} from './protocols.js';
+import { type Address, andBytes, formatAddress, maskBytes, numberToV4, v4Text, v4ToNumber } from '../net/address.js';
+import { v4Cover } from '../net/cidr.js';
+import { WELL_KNOWN_PORTS } from '../net/services.js';
+import { type Family, bitsOf } from '../net/family.js';
+import { type Result, fail, ok } from '../result.js';
+import { parseAddress, parsePrefix, parseV4Range } from './inet.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, PORT_PROTOCOLS, icmpText, protocolName, protocolNumber } from './protocols.js';
 import { SET_TYPE_INFO, type SetTypeName } from './settypes.js';
-import { checkComment, checkSetName } from './limits.js';
+import { checkComment } from './limits.js';
+import { checkSetName } from './set-name.js';
+import { byteLength } from '../text/utf8.js';
 import { fastV4Element } from './fast-v4.js';
+import { quoted } from '../text/quote.js';
 
 /** One member as ipset stores it: the element and its options, both in `ipset save` form. */
 export interface Member {
@@ -65,12 +48,12 @@ function split(entry: string, n: number, what: string): Result<string[]> {
   let rest = entry;
   for (let i = 1; i < n; i++) {
     const c = rest.indexOf(',');
-    if (c < 0) return fail(`"${entry}" is not ${what}`);
+    if (c < 0) return fail(`${quoted(entry)} is not ${what}`);
     parts.push(rest.slice(0, c));
     rest = rest.slice(c + 1);
   }
   parts.push(rest);
-  if (parts.some((p) => p === '')) return fail(`"${entry}" is not ${what}`);
+  if (parts.some((p) => p === '')) return fail(`${quoted(entry)} is not ${what}`);
   return ok(parts);
 }
 
@@ -80,11 +63,11 @@ function limitOf(h: SetHeader): number {
 }
 
 function tooMany(text: string, n: number, limit: number): string {
-  return `"${text}" expands to ${n} entries, more than the set can hold (${limit}): use a net type (hash:net) for large ranges`;
+  return `${quoted(text)} expands to ${n} entries, more than the set can hold (${limit}): use a net type (hash:net) for large ranges`;
 }
 
 function familyOf(h: SetHeader): Family {
-  return h.family ?? 'inet';
+  return h.family ?? 4;
 }
 
 /**
@@ -100,12 +83,12 @@ function ipPart(text: string, h: SetHeader, expand: boolean, masked: boolean): R
     return bytes;
   };
   const single = !text.includes('/') && !text.includes('-');
-  if (family === 'inet6' || !expand || single) {
+  if (family === 6 || !expand || single) {
     if (!single) {
       return fail(
-        family === 'inet6'
-          ? `"${text}": an IPv6 element must be a plain address (ipset expands CIDRs and ranges for IPv4 only)`
-          : `"${text}": this part of the element must be a plain address`,
+        family === 6
+          ? `${quoted(text)}: an IPv6 element must be a plain address (ipset expands CIDRs and ranges for IPv4 only)`
+          : `${quoted(text)}: this part of the element must be a plain address`,
       );
     }
     const a = parseAddress(text, family);
@@ -135,8 +118,8 @@ function netPart(text: string, h: SetHeader, allowRange: boolean, minPrefix: num
   const bits = bitsOf(family);
   const show = (a: Address, p: number) => (p === bits ? formatAddress(a) : `${formatAddress(a)}/${p}`);
   if (text.includes('-')) {
-    if (family === 'inet6') return fail(`"${text}": IPv6 ranges are not supported by ipset (write a CIDR)`);
-    if (!allowRange) return fail(`"${text}": this part of the element takes a CIDR, not a range`);
+    if (family === 6) return fail(`${quoted(text)}: IPv6 ranges are not supported by ipset (write a CIDR)`);
+    if (!allowRange) return fail(`${quoted(text)}: this part of the element takes a CIDR, not a range`);
     const r = parseV4Range(text, minPrefix);
     if (!r.ok) return r;
     const cover = v4Cover(r.value.from, r.value.to);
@@ -152,7 +135,7 @@ function netPart(text: string, h: SetHeader, allowRange: boolean, minPrefix: num
     const p = parsePrefix(text.slice(slash + 1), family, minPrefix);
     if (!p.ok) {
       if (text.slice(slash + 1).includes('.'))
-        return fail(`"${text}": ipset refuses dotted netmasks; write a prefix length (e.g. /24)`);
+        return fail(`${quoted(text)}: ipset refuses dotted netmasks; write a prefix length (e.g. /24)`);
       return p;
     }
     prefix = p.value;
@@ -174,27 +157,29 @@ function portPart(text: string, h: SetHeader): Result<string[]> {
   const proto = protocolNumber(protoText);
   if (proto === undefined)
     return fail(
-      `"${protoText}" is not a protocol ipset knows (tcp, udp, sctp, udplite, icmp, icmpv6, or a name or number from /etc/protocols)`,
+      `${quoted(protoText)} is not a protocol ipset knows (tcp, udp, sctp, udplite, icmp, icmpv6, or a name or number from /etc/protocols)`,
     );
   const name = protocolName(proto);
   if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
     const v6 = proto === IPPROTO_ICMPV6;
-    if (v6 !== (family === 'inet6')) {
+    if (v6 !== (family === 6)) {
       return fail(
-        `"${text}": ${v6 ? 'ICMPv6 needs an inet6 set' : 'ICMP needs an inet set (use icmpv6: in inet6 sets)'}`,
+        `${quoted(text)}: ${v6 ? 'ICMPv6 needs an inet6 set' : 'ICMP needs an inet set (use icmpv6: in inet6 sets)'}`,
       );
     }
     const t = icmpText(v6, portText);
     if (t === undefined)
       return fail(
-        `"${portText}" is not an ${v6 ? 'ICMPv6' : 'ICMP'} type: write a name such as echo-request or TYPE/CODE (e.g. 8/0)`,
+        `${quoted(portText)} is not an ${v6 ? 'ICMPv6' : 'ICMP'} type: write a name such as echo-request or TYPE/CODE (e.g. 8/0)`,
       );
     return ok([`${name}:${t}`]);
   }
   if (!PORT_PROTOCOLS.has(proto)) {
     const p = parsePort(portText);
     if (!p.ok || p.value !== 0)
-      return fail(`"${text}": protocol ${name} has no ports; write ${name}:0 (ipset: "pseudo port value 0 only")`);
+      return fail(
+        `${quoted(text)}: protocol ${name} has no ports; write ${name}:0 (ipset: "pseudo port value 0 only")`,
+      );
     return ok([`${name}:0`]);
   }
   const ports = portRange(portText);
@@ -214,7 +199,7 @@ function portRange(text: string): Result<{ from: number; to: number }> {
     if (/^[A-Za-z]/.test(s)) {
       const known = WELL_KNOWN_PORTS[s];
       return fail(
-        `"${s}" is a service name: dfw does not read /etc/services, write the port number${known === undefined ? '' : ` (${known})`}`,
+        `${quoted(s)} is a service name: dfw does not read /etc/services, write the port number${known === undefined ? '' : ` (${known})`}`,
       );
     }
     return parsePort(s);
@@ -227,7 +212,7 @@ function portRange(text: string): Result<{ from: number; to: number }> {
   if (!a.ok) return a;
   const b = one(m[2] ?? '');
   if (!b.ok) return b;
-  if (a.value > b.value) return fail(`port range "${text}" is reversed`);
+  if (a.value > b.value) return fail(`port range ${quoted(text)} is reversed`);
   return ok({ from: a.value, to: b.value });
 }
 
@@ -235,7 +220,7 @@ function portRange(text: string): Result<{ from: number; to: number }> {
 function macPart(text: string): Result<string> {
   const groups = text.split(':');
   if (groups.length !== 6 || groups.some((g) => !/^[0-9a-fA-F]{1,2}$/.test(g))) {
-    return fail(`"${text}" is not a MAC address (six hex groups separated by ":", e.g. 02:42:ac:11:00:02)`);
+    return fail(`${quoted(text)} is not a MAC address (six hex groups separated by ":", e.g. 02:42:ac:11:00:02)`);
   }
   return ok(groups.map((g) => g.toUpperCase().padStart(2, '0')).join(':'));
 }
@@ -244,9 +229,9 @@ function macPart(text: string): Result<string> {
 function ifacePart(text: string): Result<string> {
   const physdev = text.startsWith('physdev:');
   const name = physdev ? text.slice('physdev:'.length) : text;
-  if (name === '') return fail(`"${text}": the interface name is missing`);
-  const n = new TextEncoder().encode(name).length;
-  if (n > 15) return fail(`interface name "${name}" is ${n} bytes long (at most 15)`);
+  if (name === '') return fail(`${quoted(text)}: the interface name is missing`);
+  const n = byteLength(name);
+  if (n > 15) return fail(`interface name ${quoted(name)} is ${n} bytes long (at most 15)`);
   return ok(text);
 }
 
@@ -279,6 +264,9 @@ function all(results: Result<string[]>[]): Result<Parts> {
 
 const wrap = (r: Result<string>): Result<string[]> => (r.ok ? ok([r.value]) : r);
 
+/** Types whose element is one part: a `,` in it is refused (ipset's "Elem separator ... supports none"). */
+const ONE_PART: ReadonlySet<SetTypeName> = new Set(['hash:ip', 'hash:net', 'hash:mac', 'bitmap:ip', 'bitmap:port']);
+
 /**
  * The element(s) ipset stores for `entry` in a set with header `h`, in `ipset save` form.
  * Several when ipset expands a range, CIDR or port range.
@@ -287,9 +275,17 @@ export function normalizeElement(h: SetHeader, entry: string): Result<string[]> 
   return fastV4Element(h, entry) ?? generalElement(h, entry);
 }
 
-/** normalizeElement for every type and form; exported for the test that fastV4Element equals it. */
+/**
+ * normalizeElement for every type and form; exported for the test that fastV4Element equals it.
+ * Over 80 lines: one case per set type, each a line or two, read best side by side.
+ */
 export function generalElement(h: SetHeader, entry: string): Result<string[]> {
   const type: SetTypeName = h.type;
+  if (ONE_PART.has(type) && entry.includes(',')) {
+    return fail(
+      `${quoted(entry)} has more than one part, but a ${type} element is one (ipset: "Elem separator in ${entry}, but settype ${type} supports none")`,
+    );
+  }
   const limit = limitOf(h);
   const v4range = h.range === undefined ? '' : `${v4Text(h.range.from)}-${v4Text(h.range.to)}`;
   const n4 = (s: string) => v4ToNumber(s.split('.').map(Number));
@@ -485,7 +481,7 @@ function skbValue(name: string, v: string): Result<string> {
   if (name === 'skbmark') {
     // ipset reads these with sscanf("0x%x/0x%x"): the 0x is required (observed: `skbmark 5` fails).
     const m = /^0[xX]([0-9a-fA-F]{1,8})(?:\/0[xX]([0-9a-fA-F]{1,8}))?$/.exec(v);
-    if (!m) return fail(`skbmark must be 0xMARK or 0xMARK/0xMASK (hex, with 0x), found "${v}"`);
+    if (!m) return fail(`skbmark must be 0xMARK or 0xMARK/0xMASK (hex, with 0x), found ${quoted(v)}`);
     const mark = parseInt(m[1] ?? '0', 16);
     const mask = m[2] === undefined ? 0xffffffff : parseInt(m[2], 16);
     if (mark === 0 && mask === 0) return ok('');
@@ -493,7 +489,7 @@ function skbValue(name: string, v: string): Result<string> {
   }
   if (name === 'skbprio') {
     const m = /^([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,4})$/.exec(v);
-    if (!m) return fail(`skbprio must be MAJOR:MINOR (hex tc class, e.g. 1:10), found "${v}"`);
+    if (!m) return fail(`skbprio must be MAJOR:MINOR (hex tc class, e.g. 1:10), found ${quoted(v)}`);
     const major = parseInt(m[1] ?? '0', 16);
     const minor = parseInt(m[2] ?? '0', 16);
     if (major === 0 && minor === 0) return ok('');
@@ -509,7 +505,10 @@ export function memberKey(m: Member): string {
   return [m.element, ...m.options.filter((o) => !TRANSIENT_OPTIONS.has(o.name)).map(optionText)].join(' ');
 }
 
-/** One option as ipset save prints it: comments always quoted (FORMAT.md 7.3). */
+/**
+ * One option as ipset save prints it: comments always in double quotes (FORMAT.md 7.3), raw
+ * inside (ipset has no escapes: not quoted() from src/text, which is for messages).
+ */
 export function optionText(o: IpsetOption): string {
   if (o.value === undefined) return o.name;
   return o.name === 'comment' ? `${o.name} "${o.value}"` : `${o.name} ${o.value}`;
@@ -521,5 +520,3 @@ export function compareElements(a: string, b: string): number {
 }
 // Made on first use: building a collator takes a few ms, which every dfw command would pay.
 let collator: Intl.Collator | undefined;
-
-export type { Family };

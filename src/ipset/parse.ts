@@ -5,12 +5,15 @@
 import nearley from 'nearley';
 import { DfwError, DfwSyntaxError } from '../errors.js';
 import grammar from '../grammar/ipset.gen.js';
-import { didYouMean } from '../policy/suggest.js';
+import { didYouMean } from '../text/suggest.js';
 import type { EntryLine, IpsetDump, IpsetLine, IpsetOption } from './ast.js';
 import { NONE, Sourced, SourcedNode } from '../source.js';
 import { type SetHeader, readHeader } from './header.js';
 import { type IpsetToken, KEYWORDS, tokenClass, tokenizeLine } from './lexer.js';
-import { LINE_MAX_BYTES, byteLength, checkSetName } from './limits.js';
+import { LINE_MAX_BYTES } from './limits.js';
+import { checkSetName } from './set-name.js';
+import { inetOf } from '../net/family.js';
+import { byteLength } from '../text/utf8.js';
 import { fastV4Element } from './fast-v4.js';
 import { normalizeElement, normalizeEntryOptions } from './members.js';
 import { SET_TYPES, commandOf, isOtherEnvOption, setTypeOf } from './settypes.js';
@@ -438,7 +441,7 @@ class IpsetParser {
       const e = normalizeElement(header, entry);
       if (!e.ok)
         return this.fail(
-          `${e.reason} (set ${set} is ${header.type}${header.family ? ` family ${header.family}` : ''})`,
+          `${e.reason} (set ${set} is ${header.type}${header.family ? ` family ${inetOf(header.family)}` : ''})`,
           entryTok.offset,
         );
     }

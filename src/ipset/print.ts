@@ -5,7 +5,8 @@
 // same text back.
 import { DfwError } from '../errors.js';
 import type { IpsetDump, IpsetLine, IpsetOption } from './ast.js';
-import { checkComment, checkRestoreLine, checkSetName } from './limits.js';
+import { checkComment, checkRestoreLine } from './limits.js';
+import { checkSetName } from './set-name.js';
 import { optionText } from './members.js';
 import { SET_TYPE_INFO } from './settypes.js';
 import { sourceText } from '../source.js';

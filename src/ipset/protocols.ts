@@ -189,30 +189,3 @@ export function icmpText(v6: boolean, text: string): string | undefined {
 export function icmpNames(v6: boolean): string[] {
   return [...(v6 ? ICMPV6_TABLE : ICMP_TABLE).byName.keys()];
 }
-
-/**
- * A few service names people write for ports. ipset resolves them through /etc/services
- * (`ssh` → `tcp:22`, FORMAT.md 7.2); dfw does not read that file (the result must not depend on
- * the host) and only uses this list to say which number to write.
- */
-export const WELL_KNOWN_PORTS: Readonly<Record<string, number>> = {
-  ftp: 21,
-  ssh: 22,
-  telnet: 23,
-  smtp: 25,
-  domain: 53,
-  http: 80,
-  pop3: 110,
-  ntp: 123,
-  imap: 143,
-  snmp: 161,
-  ldap: 389,
-  https: 443,
-  smtps: 465,
-  submission: 587,
-  ldaps: 636,
-  imaps: 993,
-  pop3s: 995,
-  mysql: 3306,
-  postgresql: 5432,
-};

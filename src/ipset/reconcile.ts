@@ -8,7 +8,6 @@
 // Members are compared as ipset stores them (src/ipset/members.ts).
 import { unifiedDiff } from '../diff.js';
 import { DfwError } from '../errors.js';
-import type { IpsetSpec } from '../policy/types.js';
 import { type IpsetDump, type IpsetLine, type IpsetOption, createLine, entryLine, pairLine, setsLine } from './ast.js';
 import {
   DEFAULT_MAXELEM,
@@ -17,21 +16,15 @@ import {
   type SetHeader,
   headerDifferences,
   headerOptions,
-  readHeader,
 } from './header.js';
-import { byteLength, SET_NAME_MAX, checkSetName } from './limits.js';
-import {
-  type Member,
-  compareElements,
-  memberKey,
-  normalizeElement,
-  normalizeEntryOptions,
-  optionText,
-} from './members.js';
-import { parseEntryText } from './parse.js';
+import { type Member, compareElements, memberKey, optionText } from './members.js';
 import { printLine } from './print.js';
-import { SET_TYPE_INFO, type SetTypeName, setTypeOf } from './settypes.js';
+import { type SetSpec, type ValidSet, resolveSetSpec } from './set-spec.js';
+import { tempSetName } from './set-name.js';
+import type { SetTypeName } from './settypes.js';
+import { inetOf } from '../net/family.js';
 import { type SetState, dumpState } from './state.js';
+import { quoted } from '../text/quote.js';
 
 export type ReconcileMode = 'swap' | 'flush' | 'incremental';
 export const RECONCILE_MODES: readonly ReconcileMode[] = ['swap', 'flush', 'incremental'];
@@ -64,104 +57,14 @@ export interface ReconcileResult {
   diff: string;
 }
 
-interface Wanted {
-  name: string;
-  header: SetHeader;
-  /** The create options to write, canonical. */
-  options: IpsetOption[];
-  members: Member[];
-}
+type Wanted = ValidSet;
 
-const TEMP_SUFFIX = '-dfwtmp';
 const EXTENSIONS: readonly (readonly [string, (h: SetHeader) => boolean, string[]])[] = [
   ['timeout', (h) => h.timeout !== undefined, ['timeout']],
   ['counters', (h) => h.counters, ['packets', 'bytes']],
   ['comment', (h) => h.comment, ['comment']],
   ['skbinfo', (h) => h.skbinfo, ['skbmark', 'skbprio', 'skbqueue']],
 ];
-
-/** The create options a policy gives, as ipset create options. */
-function specOptions(spec: IpsetSpec, type: SetTypeName, where: string): IpsetOption[] {
-  const out: IpsetOption[] = [];
-  const info = SET_TYPE_INFO[type];
-  if (info.family === 'inet46') out.push({ name: 'family', value: spec.family });
-  else if (info.family === 'inet' && spec.family !== 'inet') {
-    throw new DfwError(`${where}.family: ${type} holds IPv4 addresses only (family inet), found ${spec.family}`);
-  }
-  for (const [name, v] of Object.entries(spec.options)) {
-    if (name === 'family') throw new DfwError(`${where}.options.family: give the family as ${where}.family`);
-    const flag = ['counters', 'comment', 'forceadd', 'skbinfo'].includes(name);
-    if (flag) {
-      if (typeof v !== 'boolean')
-        throw new DfwError(`${where}.options.${name}: expected true or false, found ${JSON.stringify(v)}`);
-      if (v) out.push({ name });
-      continue;
-    }
-    if (typeof v === 'boolean') throw new DfwError(`${where}.options.${name}: expected a value, found ${v}`);
-    out.push({ name, value: String(v) });
-  }
-  return out;
-}
-
-/** Validates one policy set and computes its members as ipset stores them. */
-function wantedSet(spec: IpsetSpec, index: number): Wanted {
-  const where = `ipsets.${spec.name}`;
-  const badName = checkSetName(spec.name);
-  if (badName !== undefined) throw new DfwError(`ipsets[${index}]: ${badName}`);
-  const type = setTypeOf(spec.type);
-  if (type === undefined) throw new DfwError(`${where}.type: unknown ipset type ${JSON.stringify(spec.type)}`);
-  const options = specOptions(spec, type, where);
-  const h = readHeader(type, options);
-  if (!h.ok) throw new DfwError(`${where}.options: ${h.reason}`);
-  const header = h.header;
-  if (header.legacy.length > 0)
-    throw new DfwError(
-      `${where}.options: ${header.legacy.join(', ')} ${header.legacy.length > 1 ? 'are' : 'is'} ignored by ipset: remove ${header.legacy.length > 1 ? 'them' : 'it'}`,
-    );
-
-  const members = new Map<string, Member>();
-  const origin = new Map<string, string>();
-  for (const [i, text] of spec.entries.entries()) {
-    const at = `${where}.entries[${i}] ${JSON.stringify(text)}`;
-    const e = parseEntryText(text);
-    if (!e.ok) throw new DfwError(`${at}: ${e.reason}`);
-    if (e.options.some((o) => o.name === 'before' || o.name === 'after')) {
-      throw new DfwError(`${at}: before/after are not needed: the order of the entries is the order of the list`);
-    }
-    const o = normalizeEntryOptions(header, 'add', e.options);
-    if (!o.ok) throw new DfwError(`${at}: ${o.reason}`);
-    const el = normalizeElement(header, e.entry);
-    if (!el.ok) throw new DfwError(`${at}: ${el.reason}`);
-    for (const element of el.value) {
-      const m: Member = { element, options: o.options };
-      const prev = members.get(element);
-      if (prev !== undefined && memberKey(prev) !== memberKey(m)) {
-        throw new DfwError(
-          `${at}: it gives ${element} other options than ${origin.get(element) ?? 'an earlier entry'} does`,
-        );
-      }
-      if (prev === undefined) {
-        members.set(element, m);
-        origin.set(element, JSON.stringify(text));
-      }
-    }
-  }
-  return { name: spec.name, header, options: headerOptions(header), members: [...members.values()] };
-}
-
-/** A name for the temporary set: at most 31 bytes, not used by any set of the dump or policy. */
-function tempName(name: string, taken: Set<string>): string {
-  for (let n = 1; ; n++) {
-    const suffix = n === 1 ? TEMP_SUFFIX : `${TEMP_SUFFIX}${n}`;
-    let base = name;
-    while (byteLength(base) + suffix.length > SET_NAME_MAX) base = [...base].slice(0, -1).join('');
-    const candidate = base + suffix;
-    if (!taken.has(candidate)) {
-      taken.add(candidate);
-      return candidate;
-    }
-  }
-}
 
 function sorted(h: SetHeader, members: Iterable<Member>): Member[] {
   const list = [...members];
@@ -188,7 +91,7 @@ function snapshot(name: string, h: SetHeader, members: Iterable<Member>, showIni
 }
 
 function incompatible(name: string, have: SetHeader, want: SetHeader): DfwError {
-  const show = (h: SetHeader) => `${h.type}${h.family === undefined ? '' : ` family ${h.family}`}`;
+  const show = (h: SetHeader) => `${h.type}${h.family === undefined ? '' : ` family ${inetOf(h.family)}`}`;
   return new DfwError(
     `set ${name} is ${show(have)} on the host, but the policy wants ${show(want)}: ipset cannot swap sets whose type or family differ, ` +
       `and "create -exist" would keep the old set. Either remove the iptables rules that use ${name}, run "ipset destroy ${name}" ` +
@@ -216,12 +119,12 @@ function blockingDifference(name: string, have: SetHeader, want: Wanted): string
  * The policy's sets as ipset would store them: validated, with members normalised and expanded
  * (list:set members must be sets that exist in the policy or in `have`).
  */
-function resolveSets(desired: IpsetSpec[], have: Map<string, SetState>): Wanted[] {
+function resolveSets(desired: readonly SetSpec[], have: Map<string, SetState>): Wanted[] {
   const seen = new Set<string>();
-  const wanted = desired.map((spec, i) => {
+  const wanted = desired.map((spec) => {
     if (seen.has(spec.name)) throw new DfwError(`ipsets: set ${spec.name} is named twice`);
     seen.add(spec.name);
-    return wantedSet(spec, i);
+    return resolveSetSpec(spec);
   });
   const typeAfter = (n: string): SetTypeName | undefined =>
     wanted.find((w) => w.name === n)?.header.type ?? have.get(n)?.header.type;
@@ -243,7 +146,7 @@ function resolveSets(desired: IpsetSpec[], have: Map<string, SetState>): Wanted[
 }
 
 /** The sets of `current` (none without a dump), with members for the policy's sets only: the others are compared by name and header. */
-function currentSets(current: IpsetDump | undefined, desired: readonly IpsetSpec[]): Map<string, SetState> {
+function currentSets(current: IpsetDump | undefined, desired: readonly SetSpec[]): Map<string, SetState> {
   return current === undefined ? new Map() : dumpState(current, { membersOf: new Set(desired.map((d) => d.name)) });
 }
 
@@ -256,7 +159,7 @@ export interface ResolvedSet {
 }
 
 /** The policy's sets as ipset would store them, given the current sets (for list:set members). */
-export function resolveIpsets(desired: IpsetSpec[], current?: IpsetDump): ResolvedSet[] {
+export function resolveIpsets(desired: readonly SetSpec[], current?: IpsetDump): ResolvedSet[] {
   return resolveSets(desired, currentSets(current, desired)).map((w) => ({
     name: w.name,
     header: w.header,
@@ -272,11 +175,10 @@ export function resolveIpsets(desired: IpsetSpec[], current?: IpsetDump): Resolv
  */
 export function reconcileIpsets(
   current: IpsetDump | undefined,
-  desired: IpsetSpec[],
+  desired: readonly SetSpec[],
   mode: ReconcileMode = 'swap',
 ): ReconcileResult {
-  if (!RECONCILE_MODES.includes(mode))
-    throw new DfwError(`unknown mode ${JSON.stringify(mode)} (swap, flush or incremental)`);
+  if (!RECONCILE_MODES.includes(mode)) throw new DfwError(`unknown mode ${quoted(mode)} (swap, flush or incremental)`);
   const have = currentSets(current, desired);
   const wanted = resolveSets(desired, have);
 
@@ -289,85 +191,12 @@ export function reconcileIpsets(
   const lines: IpsetLine[] = [];
   const changes: IpsetChange[] = [];
   const warnings: string[] = [];
-
   for (const w of order) {
     const cur = have.get(w.name);
-    const type = w.header.type;
-    const adds = (set: string, exist: boolean, members: readonly Member[]) =>
-      members.map((m) => entryLine('add', set, m.element, m.options, exist));
-    if (cur === undefined) {
-      if (mode === 'swap') lines.push(createLine(w.name, type, w.options), ...adds(w.name, false, w.members));
-      else if (mode === 'flush')
-        lines.push(
-          createLine(w.name, type, w.options, true),
-          setsLine('flush', w.name),
-          ...adds(w.name, false, w.members),
-        );
-      else lines.push(createLine(w.name, type, w.options, true), ...adds(w.name, true, w.members));
-      changes.push({ set: w.name, type, action: 'create', added: w.members.map(memberKey), removed: [], header: [] });
-      continue;
-    }
-    if (cur.header.type !== type || cur.header.family !== w.header.family)
-      throw incompatible(w.name, cur.header, w.header);
-
-    const header = headerDifferences(cur.header, w.header).filter(
-      (d) => !d.startsWith('type:') && !d.startsWith('family:'),
-    );
-    const haveKeys = new Map([...cur.members.values()].map((m) => [m.element, memberKey(m)]));
-    const wantKeys = new Map(w.members.map((m) => [m.element, memberKey(m)]));
-    const removedMembers = [...cur.members.values()].filter((m) => wantKeys.get(m.element) !== memberKey(m));
-    const addedMembers = w.members.filter((m) => haveKeys.get(m.element) !== memberKey(m));
-    const orderDiffers = type === 'list:set' && [...haveKeys.values()].join('\n') !== [...wantKeys.values()].join('\n');
-    const membersDiffer = removedMembers.length > 0 || addedMembers.length > 0 || orderDiffers;
-    const change: IpsetChange = {
-      set: w.name,
-      type,
-      action: 'unchanged',
-      added: sorted(w.header, addedMembers).map(memberKey),
-      removed: sorted(cur.header, removedMembers).map(memberKey),
-      header,
-    };
-    changes.push(change);
-    if (!membersDiffer && header.length === 0) continue;
-
-    if (mode === 'swap') {
-      const temp = tempName(w.name, taken);
-      lines.push(
-        createLine(temp, type, w.options),
-        ...adds(temp, false, w.members),
-        pairLine('swap', w.name, temp),
-        setsLine('destroy', temp),
-      );
-      change.action = 'replace';
-      change.temp = temp;
-      continue;
-    }
-    if (header.length > 0) {
-      const blocking = blockingDifference(w.name, cur.header, w);
-      if (blocking !== undefined && membersDiffer) throw new DfwError(blocking);
-      warnings.push(
-        `set ${w.name}: its header differs from the policy (${header.join('; ')}); only --mode swap can change a header`,
-      );
-    }
-    if (!membersDiffer) continue;
-    if (mode === 'flush') {
-      lines.push(
-        createLine(w.name, type, w.options, true),
-        setsLine('flush', w.name),
-        ...adds(w.name, false, w.members),
-      );
-      change.action = 'replace';
-      continue;
-    }
-    change.action = 'update';
-    if (type === 'list:set') {
-      lines.push(...listUpdate(w.name, [...cur.members.values()], w.members));
-      continue;
-    }
-    lines.push(
-      ...sorted(cur.header, removedMembers).map((m) => entryLine('del', w.name, m.element, [], true)),
-      ...adds(w.name, true, sorted(w.header, addedMembers)),
-    );
+    const plan = cur === undefined ? createSet(w, mode) : updateSet(w, cur, mode, taken);
+    lines.push(...plan.lines);
+    changes.push(plan.change);
+    if (plan.warning !== undefined) warnings.push(plan.warning);
   }
 
   const text = lines.map((l) => `${printLine(l)}\n`).join('');
@@ -376,10 +205,92 @@ export function reconcileIpsets(
     return cur === undefined ? '' : snapshot(w.name, cur.header, cur.members.values(), w.header.initval !== undefined);
   });
   const after = order.map((w) => snapshot(w.name, w.header, w.members, w.header.initval !== undefined));
-  const a = before.join('');
-  const b = after.join('');
-  const diff = unifiedDiff(a, b, 'ipset (current)', 'ipset (policy)');
+  const diff = unifiedDiff(before.join(''), after.join(''), 'ipset (current)', 'ipset (policy)');
   return { mode, text, lines, changes, warnings, changed: lines.length > 0, diff };
+}
+
+/** What one set needs: its lines, the change, and what the mode cannot do. */
+interface SetPlan {
+  lines: IpsetLine[];
+  change: IpsetChange;
+  warning?: string;
+}
+
+const adds = (set: string, exist: boolean, members: readonly Member[]): IpsetLine[] =>
+  members.map((m) => entryLine('add', set, m.element, m.options, exist));
+
+/** `create -exist`, `flush` and the adds: the classic recipe of flush mode. */
+const flushed = (w: Wanted): IpsetLine[] => [
+  createLine(w.name, w.header.type, w.options, true),
+  setsLine('flush', w.name),
+  ...adds(w.name, false, w.members),
+];
+
+/** A set the host does not have yet. */
+function createSet(w: Wanted, mode: ReconcileMode): SetPlan {
+  const type = w.header.type;
+  const lines =
+    mode === 'swap'
+      ? [createLine(w.name, type, w.options), ...adds(w.name, false, w.members)]
+      : mode === 'flush'
+        ? flushed(w)
+        : [createLine(w.name, type, w.options, true), ...adds(w.name, true, w.members)];
+  return {
+    lines,
+    change: { set: w.name, type, action: 'create', added: w.members.map(memberKey), removed: [], header: [] },
+  };
+}
+
+/** A set the host has: nothing when it matches, else rebuilt (swap, flush) or updated (incremental). */
+function updateSet(w: Wanted, cur: SetState, mode: ReconcileMode, taken: Set<string>): SetPlan {
+  const type = w.header.type;
+  if (cur.header.type !== type || cur.header.family !== w.header.family)
+    throw incompatible(w.name, cur.header, w.header);
+  const header = headerDifferences(cur.header, w.header).filter(
+    (d) => !d.startsWith('type:') && !d.startsWith('family:'),
+  );
+  const haveKeys = new Map([...cur.members.values()].map((m) => [m.element, memberKey(m)]));
+  const wantKeys = new Map(w.members.map((m) => [m.element, memberKey(m)]));
+  const removed = [...cur.members.values()].filter((m) => wantKeys.get(m.element) !== memberKey(m));
+  const added = w.members.filter((m) => haveKeys.get(m.element) !== memberKey(m));
+  const orderDiffers = type === 'list:set' && [...haveKeys.values()].join('\n') !== [...wantKeys.values()].join('\n');
+  const membersDiffer = removed.length > 0 || added.length > 0 || orderDiffers;
+  const change: IpsetChange = {
+    set: w.name,
+    type,
+    action: 'unchanged',
+    added: sorted(w.header, added).map(memberKey),
+    removed: sorted(cur.header, removed).map(memberKey),
+    header,
+  };
+  if (!membersDiffer && header.length === 0) return { lines: [], change };
+
+  if (mode === 'swap') {
+    const temp = tempSetName(w.name, taken);
+    const lines = [
+      createLine(temp, type, w.options),
+      ...adds(temp, false, w.members),
+      pairLine('swap', w.name, temp),
+      setsLine('destroy', temp),
+    ];
+    return { lines, change: { ...change, action: 'replace', temp } };
+  }
+  let warning: string | undefined;
+  if (header.length > 0) {
+    const blocking = blockingDifference(w.name, cur.header, w);
+    if (blocking !== undefined && membersDiffer) throw new DfwError(blocking);
+    warning = `set ${w.name}: its header differs from the policy (${header.join('; ')}); only --mode swap can change a header`;
+  }
+  if (!membersDiffer) return { lines: [], change, warning };
+  if (mode === 'flush') return { lines: flushed(w), change: { ...change, action: 'replace' }, warning };
+  const lines =
+    type === 'list:set'
+      ? listUpdate(w.name, [...cur.members.values()], w.members)
+      : [
+          ...sorted(cur.header, removed).map((m) => entryLine('del', w.name, m.element, [], true)),
+          ...adds(w.name, true, sorted(w.header, added)),
+        ];
+  return { lines, change: { ...change, action: 'update' }, warning };
 }
 
 /**

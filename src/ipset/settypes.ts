@@ -22,8 +22,8 @@ export const SET_TYPES = [
 
 export type SetTypeName = (typeof SET_TYPES)[number];
 
-/** `inet46`: a `family inet|inet6` option, printed by save; `inet`: IPv4 only, never printed; `none`: no addresses. */
-export type FamilyKind = 'inet46' | 'inet' | 'none';
+/** `both`: a `family inet|inet6` option, printed by save; `ipv4`: IPv4 only, never printed; `none`: no addresses. */
+export type FamilyKind = 'both' | 'ipv4' | 'none';
 
 export interface SetTypeInfo {
   name: SetTypeName;
@@ -75,14 +75,14 @@ export const SET_TYPE_INFO: Readonly<Record<SetTypeName, SetTypeInfo>> = {
   'bitmap:ip': t(
     'bitmap:ip',
     'ipmap',
-    'inet',
+    'ipv4',
     ['range', 'netmask', 'timeout', 'counters', 'comment', 'skbinfo'],
     ADD_EXT,
   ),
   'bitmap:ip,mac': t(
     'bitmap:ip,mac',
     'macipmap',
-    'inet',
+    'ipv4',
     ['range', 'timeout', 'counters', 'comment', 'skbinfo'],
     ADD_EXT,
   ),
@@ -91,26 +91,26 @@ export const SET_TYPE_INFO: Readonly<Record<SetTypeName, SetTypeInfo>> = {
   'hash:ip': t(
     'hash:ip',
     'iphash',
-    'inet46',
+    'both',
     ['family', 'hashsize', 'maxelem', 'netmask', 'bitmask', ...EXT, ...HASH_TAIL],
     ADD_EXT,
   ),
-  'hash:ip,mac': t('hash:ip,mac', 'ipmachash', 'inet46', HASH_BASE, ADD_EXT, false),
+  'hash:ip,mac': t('hash:ip,mac', 'ipmachash', 'both', HASH_BASE, ADD_EXT, false),
   'hash:ip,mark': t(
     'hash:ip,mark',
     'ipmarkhash',
-    'inet46',
+    'both',
     ['family', 'markmask', 'hashsize', 'maxelem', ...EXT, ...HASH_TAIL],
     ADD_EXT,
     false,
   ),
   // hash:ip,port revision 7 prints netmask/bitmask after initval (FORMAT.md 7.1).
-  'hash:ip,port': t('hash:ip,port', 'ipporthash', 'inet46', [...HASH_BASE, 'netmask', 'bitmask'], ADD_EXT),
-  'hash:ip,port,ip': t('hash:ip,port,ip', 'ipportiphash', 'inet46', HASH_BASE, ADD_EXT),
-  'hash:ip,port,net': t('hash:ip,port,net', 'ipportnethash', 'inet46', HASH_BASE, ADD_NET),
+  'hash:ip,port': t('hash:ip,port', 'ipporthash', 'both', [...HASH_BASE, 'netmask', 'bitmask'], ADD_EXT),
+  'hash:ip,port,ip': t('hash:ip,port,ip', 'ipportiphash', 'both', HASH_BASE, ADD_EXT),
+  'hash:ip,port,net': t('hash:ip,port,net', 'ipportnethash', 'both', HASH_BASE, ADD_NET),
   'hash:mac': t('hash:mac', 'machash', 'none', ['hashsize', 'maxelem', ...EXT, ...HASH_TAIL], ADD_EXT, false),
-  'hash:net': t('hash:net', 'nethash', 'inet46', HASH_BASE, ADD_NET),
-  'hash:net,iface': t('hash:net,iface', 'netifacehash', 'inet46', HASH_BASE, [
+  'hash:net': t('hash:net', 'nethash', 'both', HASH_BASE, ADD_NET),
+  'hash:net,iface': t('hash:net,iface', 'netifacehash', 'both', HASH_BASE, [
     'timeout',
     'nomatch',
     'wildcard',
@@ -121,9 +121,9 @@ export const SET_TYPE_INFO: Readonly<Record<SetTypeName, SetTypeInfo>> = {
     'skbprio',
     'skbqueue',
   ]),
-  'hash:net,net': t('hash:net,net', 'netnethash', 'inet46', [...HASH_BASE, 'bitmask', 'netmask'], ADD_NET, false),
-  'hash:net,port': t('hash:net,port', 'netporthash', 'inet46', HASH_BASE, ADD_NET),
-  'hash:net,port,net': t('hash:net,port,net', 'netportnethash', 'inet46', HASH_BASE, ADD_NET, false),
+  'hash:net,net': t('hash:net,net', 'netnethash', 'both', [...HASH_BASE, 'bitmask', 'netmask'], ADD_NET, false),
+  'hash:net,port': t('hash:net,port', 'netporthash', 'both', HASH_BASE, ADD_NET),
+  'hash:net,port,net': t('hash:net,port,net', 'netportnethash', 'both', HASH_BASE, ADD_NET, false),
   'list:set': t('list:set', 'setlist', 'none', ['size', ...EXT.filter((o) => o !== 'forceadd')], ADD_EXT),
 };
 
@@ -135,6 +135,14 @@ const TYPE_BY_NAME = new Map<string, SetTypeName>(
 export function setTypeOf(word: string): SetTypeName | undefined {
   return TYPE_BY_NAME.get(word);
 }
+
+/** Create options that only switch a feature on. */
+export const FLAG_CREATE_OPTIONS: readonly string[] = ['counters', 'comment', 'forceadd', 'skbinfo'];
+
+/** The create options a policy may give (family is a key of its own; the legacy ones are ignored by ipset). */
+export const POLICY_CREATE_OPTIONS: readonly string[] = [
+  ...new Set(SET_TYPES.flatMap((t) => SET_TYPE_INFO[t].create).filter((o) => o !== 'family')),
+];
 
 /** Create options that take a value (the others are flags). */
 export const CREATE_VALUE_OPTIONS = new Set([

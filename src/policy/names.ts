@@ -1,53 +1,13 @@
 // Names a policy gives to things that end up in iptables and ipset files. Each check returns a
 // reason (phrased as a complete clause) or undefined when the name is acceptable.
 
-const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
+import { firstInvisible, quoted } from '../text/quote.js';
+import { byteLength } from '../text/utf8.js';
 
-/** Control characters: C0 (newline, carriage return, NUL, tab...), DEL and C1. */
-export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-/**
- * A UTF-16 surrogate without its pair: YAML's "\ud800" escape makes one. No UTF-8 file can hold
- * it, so it would be written as U+FFFD, and the kernel would get another name than the policy's.
- */
-export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
- * A string quoted for a message, as JSON, with what JSON leaves raw escaped too: DEL, C1
- * controls (U+0085 NEL...), the line and paragraph separators and format characters (U+200B,
- * U+202E...). Raw, they are invisible or move the text around them on a terminal.
- */
-export function quoted(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\p{Cf}]/gu, unitEscapes);
-}
-
-/** `\uXXXX` for each UTF-16 unit of `c`, as JSON writes escapes: an astral character (U+E0001...) is two. */
-const unitEscapes = (c: string): string =>
-  c
-    .split('')
-    .map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`)
-    .join('');
-
-/**
- * Shows the first control character (or lone surrogate) of a string as a JSON escape, e.g. `\n`.
- * Both are refused in every policy string.
- */
-export function firstControl(s: string): string | undefined {
-  const m = CONTROL.exec(s) ?? LONE_SURROGATE.exec(s);
-  return m ? quoted(m[0]).slice(1, -1) : undefined;
-}
-
-/**
- * Invisible format characters (Unicode category Cf): zero-width spaces and joiners, bidi
- * overrides (U+202E), the BOM, soft hyphens. In a name they make the file read as something
- * else than what the kernel gets ("Trojan Source"), so names refuse them.
- */
-const INVISIBLE = /\p{Cf}/u;
-
+/** Names refuse invisible format characters: the file would read as another name ("Trojan Source"). */
 function invisible(s: string, what: string): string | undefined {
-  const m = INVISIBLE.exec(s);
-  if (!m) return undefined;
-  const code = `U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  const code = firstInvisible(s);
+  if (code === undefined) return undefined;
   return `${what} ${quoted(s)} contains an invisible formatting character (${code}): the file would not show the name the kernel gets`;
 }
 
@@ -91,25 +51,10 @@ export function checkInterface(s: string): string | undefined {
   if (s.slice(0, -1).includes('+')) return `interface name ${shown}: "+" is a wildcard only at the end (e.g. "eth+")`;
   const hidden = invisible(s, 'interface name');
   if (hidden !== undefined) return hidden;
-  const n = utf8Length(s);
+  const n = byteLength(s);
   if (n > 15) return `interface name ${shown} is ${n} bytes long (at most 15, the kernel's IFNAMSIZ)`;
   return undefined;
 }
 
-/**
- * ipset set names: at most 31 bytes (IPSET_MAXNAMELEN 32 with the NUL), never a leading "-"
- * (FORMAT.md 7.4). ipset save prints names raw, so whitespace would make the dump unrestorable,
- * and `"` is a quote for both the ipset and iptables-restore tokenizers.
- */
-export function checkSetName(s: string): string | undefined {
-  const shown = quoted(s);
-  if (s.length === 0) return 'a set name must not be empty';
-  if (/\s/.test(s)) return `set name ${shown} contains whitespace`;
-  if (s.includes('"')) return `set name ${shown} contains a double quote`;
-  if (s.startsWith('-')) return `set name ${shown} must not start with "-"`;
-  const hidden = invisible(s, 'set name');
-  if (hidden !== undefined) return hidden;
-  const n = utf8Length(s);
-  if (n > 31) return `set name ${shown} is ${n} bytes long (at most 31)`;
-  return undefined;
-}
+/** Set names: ipset's rules and no invisible characters (src/ipset/set-name.ts). */
+export { checkNewSetName as checkSetName } from '../ipset/set-name.js';

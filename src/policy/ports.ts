@@ -1,36 +1,13 @@
 // One port item of a policy: `443`, `"443"` or a range `"8000:8100"`, as iptables writes ranges.
 
-import { quoted } from './names.js';
+import { WELL_KNOWN_PORTS } from '../net/services.js';
+import { quoted } from '../text/quote.js';
 import type { PortRange } from './types.js';
 
 export type PortResult = { ok: true; value: PortRange } | { ok: false; reason: string };
 
 /** What a port item may be; the loader appends `, found X`. */
 export const PORT_EXPECTED = 'expected a port (1-65535), a range "8000:8100" or a list of these';
-
-// A few names people write instead of numbers: dfw does not read /etc/services (the policy must
-// mean the same on every host), but it can say which number was probably meant.
-const WELL_KNOWN: Record<string, number> = {
-  ftp: 21,
-  ssh: 22,
-  telnet: 23,
-  smtp: 25,
-  domain: 53,
-  dns: 53,
-  http: 80,
-  pop3: 110,
-  imap: 143,
-  https: 443,
-  smtps: 465,
-  submission: 587,
-  imaps: 993,
-  pop3s: 995,
-  mysql: 3306,
-  postgres: 5432,
-  postgresql: 5432,
-  redis: 6379,
-  'http-alt': 8080,
-};
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
@@ -72,7 +49,7 @@ export function parsePortString(s: string): PortResult {
   const dashed = /^([0-9]+)\s*-\s*([0-9]+)$/.exec(s);
   if (dashed) return { ok: false, reason: `${found} (port ranges take a colon: "${dashed[1]}:${dashed[2]}")` };
   if (/^[0-9]*:[0-9]*$/.test(s)) return { ok: false, reason: `${found} (a range needs both ends, e.g. "1024:65535")` };
-  const known = WELL_KNOWN[s.toLowerCase()];
+  const known = WELL_KNOWN_PORTS[s.toLowerCase()];
   if (known !== undefined) return { ok: false, reason: `${found} (service names are not looked up: write ${known})` };
   return { ok: false, reason: found };
 }

@@ -1,7 +1,10 @@
 // The policy, version 1, after validation and normalisation (see DESIGN.md).
 // Loaders produce this; compilers and the ipset reconciler consume it.
+import type { SetSpec } from '../ipset/set-spec.js';
+import type { SetTypeName } from '../ipset/settypes.js';
+import type { Family } from '../net/family.js';
 
-export type Family = 4 | 6;
+export type { Family };
 
 /** One `from` item: anyone, an address or CIDR (normalised, with its family), or an ipset. */
 export type Source =
@@ -26,15 +29,14 @@ export interface AllowRule {
   from: Source[];
 }
 
-export interface IpsetSpec {
-  name: string;
-  /** ipset type, e.g. `hash:ip`, `hash:net`, `hash:ip,port`. */
-  type: string;
-  family: 'inet' | 'inet6';
-  /** create options other than family, as `ipset` takes them: { hashsize: 1024, maxelem: 65536, timeout: 0, comment: true } */
-  options: Record<string, string | number | boolean>;
-  /** Entries as written in the policy (normalised by the ipset code for comparison). */
-  entries: string[];
+/**
+ * A set of the policy, checked by the loader as ipset would check it (src/ipset/set-spec.ts).
+ * `family` keeps the policy's word (`inet` / `inet6`); options are as `ipset create` takes them
+ * ({ hashsize: 1024, maxelem: 65536, timeout: 0, comment: true }); entries as written (the ipset
+ * code normalises them for comparison).
+ */
+export interface IpsetSpec extends SetSpec {
+  type: SetTypeName;
 }
 
 export interface Policy {

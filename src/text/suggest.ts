@@ -1,4 +1,4 @@
-// "Did you mean ...?" for misspelt keys and values.
+// "Did you mean ...?" for misspelt keys, values, types and commands.
 
 function distance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
