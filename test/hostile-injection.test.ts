@@ -183,7 +183,7 @@ const REFUSED: Refused[] = [
     yaml: policy({ name: long('w', 300) }),
     path: 'name',
     by: 'policy',
-    reason: /at most 32/,
+    reason: /at most 24/,
   },
   {
     id: 'name-fullwidth-hyphen',

@@ -26,7 +26,7 @@ import { didYouMean } from './suggest.js';
 import type { AllowRule, Family, IpsetSpec, Policy, PortRange, Source } from './types.js';
 
 /** Names dfw gives its own generated rules (tags `dfw:<policy>:established` and so on). */
-export const RESERVED_RULE_NAMES: readonly string[] = ['established', 'sources', 'default'];
+export const RESERVED_RULE_NAMES: readonly string[] = ['established', 'sources', 'default', 'jump', 'forward'];
 
 /** ipset types (ipset 7.x, `ipset help`). */
 export const IPSET_TYPES: readonly string[] = [
@@ -438,7 +438,7 @@ class Loader {
         this.fail(
           nameField.value ?? nameField.key,
           [...path, 'name'],
-          `${quoted(name)} is reserved for the rule dfw generates from the policy's "${name}" setting; choose another name`,
+          `${quoted(name)} is reserved for a rule dfw generates (tag dfw:<policy>:${name}); choose another name`,
         );
       }
     }
