@@ -222,6 +222,12 @@ describeNetns(
           // Idempotence: applying A once more changes nothing.
           h.apply(WEB2);
           expect(normalise(h.save())).toBe(normalise(stripped));
+          // B back, then strip --all --mode noflush: no dfw rule or chain is left, the rest stays.
+          h.apply(OPS);
+          h.restore(strip.stripNoflushText(parseIptables(h.save()), {}, family));
+          const none = h.save();
+          expect(none).not.toMatch(/dfw:|DFW-/);
+          expect(ruleLines(none)).toEqual(foreign);
         } finally {
           h.ns.delete();
         }
@@ -322,6 +328,22 @@ describe('--check exits 1 when the jump is missing, duplicated or not first, or 
       return ls;
     });
     expect(check(other)).toBe(0);
+  });
+  it('dfw strip --mode noflush prints the deletes the library makes, and only them', () => {
+    const r = spawnSync(process.execPath, [CLI, 'strip', '-', '--policy', policy, '--mode', 'noflush'], {
+      input: good,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(strip.stripNoflushText(parseIptables(good), { policy: 'web' }, 4));
+    expect(r.stdout.split('\n').filter((l) => /^[-*:C]/.test(l))).toEqual([
+      '*filter',
+      `-D DOCKER-USER -m comment --comment "dfw:web:jump" -j DFW-web`,
+      '-F DFW-web',
+      '-X DFW-web',
+      'COMMIT',
+    ]);
   });
   it('jump missing: 1', () => expect(check(edit((ls) => ls.filter((l) => l !== jump)))).toBe(1));
   it('jump duplicated: 1', () => expect(check(edit((ls) => (ls.splice(at(ls, jump), 0, jump), ls)))).toBe(1));
