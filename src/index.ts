@@ -61,16 +61,16 @@ export { detectFamily } from './iptables/family.js';
 
 // policy
 export { loadPolicy, referencedSets } from './policy/load.js';
-export { compilePolicy, managedTag, managedPrefix, policySetFamilies } from './policy/compile.js';
+export { compilePolicy, managedTag, managedPrefix, ownedChain, jumpRule, policySetFamilies } from './policy/compile.js';
 export type { CompileOptions } from './policy/compile.js';
 export type { AllowRule, IpsetSpec, Policy, PortRange, Source } from './policy/types.js';
 
 // transforms
 export { transformDump } from './transform/inject.js';
 export type { TransformOptions, TransformResult } from './transform/inject.js';
-export { stripDump } from './transform/strip.js';
+export { stripDump, stripNoflushText } from './transform/strip.js';
 export type { StripOptions } from './transform/strip.js';
-export { noflushText } from './transform/noflush.js';
+export { noflushText, ownedChainText, jumpCommand } from './transform/noflush.js';
 export { applyPlugins } from './transform/plugins.js';
 export type { Plugin, PluginContext, PluginFunction } from './transform/plugins.js';
 

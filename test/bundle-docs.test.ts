@@ -88,7 +88,10 @@ describeNetns(
       const r = run('pipe');
       expect(r.status, r.stderr).toBe(0);
       for (const cmd of ['iptables', 'ip6tables']) {
-        const rules = sh(`${cmd} -S DOCKER-USER`);
+        expect(sh(`${cmd} -S DOCKER-USER`)).toMatch(
+          /^-A DOCKER-USER -m comment --comment "?dfw:web:jump"? -j DFW-web$/m,
+        );
+        const rules = sh(`${cmd} -S DFW-web`);
         expect(rules).toMatch(/dfw:web:http/);
         expect(rules).toMatch(/dfw:web:default" -j DROP/);
       }
@@ -127,7 +130,7 @@ describeNetns(
       expect(live.status, live.stderr).toBe(0);
     });
 
-    it('moving from the classic recipe: the hand-made DOCKER rules go, the policy is in DOCKER-USER, --check exits 0', () => {
+    it('moving from the classic recipe: the hand-made DOCKER rules go, the policy is in its own chain, --check exits 0', () => {
       freshHost();
       const classic = run('classic');
       expect(classic.status, classic.stderr).toBe(0);
@@ -142,7 +145,8 @@ describeNetns(
       expect(r.stdout.split('\n').filter((l) => l.startsWith('-D DOCKER -i eth0 '))).toHaveLength(4);
       expect(sh('iptables -S DOCKER')).not.toMatch(/-i eth0/);
       expect(sh('iptables -S DOCKER')).toMatch(/-j ACCEPT/); // Docker's own rules stay
-      expect(sh('iptables -S DOCKER-USER')).toMatch(/dfw:web:sources/);
+      expect(sh('iptables -S DFW-web')).toMatch(/dfw:web:sources/);
+      expect(sh('iptables -S DOCKER-USER')).toMatch(/-j DFW-web/);
       expect(sh('ipset save')).toMatch(/^add ipfriends 198\.51\.100\.22$/m);
     });
   },

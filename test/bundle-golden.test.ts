@@ -184,12 +184,15 @@ describe.each(CASES)('golden $name', (c) => {
       expect(r.status, r.stderr).toBe(0);
       expect(c.expected.get(name)).toBe(r.stdout);
       // One table, one COMMIT: iptables-restore applies it in one transaction (FORMAT.md 2.7), so
-      // a host switches from the old rules to the new ones at once. It declares DOCKER-USER only.
+      // a host switches from the old rules to the new ones at once. It declares the policy's own
+      // chain only, never DOCKER-USER (other tools' rules there survive a reload).
+      const owned = `DFW-${loadPolicy(c.policyText, 'p').name}`;
       const text = r.stdout;
       expect(text.match(/^\*/gm)).toEqual(['*']);
       expect(text.match(/^COMMIT$/gm)).toHaveLength(1);
-      expect(text.match(/^:.*/gm)).toEqual([':DOCKER-USER - [0:0]']);
-      expect(text).not.toMatch(/^-A (?!DOCKER-USER )/m);
+      expect(text.match(/^:.*/gm)).toEqual([`:${owned} - [0:0]`]);
+      expect(text).not.toMatch(new RegExp(`^-A (?!${owned} )`, 'm'));
+      expect(text).not.toMatch(/^-[DIFX] /m);
     }
   });
 
@@ -213,20 +216,26 @@ describe.each(CASES)('golden $name', (c) => {
     const fw = c.expected.get('dfw-firewall.service');
     if (fw !== undefined) {
       const exec = fw.split('\n').filter((l) => l.startsWith('ExecStart='));
-      const kinds = exec.map((l) => /\/(ipset|iptables-restore|ip6tables-restore) /.exec(l)?.[1]);
+      // Sets, then per family the owned chain's file and the jump (added only when missing).
+      const order = ['ipset', 'iptables-restore', 'iptables', 'ip6tables-restore', 'ip6tables'];
+      const kinds = exec.map(
+        (l) => /^ExecStart=(?:\/bin\/bash -c '|)\S*\/(ipset|ip6?tables(?:-restore)?) /.exec(l)?.[1],
+      );
       expect(kinds.filter((k) => k === undefined)).toEqual([]);
-      expect(
-        [...kinds].sort(
-          (a, b) =>
-            ['ipset', 'iptables-restore', 'ip6tables-restore'].indexOf(a!) -
-            ['ipset', 'iptables-restore', 'ip6tables-restore'].indexOf(b!),
-        ),
-      ).toEqual(kinds);
-      expect(fw).toMatch(/^Before=.*\bdocker\.service\b/m);
+      expect([...kinds].sort((a, b) => order.indexOf(a!) - order.indexOf(b!))).toEqual(kinds);
+      for (const l of exec.filter((x) => x.includes("-c '")))
+        expect(l).toMatch(
+          / -C DOCKER(-USER)? -m comment --comment "dfw:[^"]+:jump" -j DFW-\S+ 2>\/dev\/null \|\| \S+ -w -I /,
+        );
+      expect(fw).toMatch(/^Before=.*\bdocker\.socket docker\.service\b/m);
       expect(fw).toMatch(/^Type=oneshot$/m);
       expect(fw).toMatch(/^RemainAfterExit=yes$/m);
       for (const l of exec)
-        expect(l).toMatch(c.args.includes('--sbin-dir') ? /^ExecStart=\/sbin\// : /^ExecStart=\/usr\/sbin\//);
+        expect(l).toMatch(
+          c.args.includes('--sbin-dir')
+            ? /^ExecStart=(\/bin\/bash -c ')?\/sbin\//
+            : /^ExecStart=(\/bin\/bash -c ')?\/usr\/sbin\//,
+        );
     }
     const re = c.expected.get('dfw-reapply.service');
     if (re !== undefined) {

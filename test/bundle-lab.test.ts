@@ -10,7 +10,10 @@
 // must already see the policy. A Docker restart (simulated) keeps it. A bundle rebuilt from a
 // changed policy, loaded over the running host (ExecReload), switches behaviour: a port that
 // was open is dropped, one that was dropped is open, the allowlist set is swapped while rules
-// use it. The DOCKER chain variant: dfw-reapply.service's pipe, after every Docker start.
+// use it, and the rules other tools put in DOCKER-USER meanwhile (the CrowdSec bouncer's DROP at
+// its top, an admin's rule at its end) stay where they are: the unit refills only the policy's
+// own chain and adds the jump only when it is missing. The DOCKER chain variant:
+// dfw-reapply.service's pipe, after every Docker start.
 //
 // nft always (in CI it must run); legacy too when this machine has it (the output says which).
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -234,6 +237,8 @@ function bundleLab(variant: Variant): void {
       ['iptables-save', which(t.save[4])],
       ['ip6tables-restore', which(t.restore[6])],
       ['ip6tables-save', which(t.save[6])],
+      ['iptables', which(t.ipt[4])],
+      ['ip6tables', which(t.ipt[6])],
     ];
     // xtables-*-multi picks the tool from the name it is called by: a link named iptables-restore
     // to iptables-nft-restore runs as iptables-restore of the nft variant.
@@ -293,6 +298,10 @@ function bundleLab(variant: Variant): void {
     return lab.chainRules(f, chain).filter((r) => r.includes('dfw:'));
   }
 
+  /** The lab policy's own chain and the jump to it from `chain`. */
+  const OWNED = 'DFW-lab';
+  const jumpFrom = (chain: string) => `-A ${chain} -m comment --comment "dfw:lab:jump" -j ${OWNED}`;
+
   async function expectProbes(lab: Lab, step: string, specs: ProbeSpec[]): Promise<ProbeResult[]> {
     const results = await probe(`[${variant} ${step}]`, specs);
     const bad = mismatches(results);
@@ -341,7 +350,7 @@ function bundleLab(variant: Variant): void {
     const booted = bootedLab('user');
     const L = booted.lab;
 
-    it('boot: the unit loads the sets, then DOCKER-USER (v4 and v6), on an empty host; no jump from FORWARD yet', () => {
+    it('boot: the unit loads the sets, then the owned chain and the jump from DOCKER-USER (v4 and v6), on an empty host; no jump from FORWARD yet', () => {
       const lab = L();
       const wrote = writeBundle(booted.etc(), policyYaml(), booted.paths());
       expect(wrote.map((p) => p.slice(booted.etc().length + 1))).toEqual([
@@ -353,9 +362,14 @@ function bundleLab(variant: Variant): void {
       ]);
       runUnit(lab, join(booted.etc(), 'dfw-firewall.service'), 'ExecStart');
       for (const f of FAMILIES) {
-        expect(managed(lab, f, 'DOCKER-USER').length, `IPv${f} DOCKER-USER`).toBe(6);
+        expect(managed(lab, f, OWNED).length, `IPv${f} ${OWNED}`).toBe(6);
+        expect(lab.chainRules(f, 'DOCKER-USER'), `IPv${f} DOCKER-USER`).toEqual([jumpFrom('DOCKER-USER')]);
         expect(lab.save(f)).not.toMatch(/-A FORWARD/);
       }
+      // Started again (systemctl restart): no second jump.
+      const state = FAMILIES.map((f) => normaliseSave(lab.save(f)));
+      runUnit(lab, join(booted.etc(), 'dfw-firewall.service'), 'ExecStart');
+      FAMILIES.forEach((f, i) => expect(normaliseSave(lab.save(f))).toBe(state[i]));
       expect(lab.ipsetSave()).toMatch(/^add ipfriends 192\.0\.2\.10$/m);
       expect(lab.ipsetSave()).toMatch(/^add ipfriends6 2001:db8:1::10$/m);
       expect(lab.ipsetSave()).not.toMatch(/dfwtmp/);
@@ -380,14 +394,32 @@ function bundleLab(variant: Variant): void {
 
     it('a Docker restart (simulated) keeps the policy', async () => {
       const lab = L();
-      const before = FAMILIES.map((f) => managed(lab, f, 'DOCKER-USER'));
+      const before = FAMILIES.map((f) => [...lab.chainRules(f, 'DOCKER-USER'), ...lab.chainRules(f, OWNED)]);
       lab.simulateDockerRestart();
-      FAMILIES.forEach((f, i) => expect(managed(lab, f, 'DOCKER-USER')).toEqual(before[i]));
+      FAMILIES.forEach((f, i) =>
+        expect([...lab.chainRules(f, 'DOCKER-USER'), ...lab.chainRules(f, OWNED)]).toEqual(before[i]),
+      );
       await expectProbes(lab, 'boot bundle, docker restarted', [...inbound(lab, asPolicy(POLICY_A)), ...outbound(lab)]);
     });
 
-    it('a bundle rebuilt from a changed policy, loaded over the running host (systemctl reload): the set is swapped while rules use it, then the rules switch', async () => {
+    it('a bundle rebuilt from a changed policy, loaded over the running host (systemctl reload) where other tools wrote to DOCKER-USER: the set is swapped while rules use it, then the rules switch, and the foreign rules stay in place', async () => {
       const lab = L();
+      // The CrowdSec bouncer's DROP at the top of DOCKER-USER (its set bans the CIDR client), and
+      // an admin's rule at the end: a reload must keep both where they are.
+      const cidr = LAB.clients.find((c) => c.id === 'cidr')!;
+      const foreign = FAMILIES.map((f) => {
+        const set = f === 4 ? 'crowdsec-blacklists' : 'crowdsec6-blacklists';
+        lab.ipsetRestore(`create ${set} hash:ip family ${f === 4 ? 'inet' : 'inet6'}\nadd ${set} ${cidr[f]}\n`);
+        const top = ['-m', 'set', '--match-set', set, 'src', '-j', 'DROP'];
+        const end = ['-s', f === 4 ? '203.0.113.99' : '2001:db8:99::99', '-j', 'DROP'];
+        lab.ipt(f, ['-I', 'DOCKER-USER', '1', ...top]);
+        lab.ipt(f, ['-A', 'DOCKER-USER', ...end]);
+        return { top, end, rules: lab.chainRules(f, 'DOCKER-USER') };
+      });
+      const banned =
+        (e: Expectation) =>
+        (c: ClientAddr, p: Published): Seen =>
+          c.id === 'cidr' ? 'timeout' : asPolicy(e)(c, p);
       const unitBefore = readFileSync(join(booted.etc(), 'dfw-firewall.service'), 'utf8');
       const wrote = writeBundle(booted.etc(), policyB('DOCKER-USER'), booted.paths());
       expect(
@@ -407,17 +439,22 @@ function bundleLab(variant: Variant): void {
       expect(lab.ipsetSave()).toMatch(/^add ipfriends 203\.0\.113\.66$/m);
       expect(lab.ipsetSave()).not.toMatch(/192\.0\.2\.10|dfwtmp/);
       expect(lab.host.ok('ipset', ['list', 'ipfriends'])).toMatch(/^References: 1$/m);
-      await expectProbes(
-        lab,
-        'new sets, old rules',
-        inbound(lab, asPolicy({ friend: 'stranger', open: POLICY_A.open })),
-      );
+      await expectProbes(lab, 'new sets, old rules', inbound(lab, banned({ friend: 'stranger', open: POLICY_A.open })));
 
       for (const cmd of rules) run(cmd);
-      await expectProbes(lab, 'new bundle', [...inbound(lab, asPolicy(POLICY_B)), ...outbound(lab)]);
+      FAMILIES.forEach((f, i) =>
+        expect(lab.chainRules(f, 'DOCKER-USER'), `IPv${f}: DOCKER-USER after the reload`).toEqual(foreign[i]!.rules),
+      );
+      await expectProbes(lab, 'new bundle', [...inbound(lab, banned(POLICY_B)), ...outbound(lab)]);
       const policy = join(booted.etc(), 'policy.yaml');
-      expect(await checkBoth(lab, policy)).toEqual([]);
       expect(await checkIpsets(lab, policy)).toBeUndefined();
+      // The bouncer's rule is above the jump: --check says the jump is not first.
+      expect(await checkBoth(lab, policy)).toHaveLength(2);
+      FAMILIES.forEach((f, i) => {
+        lab.ipt(f, ['-D', 'DOCKER-USER', ...foreign[i]!.top]);
+        lab.ipt(f, ['-D', 'DOCKER-USER', ...foreign[i]!.end]);
+      });
+      expect(await checkBoth(lab, policy)).toEqual([]);
     });
 
     it('loading the same bundle again changes nothing; Docker restarting again keeps the new policy', async () => {
@@ -455,12 +492,15 @@ function bundleLab(variant: Variant): void {
     it('dfw-reapply.service (bash -o pipefail: iptables-save | dfw transform | iptables-restore --noflush) puts the policy in DOCKER (IPv4 and IPv6)', async () => {
       const lab = L();
       runUnit(lab, join(booted.etc(), 'dfw-reapply.service'), 'ExecStart');
-      for (const f of FAMILIES) expect(managed(lab, f, 'DOCKER').length).toBe(6);
+      for (const f of FAMILIES) {
+        expect(lab.chainRules(f, 'DOCKER')[0]).toBe(jumpFrom('DOCKER'));
+        expect(managed(lab, f, OWNED).length).toBe(6);
+      }
       await expectProbes(lab, 'DOCKER chain, re-applied', inbound(lab, asPolicy(POLICY_A)));
       expect(await checkBoth(lab, join(booted.etc(), 'policy.yaml'))).toEqual([]);
     });
 
-    it('a Docker restart wipes the rules; dfw-reapply.service run again (PartOf=docker.service) puts them back, once', async () => {
+    it('a Docker restart wipes the jump; dfw-reapply.service run again (PartOf=docker.service) puts it back, once', async () => {
       const lab = L();
       lab.simulateDockerRestart();
       for (const f of FAMILIES) expect(managed(lab, f, 'DOCKER')).toEqual([]);
@@ -503,7 +543,7 @@ function bundleLab(variant: Variant): void {
         p.hostPort === 5432 || lets(POLICY_A, c.id, p) ? 'open' : 'timeout';
       await expectProbes(lab, 'DOCKER chain, a container rule above the policy', inbound(lab, bypassed));
       runUnit(lab, join(booted.etc(), 'dfw-reapply.service'), 'ExecReload');
-      for (const f of FAMILIES) expect(lab.chainRules(f, 'DOCKER')[0]).toMatch(/dfw:lab:established/);
+      for (const f of FAMILIES) expect(lab.chainRules(f, 'DOCKER')[0]).toBe(jumpFrom('DOCKER'));
       await expectProbes(lab, 'DOCKER chain, re-applied over the container rule', inbound(lab, asPolicy(POLICY_A)));
     });
 
@@ -514,7 +554,7 @@ function bundleLab(variant: Variant): void {
       runUnit(lab, join(booted.etc(), 'dfw-firewall.service'), 'ExecReload');
       expect(lab.ipsetSave()).not.toMatch(/dfwtmp/);
       runUnit(lab, join(booted.etc(), 'dfw-reapply.service'), 'ExecReload');
-      for (const f of FAMILIES) expect(managed(lab, f, 'DOCKER').length).toBe(6);
+      for (const f of FAMILIES) expect(managed(lab, f, OWNED).length).toBe(6);
       await expectProbes(lab, 'DOCKER chain, new bundle', [...inbound(lab, asPolicy(POLICY_B)), ...outbound(lab)]);
       expect(await checkBoth(lab, join(booted.etc(), 'policy.yaml'))).toEqual([]);
       expect(await checkIpsets(lab, join(booted.etc(), 'policy.yaml'))).toBeUndefined();

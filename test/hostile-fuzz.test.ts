@@ -252,7 +252,7 @@ const FROM_POOL = [
   'set:friends6',
 ];
 const TO_POOL = ['172.18.0.2', '172.18.0.0/16', 'fd00::2'];
-const RESERVED = ['established', 'sources', 'default'];
+const RESERVED = ['established', 'sources', 'default', 'jump', 'forward'];
 
 const portItem = fc.oneof(
   fc.integer({ min: 1, max: 65535 }),
@@ -298,7 +298,7 @@ const ruleArb = fc
 
 const policyArb = fc
   .record({
-    name: fc.stringMatching(/^[A-Za-z0-9_.-]{1,32}$/),
+    name: fc.stringMatching(/^[A-Za-z0-9_.-]{1,24}$/),
     chain: fc.constantFrom('DOCKER-USER', 'DOCKER'),
     external: fc.uniqueArray(fc.constantFrom('eth0', 'eth1', 'ens3', 'eth+', 'wlan0', 'bond0.100'), {
       minLength: 1,

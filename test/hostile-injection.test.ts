@@ -183,7 +183,7 @@ const REFUSED: Refused[] = [
     yaml: policy({ name: long('w', 300) }),
     path: 'name',
     by: 'policy',
-    reason: /at most 32/,
+    reason: /at most 24/,
   },
   {
     id: 'name-fullwidth-hyphen',
@@ -635,9 +635,9 @@ const ACCEPTED: Accepted[] = [
   accepted('names-options', 'policy name -j, rule name -A', { name: y('-j'), rule: y('-A') }, { names: ['-j', '-A'] }),
   accepted(
     'names-longest',
-    'longest names: 32 + 64 characters',
-    { name: long('p', 32), rule: long('r', 64) },
-    { names: [long('p', 32), long('r', 64)] },
+    'longest names: 24 + 64 characters',
+    { name: long('p', 24), rule: long('r', 64) },
+    { names: [long('p', 24), long('r', 64)] },
   ),
   accepted('set-comma', 'set name x,y', { set: 'x,y' }, {}),
   accepted('set-hash', 'set name #s', { set: '#s' }, {}),
@@ -749,7 +749,7 @@ function checkIntended(c: Accepted, rules: Rule[]): void {
   const tags = new Set(['established', ruleName, 'sources', 'default'].map((n) => `dfw:${policyName}:${n}`));
   expect(rules.length).toBeGreaterThan(0);
   for (const r of rules) {
-    expect(r.chain).toBe('DOCKER-USER');
+    expect(r.chain).toBe(`DFW-${policyName}`);
     const ifs = optionValues(r, '-i');
     expect(ifs).toHaveLength(1);
     expect(c.ifaces).toContain(ifs[0]);
@@ -818,14 +818,17 @@ describe('hostile policy strings that are valid: the output holds exactly the in
     const r = dfw(['transform', writeInput(family), '--policy', file], '');
     expect(r.status, r.stderr).toBe(0);
     const out = filterTable(r.stdout);
-    const managed = rulesOf(out, 'DOCKER-USER').slice(0, compiled.length);
+    const owned = `DFW-${c.names[0]}`;
+    const managed = rulesOf(out, owned);
     expect(managed.map((m) => specJson(m.spec))).toEqual(compiled.map((m) => specJson(m.spec)));
-    // Nothing else was added: the input's two rules, plus the managed ones.
-    expect(rulesOf(out)).toHaveLength(compiled.length + 2);
+    // Nothing else was added: the input's two rules, the managed ones in the owned chain, one jump.
+    expect(rulesOf(out)).toHaveLength(compiled.length + 3);
+    expect(rulesOf(out, 'DOCKER-USER')[0]!.spec.target?.name).toBe(owned);
     expect(out.body.filter((s) => s.kind === 'chain').map((s) => (s.kind === 'chain' ? s.name : ''))).toEqual([
       'INPUT',
       'FORWARD',
       'OUTPUT',
+      owned,
       'DOCKER-USER',
     ]);
   });
@@ -907,10 +910,11 @@ describeNetns(
             expect(ruleLines(saved)).toEqual(ruleLines(full.stdout));
             expect(saved.split('\n').filter((l) => l.startsWith('*'))).toEqual(['*filter']);
             const t = filterTable(saved);
-            const managed = rulesOf(t, 'DOCKER-USER').slice(0, compiled.length);
+            const owned = `DFW-${c.names[0]}`;
+            const managed = rulesOf(t, owned);
             expect(managed.map((m) => specJson(m.spec))).toEqual(compiled.map((m) => specJson(m.spec)));
             checkIntended(c, managed);
-            expect(rulesOf(t)).toHaveLength(compiled.length + 2);
+            expect(rulesOf(t)).toHaveLength(compiled.length + 3);
             // And dfw, reading the host's state, has nothing left to do.
             const check = dfw(['transform', '-', '--policy', file, '--check'], saved);
             expect(check.status, check.stderr).toBe(0);
@@ -918,16 +922,22 @@ describeNetns(
             a.delete();
           }
 
-          // --noflush onto the input state: only DOCKER-USER changes, to exactly the noflush lines.
+          // --noflush onto the input state: only the owned chain changes, to exactly the noflush
+          // lines, and the jump goes at the top of DOCKER-USER, above the input's rule.
           const b = Netns.create(`injnf-${variant}`);
           try {
             run(b, 'ipset', ['restore'], sets.stdout);
             run(b, restore, [], INPUT[family]);
             run(b, restore, ['--noflush'], noflush.stdout);
             const saved = run(b, save, []);
-            expect(ruleLines(saved)['DOCKER-USER']).toEqual(ruleLines(noflush.stdout)['DOCKER-USER']);
+            const owned = `DFW-${c.names[0]}`;
+            expect(ruleLines(saved)[owned]).toEqual(ruleLines(noflush.stdout)[owned]);
+            expect(ruleLines(saved)['DOCKER-USER']).toEqual([
+              ruleLines(full.stdout)['DOCKER-USER']![0],
+              ruleLines(INPUT[family])['DOCKER-USER']![0],
+            ]);
             expect(ruleLines(saved)['FORWARD']).toEqual(['-A FORWARD -j DOCKER-USER']);
-            const managed = rulesOf(filterTable(saved), 'DOCKER-USER').slice(0, compiled.length);
+            const managed = rulesOf(filterTable(saved), owned);
             expect(managed.map((m) => specJson(m.spec))).toEqual(compiled.map((m) => specJson(m.spec)));
           } finally {
             b.delete();

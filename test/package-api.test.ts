@@ -97,10 +97,10 @@ process.stdout.write(JSON.stringify(bundle.files));`;
     expect(r.status).toBe(0);
     const lines = r.stdout.split('\n');
     const log = lines.indexOf(
-      '-A DOCKER-USER -i eth0 -m comment --comment "dfw:classic:log" -m limit --limit 5/min -j LOG --log-prefix "dfw drop: "',
+      '-A DFW-classic -i eth0 -m comment --comment "dfw:classic:log" -m limit --limit 5/min -j LOG --log-prefix "dfw drop: "',
     );
     expect(log).toBeGreaterThan(0);
-    expect(lines[log + 1]).toBe('-A DOCKER-USER -i eth0 -m comment --comment "dfw:classic:default" -j DROP');
+    expect(lines[log + 1]).toBe('-A DFW-classic -i eth0 -m comment --comment "dfw:classic:default" -j DROP');
   });
 
   it('a failing plugin gives a clear error naming it, exit 2, nothing on stdout', () => {

@@ -344,7 +344,7 @@ describe('loadPolicy: bad policies', () => {
     ['missing name', 'version: 1\nexternal: eth0\n', 'name', 1, 'missing'],
     ['name with a space', 'version: 1\nname: my web\nexternal: eth0\n', 'name', 2, 'may contain only letters'],
     ['name with a colon', 'version: 1\nname: "a:b"\nexternal: eth0\n', 'name', 2, 'may contain only letters'],
-    ['name too long', `version: 1\nname: ${'n'.repeat(33)}\nexternal: eth0\n`, 'name', 2, 'at most 32'],
+    ['name too long', `version: 1\nname: ${'n'.repeat(25)}\nexternal: eth0\n`, 'name', 2, 'at most 24'],
     ['name with a newline', 'version: 1\nname: "web\\n"\nexternal: eth0\n', 'name', 2, 'control character (\\n)'],
     ['bad chain', `${head}chain: docker-user\n`, 'chain', 4, 'did you mean "DOCKER-USER"?'],
     ['missing external', 'version: 1\nname: t\n', 'external', 1, 'missing'],

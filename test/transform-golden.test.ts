@@ -17,6 +17,7 @@ import { loadPolicy } from '../src/policy/load.js';
 import type { Family, Policy } from '../src/policy/types.js';
 import { transformDump } from '../src/transform/inject.js';
 import { stripDump } from '../src/transform/strip.js';
+import { ownedChain } from '../src/policy/compile.js';
 import { FIXTURES, ROOT, caseDirs, iptablesFixtures } from './support/fixtures.js';
 
 const CLI = join(ROOT, 'dist', 'dfw.cjs');
@@ -140,6 +141,8 @@ describe('fixtures/transform: the case folders are complete', () => {
       'classic',
       'legacy',
       'counters',
+      'migrate',
+      'migrate-docker-chain',
     ]) {
       expect(names).toContain(n);
     }
@@ -245,14 +248,12 @@ function checkProperties(s: Subject): void {
   const twice = transformText(once.text, s);
   expect(twice.text, `${s.label}: transform(transform(x)) === transform(x)`).toBe(once.text);
   expect(twice.addedJump, `${s.label}: the second transform adds no jump`).toBe(false);
+  const owned = ownedChain(s.policy.name);
+  const jump = `-A ${s.policy.chain} -m comment --comment "dfw:${s.policy.name}:jump" -j ${owned}`;
 
-  // --create-chain adds a chain declaration and an untagged jump, which strip keeps (they are
-  // not managed rules): set exactly those two lines aside.
-  const created = (t: string): string => {
-    if (once.createdChain) t = withoutLine(t, `:${s.policy.chain} - [0:0]`);
-    if (once.addedJump) t = withoutLine(t, `-A FORWARD -j ${s.policy.chain}`);
-    return t;
-  };
+  // --create-chain declares the Docker chain, which strip keeps (only its tagged FORWARD jump
+  // goes): set that line aside.
+  const created = (t: string): string => (once.createdChain ? withoutLine(t, `:${s.policy.chain} - [0:0]`) : t);
   expect(created(stripText(once.text, s.policy.name)), `${s.label}: strip(transform(x)) === strip(x)`).toBe(
     stripText(s.text, s.policy.name),
   );
@@ -260,34 +261,37 @@ function checkProperties(s: Subject): void {
     stripText(s.text),
   );
 
-  // Every rule the policy does not manage: in the output, unchanged, in the same order. The
-  // only other rule allowed is the FORWARD jump --create-chain adds.
-  const before = ruleLines(s.text).filter((l) => !isPolicyLine(l, s.policy.name));
-  let after = ruleLines(once.text).filter((l) => !isPolicyLine(l, s.policy.name));
-  if (once.addedJump) {
-    const jump = `-A FORWARD -j ${s.policy.chain}`;
-    const i = after.findIndex((l) => l.replace(/^\[\d+:\d+\]\s*/, '') === jump);
-    expect(i, `${s.label}: the added jump is in the output`).toBeGreaterThanOrEqual(0);
-    after = [...after.slice(0, i), ...after.slice(i + 1)];
-  }
-  expect(after, `${s.label}: the non-managed rules, in order`).toEqual(before);
+  // Every rule the policy does not manage (outside its own chain): in the output, unchanged,
+  // in the same order.
+  const foreign = (t: string) => ruleLines(t).filter((l) => !isPolicyLine(l, s.policy.name) && chainOf(l) !== owned);
+  expect(foreign(once.text), `${s.label}: the non-managed rules, in order`).toEqual(foreign(s.text));
 
-  // The managed rules: all in the filter table's policy chain, and they are its first rules.
-  expect(
-    ruleLines(once.text).filter((l) => isPolicyLine(l, s.policy.name)),
-    `${s.label}: managed rules only in *filter`,
-  ).toEqual(tableRuleLines(once.text, 'filter').filter((l) => isPolicyLine(l, s.policy.name)));
-  const outRules = tableRuleLines(once.text, 'filter');
-  const managed = outRules.filter((l) => isPolicyLine(l, s.policy.name));
-  expect(managed.length, `${s.label}: one line per compiled rule`).toBe(once.managed);
-  expect(
-    managed.every((l) => chainOf(l) === s.policy.chain),
-    `${s.label}: managed rules only in ${s.policy.chain}`,
-  ).toBe(true);
-  const chainRules = outRules.filter((l) => chainOf(l) === s.policy.chain);
-  expect(chainRules.slice(0, managed.length), `${s.label}: managed rules at the top of ${s.policy.chain}`).toEqual(
-    managed,
+  // The managed rules: all in the filter table, in the owned chain, which holds nothing else,
+  // plus one jump, the first rule of the policy's chain but for other policies' jumps.
+  const managed = ruleLines(once.text).filter((l) => isPolicyLine(l, s.policy.name));
+  expect(managed, `${s.label}: managed rules only in *filter`).toEqual(
+    tableRuleLines(once.text, 'filter').filter((l) => isPolicyLine(l, s.policy.name)),
   );
+  const outRules = tableRuleLines(once.text, 'filter').map((l) => l.replace(/^\[\d+:\d+\]\s*/, ''));
+  const inOwned = outRules.filter((l) => chainOf(l) === owned);
+  expect(inOwned.length, `${s.label}: one line per compiled rule in ${owned}`).toBe(once.managed);
+  expect(inOwned.every((l) => isPolicyLine(l, s.policy.name))).toBe(true);
+  const chainRules = outRules.filter((l) => chainOf(l) === s.policy.chain);
+  expect(
+    chainRules.filter((l) => l === jump),
+    `${s.label}: exactly one jump`,
+  ).toHaveLength(1);
+  const above = chainRules.slice(0, chainRules.indexOf(jump));
+  expect(
+    above.every((l) => /--comment "dfw:[^:"]+:jump"/.test(l)),
+    `${s.label}: only other policies' jumps above the jump`,
+  ).toBe(true);
+  const elsewhere = managed.filter((l) => chainOf(l) !== owned && l.replace(/^\[\d+:\d+\]\s*/, '') !== jump);
+  const forward = `-A FORWARD -m comment --comment "dfw:${s.policy.name}:forward" -j ${s.policy.chain}`;
+  expect(
+    elsewhere.map((l) => l.replace(/^\[\d+:\d+\]\s*/, '')),
+    `${s.label}: nothing else of the policy`,
+  ).toEqual(once.addedJump ? [forward] : []);
 }
 
 describe('properties on every golden case (its own policy and args)', () => {

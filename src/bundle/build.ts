@@ -6,8 +6,9 @@
 //   rules.v4, rules.v6   (noflush)        dfw-firewall.service (if sets: loads them at boot)
 //   dfw-firewall.service                  dfw-reapply.service  (after every Docker start)
 //
-// rules.v4 / rules.v6 exist only for DOCKER-USER: the DOCKER chain is Docker's, flushed when
-// Docker starts, so nothing loaded before Docker could stay there.
+// rules.v4 / rules.v6 exist only for DOCKER-USER: they fill the policy's own chain, and the unit
+// adds the jump from DOCKER-USER. The DOCKER chain is Docker's, flushed (the jump with it) when
+// Docker starts, so for it the jump is put back after every Docker start by dfw-reapply.service.
 import { DfwError } from '../errors.js';
 import { compilePolicy } from '../policy/compile.js';
 import type { Family, Policy } from '../policy/types.js';

@@ -2,15 +2,21 @@
 // the same bytes.
 //
 // dfw-firewall.service loads the files at boot, before the network and before Docker, in order:
-// sets first (the rules use them), then the IPv4 and IPv6 rules. Its ordering follows Debian's
-// netfilter-persistent.service (DefaultDependencies=no, before network-pre.target, after the
-// modules are loaded and the local file systems mounted), plus Before=docker.service, and
-// After=netfilter-persistent.service: a full iptables-restore run after this unit would flush
-// the filter table and remove DOCKER-USER.
+// sets first (the rules use them), then per family the policy's own chain (rules.v4: created or
+// flushed and refilled in one commit) and the jump to it at the top of DOCKER-USER, added only
+// when missing (DOCKER-USER created first when it does not exist yet, as at boot). The same
+// commands reload a running host: only the owned chain and a missing jump change, never
+// another rule of DOCKER-USER. Its ordering follows Debian's netfilter-persistent.service
+// (DefaultDependencies=no, before network-pre.target, after the modules are loaded and the local
+// file systems mounted), plus Before=docker.socket docker.service (a socket-activated dockerd
+// must not start first), and After=netfilter-persistent.service: a full iptables-restore run
+// after this unit would flush the filter table.
 //
 // dfw-reapply.service (DOCKER chain only) runs after every Docker start: Docker flushes the
 // DOCKER chain when it starts, so the live dump is piped through dfw again.
 import type { Family, Policy } from '../policy/types.js';
+import { ownedChain } from '../policy/compile.js';
+import { jumpCommand } from '../transform/noflush.js';
 import { BASH, type BundleOptions, hostPath } from './options.js';
 
 export const FIREWALL_UNIT = 'dfw-firewall.service';
@@ -28,8 +34,10 @@ export function firewallCommands(policy: Policy, o: BundleOptions, hasSets: bool
   const cmds: string[] = [];
   if (hasSets) cmds.push(`${tool(o, 'ipset')} restore -file ${hostPath(o.prefix, 'ipset.restore')}`);
   if (policy.chain === 'DOCKER-USER') {
-    for (const f of families(o))
+    for (const f of families(o)) {
       cmds.push(`${tool(o, `ip${v(f)}tables-restore`)} -w --noflush ${hostPath(o.prefix, `rules.v${f}`)}`);
+      cmds.push(`${BASH} -c '${jumpCommand(policy, f, o.sbinDir)}'`);
+    }
   }
   return cmds;
 }
@@ -62,7 +70,7 @@ function service(cmds: string[]): string[] {
     'Type=oneshot',
     'RemainAfterExit=yes',
     ...cmds.map((c) => `ExecStart=${c}`),
-    // A new bundle installed: `systemctl reload` loads it again (each file is safe over a running host).
+    // A new bundle installed: `systemctl reload` loads it again (each command is safe over a running host).
     ...cmds.map((c) => `ExecReload=${c}`),
   ];
 }
@@ -77,10 +85,10 @@ export function firewallUnit(policy: Policy, o: BundleOptions, hasSets: boolean)
     `# ${FIREWALL_UNIT}: written by \`dfw bundle\` from policy ${policy.name} (chain ${policy.chain}); do not edit, run dfw bundle again.`,
     ...(userChain
       ? [
-          '# Loads the policy at boot, before the network comes up and before Docker starts. Docker keeps the',
-          '# rules of DOCKER-USER and puts its jump to DOCKER-USER at the top of FORWARD when it starts, so the',
-          '# published ports are filtered from the first packet on. DOCKER-USER is flushed and filled with the',
-          "# policy's rules only: rules not made by dfw in DOCKER-USER go (put them in the policy).",
+          `# Loads the policy at boot, before the network comes up and before Docker starts: the chain ${ownedChain(policy.name)}`,
+          '# and one jump to it at the top of DOCKER-USER. Docker keeps DOCKER-USER and puts its jump to it at the',
+          '# top of FORWARD when it starts, so the published ports are filtered from the first packet on. A reload',
+          `# refills ${ownedChain(policy.name)} only and adds the jump if it is missing: other rules in DOCKER-USER stay.`,
         ]
       : [
           "# Creates the policy's sets at boot. The rules go in Docker's DOCKER chain, which Docker flushes when",
@@ -93,7 +101,7 @@ export function firewallUnit(policy: Policy, o: BundleOptions, hasSets: boolean)
     `Description=dfw firewall: policy ${policy.name}, ${what}, loaded before Docker starts`,
     'DefaultDependencies=no',
     'Wants=network-pre.target',
-    'Before=network-pre.target docker.service shutdown.target',
+    'Before=network-pre.target docker.socket docker.service shutdown.target',
     'After=local-fs.target systemd-modules-load.service netfilter-persistent.service',
     'Conflicts=shutdown.target',
     '',

@@ -2,8 +2,8 @@
 //
 // - Every allow rule needs `proto` and exactly one of `port` / `container_port`.
 // - Rule names default to `allow-<index>` (0-based, as paths in messages are), so the name in a
-//   tag and the path in an error agree; `established`, `sources` and `default` are reserved for
-//   the rules dfw generates.
+//   tag and the path in an error agree; `established`, `sources`, `default`, `jump` and
+//   `forward` are reserved for the rules dfw generates.
 // - A rule whose `to` addresses share no family with its `from` items could never match: refused.
 
 import { isScalar, isSeq } from 'yaml';
@@ -17,7 +17,7 @@ import type { AllowRule, IpsetSpec, PortRange, Source } from './types.js';
 import { type Field, type Item, type YamlNode, type YamlReader, describe } from './yaml-reader.js';
 
 /** Names dfw gives its own generated rules (tags `dfw:<policy>:established` and so on). */
-export const RESERVED_RULE_NAMES: readonly string[] = ['established', 'sources', 'default'];
+export const RESERVED_RULE_NAMES: readonly string[] = ['established', 'sources', 'default', 'jump', 'forward'];
 
 export const RULE_KEYS = ['name', 'proto', 'port', 'container_port', 'from', 'to'];
 
@@ -112,7 +112,7 @@ function ruleName(r: YamlReader, f: Field, path: Path): string {
     r.fail(
       f.value ?? f.key,
       path,
-      `${quoted(name)} is reserved for the rule dfw generates from the policy's "${name}" setting; choose another name`,
+      `${quoted(name)} is reserved for a rule dfw generates (tag dfw:<policy>:${name}); choose another name`,
     );
   }
   return name;

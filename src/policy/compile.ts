@@ -34,6 +34,45 @@ export function managedPrefix(policy?: string): string {
   return policy === undefined ? 'dfw:' : `dfw:${policy}:`;
 }
 
+/** The prefix of the chain each policy owns: `DFW-<policy>`. */
+export const OWNED_CHAIN_PREFIX = 'DFW-';
+
+/**
+ * The user chain that holds the rules of `policy` (`DFW-web`). The policy name is at most 24
+ * bytes (POLICY_NAME_MAX), so the chain name stays within iptables' 28 (FORMAT.md 2.3).
+ */
+export function ownedChain(policy: string): string {
+  return `${OWNED_CHAIN_PREFIX}${policy}`;
+}
+
+/** Rule names of the tags dfw gives the jumps it adds: `dfw:<policy>:jump`, `dfw:<policy>:forward`. */
+export const JUMP_RULE = 'jump';
+export const FORWARD_RULE = 'forward';
+
+/** Whether a comment is the tag of some policy's jump (`dfw:<any>:jump`). */
+export function isJumpTag(comment: string): boolean {
+  return comment.startsWith('dfw:') && comment.endsWith(`:${JUMP_RULE}`) && comment.split(':').length === 3;
+}
+
+/**
+ * The one jump from the policy's chain (DOCKER-USER or DOCKER) to the chain it owns, tagged
+ * `dfw:<policy>:jump`. Unconditional: every rule inside the owned chain matches `-i <external>`.
+ */
+export function jumpRule(policy: Policy): Rule {
+  return rule(policy.chain, {
+    matches: [match('comment', opt('--comment', managedTag(policy.name, JUMP_RULE)))],
+    target: jump(ownedChain(policy.name)),
+  });
+}
+
+/** The FORWARD jump `--create-chain` adds when the dump has no Docker chain, tagged so that strip finds it. */
+export function forwardJumpRule(policy: Policy): Rule {
+  return rule('FORWARD', {
+    matches: [match('comment', opt('--comment', managedTag(policy.name, FORWARD_RULE)))],
+    target: jump(policy.chain),
+  });
+}
+
 /** Families of the sets declared in the policy itself. */
 export function policySetFamilies(policy: Policy): Map<string, SetFamily> {
   return new Map(
@@ -44,20 +83,21 @@ export function policySetFamilies(policy: Policy): Map<string, SetFamily> {
 const portText = (p: PortRange): string => (p.from === p.to ? `${p.from}` : `${p.from}:${p.to}`);
 
 /**
- * The managed rules of `policy` for `family` (example: `compilePolicy(policy, 4).map(printRule)`
- * gives the lines dfw puts at the top of the chain), in order: established, each `allow` entry,
- * `sources`, then the default drop or reject. Each matches traffic coming in on the
- * external interfaces.
+ * The managed rules of `policy` for `family`, all in the chain the policy owns (`DFW-<name>`,
+ * example: `compilePolicy(policy, 4).map(printRule)`), in order: established, each `allow`
+ * entry, `sources`, then the default drop or reject. Each matches traffic coming in on the
+ * external interfaces. The jump to that chain is jumpRule().
  */
 export function compilePolicy(policy: Policy, family: Family, options: CompileOptions = {}): Rule[] {
   const sets = new Map(policySetFamilies(policy));
   for (const [k, v] of options.setFamilies ?? []) if (!sets.has(k)) sets.set(k, v);
 
-  // In DOCKER-USER, "let through" must not be terminal: RETURN hands the packet back to
-  // Docker's own chains (isolation, unpublished-port drops). The DOCKER chain is Docker's
-  // final accept step, where the original guide used ACCEPT (DOCKER.md pitfall 3).
+  // Jumped to from DOCKER-USER, "let through" must not be terminal: RETURN goes back to
+  // DOCKER-USER, whose other rules (other tools' bans) and then Docker's own chains
+  // (isolation, unpublished-port drops) still decide. The DOCKER chain is Docker's final
+  // accept step, where the original guide used ACCEPT (DOCKER.md pitfall 3).
   const pass = policy.chain === 'DOCKER-USER' ? 'RETURN' : 'ACCEPT';
-  const chain = policy.chain;
+  const chain = ownedChain(policy.name);
   const out: Rule[] = [];
   const tag = (name: string) => match('comment', opt('--comment', managedTag(policy.name, name)));
 

@@ -13,8 +13,11 @@ function invisible(s: string, what: string): string | undefined {
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
 
-/** Policy names become part of every managed rule's tag, `dfw:<policy>:<rule>` (a `--comment`). */
-export const POLICY_NAME_MAX = 32;
+/**
+ * Policy names become part of every managed rule's tag, `dfw:<policy>:<rule>` (a `--comment`),
+ * and of the chain the policy owns, `DFW-<policy>`: at most 28 bytes for iptables, so 24 here.
+ */
+export const POLICY_NAME_MAX = 24;
 /** Rule names: the tag stays far below --comment's 255 bytes (FORMAT.md 2.3) and unquoted. */
 export const RULE_NAME_MAX = 64;
 

@@ -1,18 +1,27 @@
-// The main transform: this policy's managed rules at the top of Docker's chain, everything
-// else byte for byte and in order. Pure: the input dump is never modified.
+// The main transform: this policy's rules in the chain it owns (`DFW-<name>`), reached by one
+// tagged jump at the top of Docker's chain; everything else byte for byte and in order. Pure:
+// the input dump is never modified.
 import { DfwError } from '../errors.js';
 import type { IptablesDump, Rule, Statement, Table } from '../iptables/ast.js';
-import { chain, jump, rule, table as newTable } from '../iptables/build.js';
+import { chain, rule, table as newTable } from '../iptables/build.js';
 import { isManaged } from '../iptables/managed.js';
-import { compilePolicy, managedPrefix, type SetFamily } from '../policy/compile.js';
+import { ruleComments } from '../iptables/rule.js';
+import {
+  compilePolicy,
+  forwardJumpRule,
+  isJumpTag,
+  jumpRule,
+  managedPrefix,
+  ownedChain,
+  type SetFamily,
+} from '../policy/compile.js';
 import type { Family, Policy } from '../policy/types.js';
 import { chainDeclPosition, topOfChain } from './position.js';
-import { stripBody } from './strip.js';
 import { printSpec } from '../iptables/print.js';
 
 export interface TransformOptions {
   family: Family;
-  /** Declare the chain (and the jump to it from FORWARD) when the dump does not have it. */
+  /** Declare the chain (and a tagged jump to it from FORWARD) when the dump does not have it. */
   createChain?: boolean;
   /** Families of sets known from an ipset dump, besides the policy's own. */
   setFamilies?: ReadonlyMap<string, SetFamily>;
@@ -20,20 +29,31 @@ export interface TransformOptions {
 
 export interface TransformResult {
   dump: IptablesDump;
-  /** The managed rules now at the top of the chain. */
+  /** The managed rules, the whole content of the owned chain. */
   rules: Rule[];
-  /** This policy's rules found in the input (any chain), for explicit deletes. */
+  /** The chain the policy owns (`DFW-<name>`). */
+  ownedChain: string;
+  /**
+   * This policy's tagged rules of the input that go and are outside its owned chain (rules of
+   * the layout before the owned chain, directly in DOCKER-USER or DOCKER; a misplaced or
+   * duplicated jump): a noflush file deletes them by specification. The owned chain's own old
+   * rules are not here: declaring the chain flushes them.
+   */
   stale: Rule[];
-  /** The chain was declared by dfw (--create-chain). */
+  /** The jump from the policy's chain to the owned chain. */
+  jump: Rule;
+  /** The jump is (re)inserted at the top of the policy's chain; false: it was in place and stays. */
+  insertJump: boolean;
+  /** The policy's chain (DOCKER-USER, DOCKER) was declared by dfw (--create-chain). */
   createdChain: boolean;
-  /** A `-j CHAIN` jump was added at the top of FORWARD. */
+  /** The tagged `-j DOCKER-USER` jump added at the top of FORWARD with the chain (--create-chain). */
   addedJump: Rule | undefined;
 }
 
 /**
- * The policy's managed rules at the top of its chain; every other line stays as it was, in
- * order. Pure: the input dump is not modified. Idempotent: transforming the result again
- * gives the same text.
+ * The policy's managed rules in its own chain, and one jump to it at the top of its chain;
+ * every other line stays as it was, in order. Pure: the input dump is not modified.
+ * Idempotent: transforming the result again gives the same text.
  *
  *   const { dump: out } = transformDump(parseIptables(saved), loadPolicy(yaml, 'dfw.yaml'), { family: 4 });
  *   process.stdout.write(printIptables(out));
@@ -41,6 +61,7 @@ export interface TransformResult {
 export function transformDump(dump: IptablesDump, policy: Policy, options: TransformOptions): TransformResult {
   const rules = compilePolicy(policy, options.family, { setFamilies: options.setFamilies });
   const prefix = managedPrefix(policy.name);
+  const owned = ownedChain(policy.name);
   const index = dump.items.findIndex((i) => i.kind === 'table' && i.name === 'filter');
   let filter: Table;
   if (index >= 0) {
@@ -53,9 +74,18 @@ export function transformDump(dump: IptablesDump, policy: Policy, options: Trans
     );
   }
 
-  const stale = filter.body.filter((s): s is Rule => s.kind === 'rule' && isManaged(s, prefix));
-  const placed = withCounters(filter) ? keepCounters(rules, stale) : rules;
-  const body: Statement[] = [...stripBody(filter.body, prefix)];
+  const counted = withCounters(filter);
+  const jump = jumpRule(policy);
+  const kept = jumpInPlace(filter.body, policy, prefix, printSpec(jump.spec));
+  // The tagged FORWARD jump of an earlier --create-chain stays as long as the policy does.
+  const forward = printSpec(forwardJumpRule(policy).spec);
+  const mine = (s: Statement): s is Rule =>
+    s.kind === 'rule' &&
+    (s.chain === owned || (isManaged(s, prefix) && !(s.chain === 'FORWARD' && printSpec(s.spec) === forward)));
+  const old = filter.body.filter(mine);
+  const stale = old.filter((r) => r.chain !== owned && r !== kept);
+  const placed = counted ? keepCounters(rules, old) : rules;
+  const body: Statement[] = filter.body.filter((s) => s === kept || !mine(s));
 
   let createdChain = false;
   let addedJump: Rule | undefined;
@@ -70,27 +100,63 @@ export function transformDump(dump: IptablesDump, policy: Policy, options: Trans
     body.splice(chainDeclPosition({ ...filter, body }, decl), 0, decl);
     createdChain = true;
     if (!body.some((s) => s.kind === 'rule' && s.chain === 'FORWARD' && s.spec.target?.name === policy.chain)) {
-      addedJump = rule('FORWARD', { target: jump(policy.chain) });
+      addedJump = counted ? zeroCounters(forwardJumpRule(policy)) : forwardJumpRule(policy);
       body.splice(topOfChain(body, 'FORWARD'), 0, addedJump);
     }
   }
-  body.splice(topOfChain(body, policy.chain), 0, ...placed);
+  if (!body.some((s) => s.kind === 'chain' && s.name === owned)) {
+    const decl = chain(owned);
+    body.splice(chainDeclPosition({ ...filter, body }, decl), 0, decl);
+  }
+  body.splice(topOfChain(body, owned), 0, ...placed);
+  if (kept === undefined) body.splice(topOfChain(body, policy.chain), 0, counted ? zeroCounters(jump) : jump);
 
   const newFilter: Table = { ...filter, body };
   const items = index >= 0 ? dump.items.map((it, i) => (i === index ? newFilter : it)) : [...dump.items, newFilter];
   return {
     dump: { ...dump, items, finalNewline: dump.finalNewline || index < 0 },
     rules: placed,
+    ownedChain: owned,
     stale,
+    jump,
+    insertJump: kept === undefined,
     createdChain,
     addedJump,
   };
+}
+
+/**
+ * The input's jump to the owned chain when it is where it belongs: the only rule of this policy
+ * in the policy's chain that is the jump, with only other policies' jumps (`dfw:<other>:jump`)
+ * above it, not counting this policy's rules that go anyway (the layout before the owned
+ * chain). Several policies on one host thus keep their jumps at the top without moving each
+ * other's. Undefined: the jump is missing, duplicated, or below another rule.
+ */
+function jumpInPlace(body: readonly Statement[], policy: Policy, prefix: string, spec: string): Rule | undefined {
+  let found: Rule | undefined;
+  let foreignAbove = false;
+  for (const s of body) {
+    if (s.kind !== 'rule' || s.chain !== policy.chain) continue;
+    if (isManaged(s, prefix)) {
+      if (printSpec(s.spec) !== spec) continue;
+      if (found !== undefined || foreignAbove) return undefined;
+      found = s;
+    } else if (found === undefined && !ruleComments(s).some(isJumpTag)) {
+      foreignAbove = true;
+    }
+  }
+  return found;
 }
 
 /** Whether the table was saved with `iptables-save -c` (its rules carry `[p:b]` prefixes). */
 function withCounters(table: Table): boolean {
   const first = table.body.find((s): s is Rule => s.kind === 'rule');
   return first?.counters !== undefined;
+}
+
+/** A new rule of a `-c` dump: `[0:0]`, as iptables-save -c prints it after the restore. */
+function zeroCounters(r: Rule): Rule {
+  return rule(r.chain, r.spec, { packets: '0', bytes: '0' });
 }
 
 /**
@@ -110,6 +176,6 @@ function keepCounters(rules: Rule[], stale: Rule[]): Rule[] {
       old.delete(key);
       return same;
     }
-    return { ...r, counters: { packets: '0', bytes: '0' } };
+    return zeroCounters(r);
   });
 }

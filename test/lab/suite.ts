@@ -18,6 +18,9 @@ import {
   checkIpsets,
   CLI,
   cliUnavailable,
+  dfwAsync,
+  handWrittenRules,
+  POLICY_NAME,
   writePolicy,
 } from './dfw.js';
 import { mismatches, probe, startServer, type ProbeResult, type ProbeSpec, type Seen, type Server } from './servers.js';
@@ -82,6 +85,17 @@ function outbound(lab: Lab, expect: Seen, from = lab.c1): ProbeSpec[] {
 
 const everyPortOpen = () => 'open' as const;
 const asPolicySays = (deny: Seen) => (c: ClientAddr, p: Published) => (policyLets(c.id, p) ? 'open' : deny);
+
+/** The chain the lab policy owns, and the jump to it. */
+const OWNED = `DFW-${POLICY_NAME}`;
+const JUMP = `-A DOCKER-USER -m comment --comment "dfw:${POLICY_NAME}:jump" -j ${OWNED}`;
+
+/** `dfw transform --mode noflush` of a dump saved earlier, restored with --noflush now. */
+async function applyTransformSaved(lab: Lab, f: Family, policy: string, saved: string): Promise<void> {
+  const r = await dfwAsync(['transform', '--policy', policy, '--mode', 'noflush'], saved);
+  if (r.status !== 0) throw new Error(`dfw transform exited ${r.status}: ${r.stderr}`);
+  lab.restore(f, r.stdout, { noflush: true });
+}
 
 function managedRules(lab: Lab, f: Family, chain: string): string[] {
   return lab.chainRules(f, chain).filter((r) => r.includes('dfw:'));
@@ -227,8 +241,10 @@ export function labSuite(variant: Variant): void {
           await expectProbes('dfw drop', [...inbound(lab, asPolicySays('timeout')), ...outbound(lab, 'open')]);
 
           // IPv6 got its own rules: the inet6 set and IPv6 sources, nothing of IPv4 (and back).
-          const v4 = managedRules(lab, 4, 'DOCKER-USER').join('\n');
-          const v6 = managedRules(lab, 6, 'DOCKER-USER').join('\n');
+          // The rules are in the chain the policy owns, reached by one jump at the top of DOCKER-USER.
+          for (const f of FAMILIES) expect(lab.chainRules(f, 'DOCKER-USER')[0]).toBe(JUMP);
+          const v4 = managedRules(lab, 4, OWNED).join('\n');
+          const v6 = managedRules(lab, 6, OWNED).join('\n');
           expect(v4).toMatch(/--match-set ipfriends src/);
           expect(v4).not.toMatch(/ipfriends6|2001:db8/);
           expect(v6).toMatch(/--match-set ipfriends6 src/);
@@ -283,23 +299,26 @@ export function labSuite(variant: Variant): void {
         },
       );
 
-      itCli('a Docker restart (simulated): the DOCKER-USER rules survive and still hold (IPv4 and IPv6)', async () => {
-        const lab = L();
-        const policy = writePolicy(dir, 'restart.yaml');
-        await applyPolicy(lab, policy);
-        const before = FAMILIES.map((f) => managedRules(lab, f, 'DOCKER-USER'));
-        for (const b of before) expect(b.length).toBeGreaterThan(0);
-        lab.simulateDockerRestart();
-        FAMILIES.forEach((f, i) => {
-          expect(lab.chainRules(f, 'FORWARD')[0]).toBe('-A FORWARD -j DOCKER-USER');
-          expect(managedRules(lab, f, 'DOCKER-USER')).toEqual(before[i]);
-        });
-        await expectProbes('dfw, docker restarted', [
-          ...inbound(lab, asPolicySays('timeout')),
-          ...outbound(lab, 'open'),
-        ]);
-        expect(await checkBoth(lab, policy), 'dfw transform --check after the restart').toEqual([]);
-      });
+      itCli(
+        'a Docker restart (simulated): the jump and the owned chain survive and still hold (IPv4 and IPv6)',
+        async () => {
+          const lab = L();
+          const policy = writePolicy(dir, 'restart.yaml');
+          await applyPolicy(lab, policy);
+          const before = FAMILIES.map((f) => [...lab.chainRules(f, 'DOCKER-USER'), ...lab.chainRules(f, OWNED)]);
+          for (const b of before) expect(b.length).toBeGreaterThan(1);
+          lab.simulateDockerRestart();
+          FAMILIES.forEach((f, i) => {
+            expect(lab.chainRules(f, 'FORWARD')[0]).toBe('-A FORWARD -j DOCKER-USER');
+            expect([...lab.chainRules(f, 'DOCKER-USER'), ...lab.chainRules(f, OWNED)]).toEqual(before[i]);
+          });
+          await expectProbes('dfw, docker restarted', [
+            ...inbound(lab, asPolicySays('timeout')),
+            ...outbound(lab, 'open'),
+          ]);
+          expect(await checkBoth(lab, policy), 'dfw transform --check after the restart').toEqual([]);
+        },
+      );
 
       itCli(
         'DOCKER chain mode: the rules hold, a Docker restart loses them, re-applying the noflush output brings the protection back (IPv4 and IPv6)',
@@ -335,9 +354,88 @@ export function labSuite(variant: Variant): void {
         await applyPolicy(lab, policy);
         for (const f of FAMILIES) expect(managedRules(lab, f, 'DOCKER-USER').length).toBeGreaterThan(0);
         await applyStrip(lab, policy);
-        for (const f of FAMILIES) expect(lab.save(f)).not.toMatch(/dfw:/);
+        for (const f of FAMILIES) expect(lab.save(f)).not.toMatch(/dfw:|DFW-/);
         await expectProbes('dfw strip', inbound(lab, everyPortOpen));
       });
+
+      itCli(
+        "the race: iptables-save, then the CrowdSec bouncer inserts its DROP at the top of DOCKER-USER and an admin appends a rule; dfw's noflush output of the saved dump keeps both in place, and the banned client is dropped on every port (IPv4 and IPv6)",
+        async () => {
+          const lab = L();
+          const policy = writePolicy(dir, 'race.yaml');
+          await applyPolicy(lab, policy, 'noflush');
+          const saved = FAMILIES.map((f) => lab.save(f));
+          const cidr = LAB.clients.find((c) => c.id === 'cidr')!;
+          for (const f of FAMILIES) {
+            const set = f === 4 ? 'crowdsec-blacklists' : 'crowdsec6-blacklists';
+            lab.ipsetRestore(`create ${set} hash:ip family ${f === 4 ? 'inet' : 'inet6'}\nadd ${set} ${cidr[f]}\n`);
+            lab.ipt(f, ['-I', 'DOCKER-USER', '1', '-m', 'set', '--match-set', set, 'src', '-j', 'DROP']);
+            lab.ipt(f, ['-A', 'DOCKER-USER', '-s', f === 4 ? '203.0.113.99' : '2001:db8:99::99', '-j', 'DROP']);
+          }
+          const before = FAMILIES.map((f) => lab.chainRules(f, 'DOCKER-USER'));
+          await Promise.all(FAMILIES.map((f, i) => applyTransformSaved(lab, f, policy, saved[i]!)));
+          FAMILIES.forEach((f, i) =>
+            expect(lab.chainRules(f, 'DOCKER-USER'), `IPv${f} DOCKER-USER`).toEqual(before[i]),
+          );
+          const banned = (c: ClientAddr, p: Published): Seen =>
+            c.id === 'cidr' ? 'timeout' : asPolicySays('timeout')(c, p);
+          await expectProbes('dfw noflush over foreign rules', inbound(lab, banned));
+        },
+      );
+
+      itCli(
+        'migration from the layout before the owned chain (the rules directly in DOCKER-USER): one restore; probes before, during (a loop running while it is restored) and after see only what the policy lets through (IPv4 and IPv6)',
+        async () => {
+          const lab = L();
+          const policy = writePolicy(dir, 'migrate.yaml');
+          await applyIpsets(lab, policy);
+          // The earlier layout: what dfw wrote then is the hand-written rule list (tags included).
+          for (const f of FAMILIES)
+            lab.restore(f, ['*filter', ':DOCKER-USER - [0:0]', ...handWrittenRules(f), 'COMMIT', ''].join('\n'), {
+              noflush: true,
+            });
+          await expectProbes('old layout', inbound(lab, asPolicySays('timeout')));
+          const outputs = await Promise.all(
+            FAMILIES.map((f) => dfwAsync(['transform', '--policy', policy, '--mode', 'noflush'], lab.save(f))),
+          );
+          for (const o of outputs) {
+            expect(o.status, o.stderr).toBe(0);
+            expect(o.stdout.match(/^COMMIT$/gm), 'one commit').toHaveLength(1);
+          }
+
+          // The loop: the ports the policy closes to the stranger and the CIDR, and one it opens,
+          // round after round (short timeouts), from before the restore until one round after it.
+          const forbidden = inbound(lab, asPolicySays('timeout')).filter(
+            (p) =>
+              (p.from === 'stranger' || p.from === 'cidr') && (p.port === 8080 || p.port === 5432 || p.port === 8443),
+          );
+          const rounds: { start: number; end: number; results: ProbeResult[] }[] = [];
+          let restored = Number.POSITIVE_INFINITY;
+          const loop = (async () => {
+            for (let i = 0; i < 12 && !(rounds.length > 0 && rounds[rounds.length - 1]!.start > restored); i++) {
+              const start = Date.now();
+              const results = await probe(tag(`migration loop ${i}`), forbidden, 600);
+              rounds.push({ start, end: Date.now(), results });
+            }
+          })();
+          await new Promise((r) => setTimeout(r, 300));
+          const t0 = Date.now();
+          FAMILIES.forEach((f, i) => lab.restore(f, outputs[i]!.stdout, { noflush: true }));
+          restored = Date.now();
+          await loop;
+          const during = rounds.filter((r) => r.start <= restored && r.end >= t0);
+          expect(during.length, 'a probe round ran while the restore happened').toBeGreaterThan(0);
+          expect(rounds[rounds.length - 1]!.start, 'the loop went on after the restore').toBeGreaterThan(restored);
+          expect(rounds.flatMap((r) => mismatches(r.results))).toEqual([]);
+
+          await expectProbes('new layout', [...inbound(lab, asPolicySays('timeout')), ...outbound(lab, 'open')]);
+          for (const f of FAMILIES) {
+            expect(lab.chainRules(f, 'DOCKER-USER')).toEqual([JUMP]);
+            expect(managedRules(lab, f, OWNED)).toHaveLength(handWrittenRules(f).length);
+          }
+          expect(await checkBoth(lab, policy), 'dfw transform --check after the migration').toEqual([]);
+        },
+      );
     },
     TOOLS[variant],
   );

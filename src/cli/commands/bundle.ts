@@ -114,8 +114,9 @@ export const bundleCommand = defineCommand({
       )
       .example('$0 bundle -p dfw.yaml --out fw/ --prefix /srv/fw --no-ipv6', 'units that load /srv/fw/..., IPv4 only')
       .epilogue(
-        'DOCKER-USER policies: dfw-firewall.service loads ipset.restore, then rules.v4 and rules.v6 (iptables-restore --noflush) at boot, ' +
-          'before Docker starts; Docker keeps those rules. DOCKER chain policies: Docker flushes that chain when it starts, so ' +
+        "DOCKER-USER policies: dfw-firewall.service loads ipset.restore, then rules.v4 and rules.v6 (the policy's own chain DFW-<name>, iptables-restore --noflush) " +
+          'and adds the jump from DOCKER-USER when it is missing, at boot before Docker starts and on every reload; no other rule of DOCKER-USER is touched. ' +
+          'DOCKER chain policies: Docker flushes that chain (and the jump) when it starts, so ' +
           'dfw-reapply.service pipes iptables-save through dfw transform after every Docker start. ' +
           'An unchanged policy gives the same bytes: writing again changes nothing. Exit codes: 0 done or current, 1 --check found differences, 2 error.',
       ),

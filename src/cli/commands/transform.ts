@@ -12,7 +12,7 @@ import { parseIpset } from '../../ipset/parse.js';
 import { transformDump } from '../../transform/inject.js';
 import { applyPlugins } from '../../transform/plugins.js';
 import { loadPlugins } from '../plugins.js';
-import { noflushText } from '../../transform/noflush.js';
+import { noflushText, ownedChainText } from '../../transform/noflush.js';
 import { defineCommand } from '../command.js';
 import { isStdio, readInput, refuseEmpty, refuseStdinTwice, warn, writeOutput } from '../io.js';
 import { atPolicyPosition, readPolicy } from '../policy-input.js';
@@ -32,7 +32,7 @@ interface Args extends OutputArgs {
 
 export const transformCommand = defineCommand({
   command: 'transform [file]',
-  describe: "Put the policy's rules at the top of Docker's chain (DOCKER-USER or DOCKER)",
+  describe: "Put the policy's rules in the chain it owns (DFW-<name>), jumped to from the top of DOCKER-USER or DOCKER",
   builder: (y) =>
     outputOptions(
       y
@@ -45,13 +45,13 @@ export const transformCommand = defineCommand({
           choices: ['full', 'noflush'] as const,
           default: 'full' as const,
           describe:
-            'full: the whole dump for iptables-restore; noflush: only the chain, for iptables-restore --noflush',
+            'full: the whole dump for iptables-restore; noflush: only the owned chain and its jump, for iptables-restore --noflush',
         })
         .option('family', { choices: [4, 6], type: 'number', describe: 'address family (default: from the dump)' })
         .option('create-chain', {
           type: 'boolean',
           default: false,
-          describe: 'declare the chain and the jump from FORWARD when the dump has none',
+          describe: 'declare DOCKER-USER (or DOCKER) and a tagged jump to it from FORWARD when the dump has none',
         })
         .option('ipsets', {
           type: 'string',
@@ -77,13 +77,13 @@ export const transformCommand = defineCommand({
       .example('iptables-save | $0 transform --policy dfw.yaml | iptables-restore', 'apply a policy')
       .example(
         'iptables-save | $0 transform -p dfw.yaml --mode noflush | iptables-restore --noflush',
-        'touch only DOCKER-USER',
+        'touch only the owned chain and its jump',
       )
       .example('$0 transform rules.v4 -p dfw.yaml --check', 'exit 1 (diff on stderr) when rules.v4 is not up to date')
       .example('ip6tables-save | $0 transform -p dfw.yaml --diff', 'show what would change')
       .example(
         '$0 transform -p dfw.yaml --mode noflush --no-dump --family 4 | iptables-restore --noflush',
-        'at boot: create and fill DOCKER-USER before Docker starts',
+        "at boot: create and fill the policy's own chain before Docker starts",
       )
       .example(
         'iptables-save | $0 transform -p dfw.yaml --plugin ./log-before-drop.mjs',
@@ -117,8 +117,8 @@ export const transformCommand = defineCommand({
 });
 
 /**
- * No dump, as at boot: nothing exists yet, so the noflush output declares the chain and fills
- * it. Docker keeps DOCKER-USER's rules when it starts and adds its own jump from FORWARD.
+ * No dump, as at boot: the noflush output declares the policy's own chain and fills it; the jump
+ * from DOCKER-USER is added, when missing, by the command the file's header shows.
  */
 function fromPolicyAlone(args: Args, policy: Policy): number {
   if (!isStdio(args.file)) throw new DfwError('--no-dump takes no input FILE');
@@ -133,9 +133,7 @@ function fromPolicyAlone(args: Args, policy: Policy): number {
   }
   if (args.check || args.diff !== undefined)
     throw new DfwError('--check and --diff compare with an input dump: they do not go with --no-dump');
-  const empty = { kind: 'iptables' as const, items: [], finalNewline: true };
-  const result = transformDump(empty, policy, { family: args.family === 6 ? 6 : 4, createChain: true });
-  writeOutput(noflushText({ ...result, addedJump: undefined }, policy, args.family === 6 ? 6 : 4), args.o);
+  writeOutput(ownedChainText(policy, args.family === 6 ? 6 : 4), args.o);
   return 0;
 }
 
