@@ -40,6 +40,7 @@ export const nftCommand = defineCommand({
         })
         .option('policy', { alias: 'p', type: 'string', demandOption: true, describe: 'policy file (YAML or JSON)' })
         .option('family', {
+          type: 'string',
           choices: ['4', '6', 'both'] as const,
           default: 'both' as const,
           describe: 'both: one inet table for IPv4 and IPv6; 4 or 6: an ip or ip6 table for that family alone',
