@@ -39,6 +39,7 @@ type Obj = { [key: string]: NftJson };
 const HINT = 'expected the output of nft -j list ruleset';
 
 function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
@@ -50,7 +51,11 @@ class Reader {
   constructor(private readonly file: string) {}
 
   fail(path: string, expected: string, found: unknown): never {
-    throw new DfwError(`${this.file}: ${path}: expected ${expected}, found ${describe(found)} (${HINT})`);
+    this.failText(path, expected, describe(found));
+  }
+
+  failText(path: string, expected: string, found: string): never {
+    throw new DfwError(`${this.file}: ${path}: expected ${expected}, found ${found} (${HINT})`);
   }
 
   obj(v: unknown, path: string, expected: string): Obj {
@@ -116,7 +121,7 @@ export function readNftRuleset(text: string, file: string): NftRuleset {
     const o = r.obj(item, path, 'an object with one key (metainfo, table, chain, rule, set, ...)');
     const keys = Object.keys(o);
     if (keys.length !== 1)
-      r.fail(
+      r.failText(
         path,
         'an object with exactly one key (metainfo, table, chain, rule, set, ...)',
         `an object with ${keys.length} keys`,
@@ -176,7 +181,7 @@ export function readNftRuleset(text: string, file: string): NftRuleset {
         expr.forEach((s, k) => {
           const so = r.obj(s, `${p}.expr[${k}]`, 'a statement object such as {"accept": null}');
           if (Object.keys(so).length !== 1)
-            r.fail(
+            r.failText(
               `${p}.expr[${k}]`,
               'a statement object with one key',
               `an object with ${Object.keys(so).length} keys`,
