@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dfw } from './support/cli.js';
 import { FIXTURES, caseDirs } from './support/fixtures.js';
 import { describeNetns, Netns } from './support/netns.js';
+import { normalRuleset } from './lab/nft-topology.js';
 
 const DIR = join(FIXTURES, 'nft');
 
@@ -98,25 +99,6 @@ describe.each(CASES)('golden $name', (c) => {
   });
 });
 
-/**
- * `nft -j list ruleset` without what differs between two listings of the same state: handles
- * (a replaced table is numbered anew) and counter values. One object a line, for readable diffs.
- */
-export function normalJson(text: string): string {
-  const strip = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(strip);
-    if (v === null || typeof v !== 'object') return v;
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
-      if (k === 'handle') continue;
-      out[k] = k === 'packets' || k === 'bytes' ? 0 : strip(x);
-    }
-    return out;
-  };
-  const items = (JSON.parse(text) as { nftables: unknown[] }).nftables;
-  return items.map((i) => JSON.stringify(strip(i))).join('\n');
-}
-
 describeNetns(
   'fixtures/nft: the real nft accepts every output and applying it gives what --check calls current',
   () => {
@@ -138,10 +120,10 @@ describeNetns(
 
         ns.ok('nft', ['-c', '-f', '-'], c.out);
         ns.ok('nft', ['-f', '-'], c.out);
-        const once = normalJson(ns.ok('nft', ['-j', 'list', 'ruleset']));
+        const once = normalRuleset(ns.ok('nft', ['-j', 'list', 'ruleset']));
         ns.ok('nft', ['-f', '-'], c.out);
         const live = ns.ok('nft', ['-j', 'list', 'ruleset']);
-        expect(normalJson(live), 'nft -j list ruleset after a second apply').toBe(once);
+        expect(normalRuleset(live), 'nft -j list ruleset after a second apply').toBe(once);
 
         const check = dfw(['nft', '-', '--policy', join(c.dir, 'policy.yaml'), ...c.args, '--check'], live);
         expect(check.status, check.stderr).toBe(0);
