@@ -15,12 +15,15 @@ const DOCKER_CHAINS = ['DOCKER', 'DOCKER-FORWARD', 'DOCKER-CT', 'DOCKER-BRIDGE',
 export function nftBackendHint(dump: IptablesDump): string | undefined {
   let dockerChains = false;
   let userJump = false;
+  let filter = false;
   for (const t of dump.items) {
     if (t.kind !== 'table' || t.name !== 'filter') continue;
+    filter = true;
     dockerChains ||= t.body.some((s) => s.kind === 'chain' && DOCKER_CHAINS.includes(s.name));
     userJump ||= chainRules(t, 'FORWARD').some((r) => r.spec.target?.name === 'DOCKER-USER');
   }
-  if (dockerChains) return undefined;
+  // No filter table (a dump of the nat table alone, say): nothing to tell from.
+  if (dockerChains || !filter) return undefined;
   if (userJump) {
     return (
       "the dump has none of Docker's chains, but FORWARD still jumps to DOCKER-USER: this host likely runs Docker's nftables backend, " +

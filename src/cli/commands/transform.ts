@@ -12,6 +12,7 @@ import { parseIpset } from '../../ipset/parse.js';
 import { transformDump } from '../../transform/inject.js';
 import { applyPlugins } from '../../transform/plugins.js';
 import { loadPlugins } from '../plugins.js';
+import { nftBackendHint } from '../../nft/backend-hint.js';
 import { noflushText } from '../../transform/noflush.js';
 import { defineCommand } from '../command.js';
 import { isStdio, readInput, refuseEmpty, warn, writeOutput } from '../io.js';
@@ -90,6 +91,8 @@ export const transformCommand = defineCommand({
     const input = readInput(args.file);
     refuseEmpty(input, 'iptables', '--no-dump builds the chain from the policy alone');
     const dump = parseIptables(input.text, { file: input.file });
+    const nftHint = nftBackendHint(dump); // a host on Docker's nftables backend needs dfw nft
+    if (nftHint !== undefined) warn(`${input.file}: ${nftHint}`);
     const family = familyOf(args.family, dump, input.file);
     const plugins = await loadPlugins(args.plugin ?? []);
     const setFamilies = args.ipsets === undefined ? undefined : ipsetFamilies(args.ipsets);
