@@ -74,3 +74,16 @@ describe('dfw transform on a host whose Docker runs the nftables backend', () =>
     expect(r.stderr).not.toMatch(/nftables backend/);
   });
 });
+
+describe('README, nftables section', () => {
+  it("the example file is what dfw nft --no-dump prints for the README's policy", () => {
+    const readme = readFileSync(join(FIXTURES, '..', 'README.md'), 'utf8');
+    const policy = /<!-- tested: policy -->\n```yaml\n([\s\S]*?)```/.exec(readme)![1]!;
+    const shown = /The file it prints creates or replaces one table[^\n]*\n\n```\n([\s\S]*?)```/.exec(readme)![1]!;
+    const file = join(DIR, 'readme-policy.yaml');
+    writeFileSync(file, policy);
+    const r = dfw(['nft', '--no-dump', '-p', file]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.replace(/^#.*\n/gm, '')).toBe(shown);
+  });
+});
