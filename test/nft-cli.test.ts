@@ -87,3 +87,13 @@ describe('README, nftables section', () => {
     expect(r.stdout.replace(/^#.*\n/gm, '')).toBe(shown);
   });
 });
+
+describe('dfw nft warnings', () => {
+  it("dfw's table of another --family in the ruleset: a warning that both filter; exit 0", () => {
+    const input = readFileSync(join(FIXTURES, 'nft', 'current', 'input.json'), 'utf8');
+    const r = dfw(['nft', '-p', POLICY, '--family', '4'], input);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^table ip dfw-lab \{$/m);
+    expect(r.stderr).toMatch(/table inet dfw-lab \(another --family\) is loaded too .*nft delete table inet dfw-lab/);
+  });
+});

@@ -79,6 +79,13 @@ export const nftCommand = defineCommand({
     const input = readInput(args.file);
     const ruleset = readNftRuleset(input.text, input.file);
     checkPublished(ruleset, loaded.policy, input.file);
+    for (const t of ruleset.tables) {
+      // Left by a run with another --family: both tables filter, and the older one is never updated.
+      if (t.name === wanted.name && t.family !== wanted.family)
+        warn(
+          `${input.file}: table ${t.family} ${t.name} (another --family) is loaded too and filters as well: remove it with nft delete table ${t.family} ${t.name}`,
+        );
+    }
     const cmp = compareTables(findTable(ruleset, wanted.family, wanted.name), wanted);
     const diff = () =>
       unifiedDiff(
