@@ -91,8 +91,6 @@ export const transformCommand = defineCommand({
     const input = readInput(args.file);
     refuseEmpty(input, 'iptables', '--no-dump builds the chain from the policy alone');
     const dump = parseIptables(input.text, { file: input.file });
-    const nftHint = nftBackendHint(dump); // a host on Docker's nftables backend needs dfw nft
-    if (nftHint !== undefined) warn(`${input.file}: ${nftHint}`);
     const family = familyOf(args.family, dump, input.file);
     const plugins = await loadPlugins(args.plugin ?? []);
     const setFamilies = args.ipsets === undefined ? undefined : ipsetFamilies(args.ipsets);
@@ -101,6 +99,8 @@ export const transformCommand = defineCommand({
     );
     if (plugins.length > 0) result.dump = await applyPlugins(result.dump, plugins, { policy, family });
     checkPublished(dump, policy, input.file);
+    const nftHint = nftBackendHint(dump); // a host on Docker's nftables backend needs dfw nft
+    if (nftHint !== undefined) warn(`${input.file}: ${nftHint}`);
     const full = (emit: (chunk: string) => void) => printIptablesChunks(result.dump, emit);
     const noflush = args.mode === 'noflush' ? noflushText(result, policy, family) : '';
     const output = args.mode === 'full' ? full : (emit: (chunk: string) => void) => emit(noflush);
