@@ -99,3 +99,26 @@ export type { Bundle, BundleFile, BundleDifference, BundleOptions } from './bund
 // either kind of dump, recognised by content
 export { parseDump, printDump, dumpToJson, dumpFromJson, isIptablesDump } from './dump.js';
 export type { Dump } from './dump.js';
+
+// Docker's nftables backend: the policy as one nft table dfw owns, and `nft -j list ruleset` read back
+export {
+  compileNft,
+  scriptText,
+  tableText,
+  readNftRuleset,
+  findTable,
+  compareTables,
+  nftPublishedPorts,
+  nftUnpublishedPorts,
+  nftBackendHint,
+} from './nft/index.js';
+export type {
+  FamilyChoice,
+  NftRuleset,
+  NftTable,
+  NftChain,
+  NftRule,
+  NftSet,
+  NftJson,
+  NftPublishedPort,
+} from './nft/index.js';

@@ -537,7 +537,7 @@ describe('library details', () => {
       'version: 1\nname: t\nexternal: [eth0]\n',
     );
     expect(b.files.map((f) => f.name)).toEqual(['policy.yaml', 'rules.v4', 'rules.v6', 'dfw-firewall.service']);
-    expect(b.absent).toEqual(['ipset.restore', 'dfw-reapply.service']);
+    expect(b.absent).toEqual(['ipset.restore', 'dfw-reapply.service', 'dfw.nft', 'dfw-nft.service']);
     expect(b.files.find((f) => f.name === 'dfw-firewall.service')!.text).not.toMatch(/ipset/);
   });
 

@@ -21,6 +21,7 @@ const BASE: Record<string, string[]> = {
   strip: [FIXTURE, '--all'],
   ipset: [IPSET, '-p', POLICY],
   bundle: ['-p', POLICY, '--out', join(work, 'bundle')],
+  nft: [join(FIXTURES, 'nft', 'docker29', 'input.json'), '-p', POLICY],
   diff: [FIXTURE, FIXTURE],
   parse: [FIXTURE],
   fmt: [FIXTURE],
@@ -41,6 +42,7 @@ const VALUE: Record<string, (command: string) => string> = {
   'dfw-path': () => '/usr/bin/dfw',
   'sbin-dir': () => '/sbin',
   format: () => 'iptables',
+  backend: () => 'iptables',
 };
 
 /** The options of a command that take one value, as its --help lists them: [long name, short name]. */
@@ -143,7 +145,7 @@ describe('smaller CLI matters (issue 22, item 16)', () => {
     const other = dfw(['frobnicate']);
     expect(other.status).toBe(2);
     expect(other.stderr).toMatch(
-      /^dfw: unknown command frobnicate \(the commands: transform, strip, ipset, bundle, diff, parse, fmt\)$/m,
+      /^dfw: unknown command frobnicate \(the commands: transform, strip, ipset, bundle, nft, diff, parse, fmt\)$/m,
     );
     expect(other.stderr).not.toMatch(/Unknown argument/);
     expect(other.stdout).toBe('');

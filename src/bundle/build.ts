@@ -13,6 +13,7 @@ import { DfwError } from '../errors.js';
 import { compilePolicy } from '../policy/compile.js';
 import type { Family, Policy } from '../policy/types.js';
 import { ipsetRestoreText } from './ipset.js';
+import { NFT_FILE_NAMES, nftBundleFiles } from './nft.js';
 import { type BundleOptions, bundleOptions } from './options.js';
 import { bootRulesText } from './rules.js';
 import { FIREWALL_UNIT, REAPPLY_UNIT, firewallUnit, reapplyUnit } from './units.js';
@@ -42,14 +43,24 @@ export const BUNDLE_FILE_NAMES: readonly string[] = [
   'rules.v6',
   FIREWALL_UNIT,
   REAPPLY_UNIT,
+  ...NFT_FILE_NAMES,
 ];
 
 /**
  * Builds the bundle of `policy`. `policyText` is the policy file as given: the bundle holds a
  * copy of it, byte for byte, as policy.yaml.
  */
-export function buildBundle(policy: Policy, policyText: string, given: Partial<BundleOptions> = {}): Bundle {
+export function buildBundle(
+  policy: Policy,
+  policyText: string,
+  given: Partial<BundleOptions> = {},
+  backend: 'iptables' | 'nft' = 'iptables',
+): Bundle {
   const options = bundleOptions(given);
+  if (backend === 'nft') {
+    const nft = nftBundleFiles(policy, policyText, options);
+    return { files: nft, absent: BUNDLE_FILE_NAMES.filter((n) => !nft.some((f) => f.name === n)), options };
+  }
   const families: Family[] = options.ipv6 ? [4, 6] : [4];
   // Compile both families even when no rules file is written (DOCKER chain): a policy the
   // re-apply pipe would refuse on the host must be refused here.

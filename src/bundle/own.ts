@@ -5,13 +5,16 @@
 import { loadPolicy } from '../policy/load.js';
 import { FIREWALL_UNIT, REAPPLY_UNIT } from './units.js';
 
-/** The first line of each generated file of the bundle (ipset.restore, rules.v4/v6, the units). */
+/** The first line of each generated file of the bundle (ipset.restore, rules.v4/v6, dfw.nft, the units). */
 const HEADERS: Record<string, RegExp> = {
   'ipset.restore': /^# dfw: policy /,
   'rules.v4': /^# dfw: policy /,
   'rules.v6': /^# dfw: policy /,
   [FIREWALL_UNIT]: new RegExp(`^# ${FIREWALL_UNIT.replace('.', '\\.')}: written by \`dfw bundle\``),
   [REAPPLY_UNIT]: new RegExp(`^# ${REAPPLY_UNIT.replace('.', '\\.')}: written by \`dfw bundle\``),
+  // The files of `dfw bundle --backend nft`.
+  'dfw.nft': /^# dfw\.nft: written by `dfw bundle --backend nft`/,
+  'dfw-nft.service': /^# dfw-nft\.service: written by `dfw bundle --backend nft`/,
 };
 
 /**

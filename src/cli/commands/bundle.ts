@@ -19,6 +19,7 @@ interface Args {
   sbinDir?: string;
   ipv6: boolean;
   force: boolean;
+  backend: 'iptables' | 'nft';
 }
 
 const code = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
@@ -107,6 +108,12 @@ export const bundleCommand = defineCommand({
         default: true,
         describe: 'also write and load rules.v6 (--no-ipv6: IPv4 only, for hosts without ip6tables)',
       })
+      .option('backend', {
+        choices: ['iptables', 'nft'] as const,
+        default: 'iptables' as const,
+        describe:
+          "nft: dfw.nft and dfw-nft.service, for Docker's nftables backend (dfw's own table, loaded before Docker)",
+      })
       .example('$0 bundle -p dfw.yaml --out bundle/', 'write the bundle; prints the files it wrote or removed')
       .example(
         '$0 bundle -p dfw.yaml --out bundle/ --check',
@@ -123,13 +130,18 @@ export const bundleCommand = defineCommand({
   handler: (args: Args) => {
     const loaded = readPolicy(args.policy);
     const bundle = atPolicyPosition(loaded, () =>
-      buildBundle(loaded.policy, loaded.text, {
-        prefix: args.prefix,
-        policyPath: args.policyPath,
-        dfwPath: args.dfwPath,
-        sbinDir: args.sbinDir,
-        ipv6: args.ipv6,
-      }),
+      buildBundle(
+        loaded.policy,
+        loaded.text,
+        {
+          prefix: args.prefix,
+          policyPath: args.policyPath,
+          dfwPath: args.dfwPath,
+          sbinDir: args.sbinDir,
+          ipv6: args.ipv6,
+        },
+        args.backend,
+      ),
     );
     const dir = args.out;
     if (dir === '') throw new DfwError('--out: expected a folder');

@@ -4,6 +4,7 @@ import { bundleCommand } from './bundle.js';
 import { diffCommand } from './diff.js';
 import { fmtCommand } from './fmt.js';
 import { ipsetCommand } from './ipset.js';
+import { nftCommand } from './nft.js';
 import { parseCommand } from './parse.js';
 import { stripCommand } from './strip.js';
 import { transformCommand } from './transform.js';
@@ -14,6 +15,7 @@ export const commands: CommandModule<object, any>[] = [
   stripCommand,
   ipsetCommand,
   bundleCommand,
+  nftCommand,
   diffCommand,
   parseCommand,
   fmtCommand,

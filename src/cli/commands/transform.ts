@@ -12,6 +12,7 @@ import { parseIpset } from '../../ipset/parse.js';
 import { transformDump } from '../../transform/inject.js';
 import { applyPlugins } from '../../transform/plugins.js';
 import { loadPlugins } from '../plugins.js';
+import { nftBackendHint } from '../../nft/backend-hint.js';
 import { noflushText, ownedChainText } from '../../transform/noflush.js';
 import { defineCommand } from '../command.js';
 import { isStdio, readInput, refuseEmpty, refuseStdinTwice, warn, writeOutput } from '../io.js';
@@ -109,6 +110,8 @@ export const transformCommand = defineCommand({
     );
     if (plugins.length > 0) result.dump = await applyPlugins(result.dump, plugins, { policy, family });
     checkPublished(dump, policy, input.file);
+    const nftHint = nftBackendHint(dump); // a host on Docker's nftables backend needs dfw nft
+    if (nftHint !== undefined) warn(`${input.file}: ${nftHint}`);
     const full = (emit: (chunk: string) => void) => printIptablesChunks(result.dump, emit);
     const noflush = args.mode === 'noflush' ? noflushText(result, policy, family) : '';
     const output = args.mode === 'full' ? full : (emit: (chunk: string) => void) => emit(noflush);
