@@ -2,7 +2,7 @@
 // byte for byte what `dfw transform --mode noflush --no-dump --family 4|6` prints. Nothing exists
 // yet at boot: the file declares DOCKER-USER (`:DOCKER-USER - [0:0]` creates it, or flushes it
 // when it exists) and fills it. It adds no jump from FORWARD: Docker puts its own `-j DOCKER-USER`
-// at the top of FORWARD when it starts, and keeps the chain's rules (DOCKER.md).
+// at the top of FORWARD when it starts, and keeps the chain's rules (docs/docker.md#who-owns-which-chain).
 import type { IptablesDump } from '../iptables/ast.js';
 import type { Family, Policy } from '../policy/types.js';
 import { transformDump } from '../transform/inject.js';

@@ -85,7 +85,7 @@ export function v4Block(n: number, prefix: number): { from: number; to: number }
 
 /**
  * The smallest list of CIDR blocks covering from..to, as ipset splits a `FROM-TO` range for
- * net types: `192.168.2.0-192.168.2.130` → /25, /31, /32 (FORMAT.md 7.2, I6).
+ * net types: `192.168.2.0-192.168.2.130` → /25, /31, /32 (docs/format.md#entries).
  */
 export function v4Cover(from: number, to: number): { addr: number; prefix: number }[] {
   const out: { addr: number; prefix: number }[] = [];

@@ -1,5 +1,6 @@
-// Limits of names, comments and lines that `ipset restore` can read back (FORMAT.md 7.3, 7.4,
-// 8.1, 8.2). Each check returns a reason, or undefined when the value is fine.
+// Limits of names, comments and lines that `ipset restore` can read back (docs/format.md#set-names,
+// docs/format.md#entry-comments, docs/format.md#reading-lines,
+// docs/format.md#how-ipset-restore-splits-words). Each check returns a reason, or undefined when the value is fine.
 
 const utf8 = new TextEncoder();
 /** UTF-8 length; plain ASCII (the usual case) is counted without encoding. */
@@ -13,8 +14,8 @@ export const COMMENT_MAX = 255;
 export const LINE_MAX_BYTES = 1023;
 
 /**
- * Set names: at most 31 bytes, no leading `-` (FORMAT.md 7.4). ipset itself accepts whitespace
- * and `"`, but `ipset save` prints names raw, so such a set cannot be restored (I4); dfw refuses them.
+ * Set names: at most 31 bytes, no leading `-` (docs/format.md#set-names). ipset itself accepts whitespace
+ * and `"`, but `ipset save` prints names raw, so such a set cannot be restored; dfw refuses them.
  */
 export function checkSetName(name: string): string | undefined {
   const shown = JSON.stringify(name);
@@ -29,7 +30,7 @@ export function checkSetName(name: string): string | undefined {
 }
 
 /**
- * Comments: at most 255 bytes and no `"` (ipset refuses it: there is no escape, FORMAT.md 7.3).
+ * Comments: at most 255 bytes and no `"` (ipset refuses it: there is no escape, docs/format.md#entry-comments).
  * No line breaks either: ipset save would print them raw and break the line.
  */
 export function checkComment(text: string): string | undefined {
@@ -42,7 +43,10 @@ export function checkComment(text: string): string | undefined {
   return undefined;
 }
 
-/** A line dfw writes for ipset restore: at most 1023 bytes and 30 words (FORMAT.md 8.1, 8.2). */
+/**
+ * A line dfw writes for ipset restore: at most 1023 bytes and 30 words (docs/format.md#reading-lines,
+ * docs/format.md#how-ipset-restore-splits-words).
+ */
 export function checkRestoreLine(line: string, words: number): string | undefined {
   const n = byteLength(line);
   if (n > LINE_MAX_BYTES) return `line is ${n} bytes long: ipset restore reads at most ${LINE_MAX_BYTES} bytes a line`;

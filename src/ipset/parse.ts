@@ -1,4 +1,4 @@
-// The ipset parser driver: splits lines, runs one nearley parser per line (FORMAT.md 8.1: ipset
+// The ipset parser driver: splits lines, runs one nearley parser per line (docs/format.md#reading-lines: ipset
 // restore reads line by line too), builds AST nodes that keep their exact text, and checks what
 // the grammar leaves open (names, option values, elements for the set's type and family) with
 // errors at a line and column.
@@ -263,7 +263,7 @@ export function parseIpset(text: string, file: string, options: IpsetParseOption
     };
     const source: LineSource = { text: raw, line: lineNo };
 
-    // fgets() with a 1024-byte buffer: a longer line is read as two lines (FORMAT.md 8.1).
+    // fgets() with a 1024-byte buffer: a longer line is read as two lines (docs/format.md#reading-lines).
     if (raw.length > LINE_MAX_BYTES / 3) {
       const bytes = byteLength(raw);
       if (bytes > LINE_MAX_BYTES) {

@@ -192,7 +192,7 @@ export function icmpNames(v6: boolean): string[] {
 
 /**
  * A few service names people write for ports. ipset resolves them through /etc/services
- * (`ssh` → `tcp:22`, FORMAT.md 7.2); dfw does not read that file (the result must not depend on
+ * (`ssh` → `tcp:22`, docs/format.md#entries); dfw does not read that file (the result must not depend on
  * the host) and only uses this list to say which number to write.
  */
 export const WELL_KNOWN_PORTS: Readonly<Record<string, number>> = {

@@ -1,7 +1,7 @@
 // Tokens of one iptables-save / iptables-restore line.
 //
 // The moo lexer below defines the words exactly as iptables-restore splits them
-// (FORMAT.md 2.2, xshared.c add_param_to_argv()):
+// (docs/format.md#how-iptables-restore-splits-words, xshared.c add_param_to_argv()):
 //   - blanks (space, tab) separate words; runs collapse;
 //   - a double quote may open in the middle of a word and continues that word;
 //   - inside quotes, a backslash makes the next character literal and is dropped;
@@ -117,7 +117,7 @@ const FLAG_TYPES: Record<string, TokenType> = {
 /**
  * Options whose single argument is free text: getopt takes the next word whatever it looks
  * like, so `--comment --looks-like-option` or `--comment !` is a value, not an option
- * (FORMAT.md E8, E9).
+ * (docs/format.md#getopt-reads-the-words).
  */
 export const FREE_TEXT_OPTIONS = new Set([
   '--comment',
@@ -137,7 +137,7 @@ export const FREE_TEXT_OPTIONS = new Set([
 
 /**
  * Options that take a fixed number of words, among those whose value iptables-save prints raw
- * (FORMAT.md 4.3): a value with a blank in it then shows up as extra words, which
+ * (docs/format.md#names-printed-raw): a value with a blank in it then shows up as extra words, which
  * iptables-restore rejects ("Bad argument") or reads as something else.
  */
 export const VALUE_COUNTS: Record<string, number> = {

@@ -2,7 +2,7 @@
 //
 // iptables-save prints a source or destination as `addr/len`, with `/32` (or `/128`) on host
 // addresses, and the kernel stores the address already masked, so `-s 10.1.2.3/8` saves as
-// `-s 10.0.0.0/8` (FORMAT.md 3.2). ip6tables-save formats addresses with glibc's inet_ntop:
+// `-s 10.0.0.0/8` (docs/format.md#addresses). ip6tables-save formats addresses with glibc's inet_ntop:
 // lowercase, the longest run of two or more zero groups compressed to `::` (the first one on a
 // tie), and the last 32 bits in dotted form for IPv4-mapped (`::ffff:1.2.3.4`) and
 // IPv4-compatible (`::1.2.3.4`) addresses.

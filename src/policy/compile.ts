@@ -55,7 +55,7 @@ export function compilePolicy(policy: Policy, family: Family, options: CompileOp
 
   // In DOCKER-USER, "let through" must not be terminal: RETURN hands the packet back to
   // Docker's own chains (isolation, unpublished-port drops). The DOCKER chain is Docker's
-  // final accept step, where the original guide used ACCEPT (DOCKER.md pitfall 3).
+  // final accept step, where the original guide used ACCEPT (docs/docker.md#return-not-accept-in-docker-user).
   const pass = policy.chain === 'DOCKER-USER' ? 'RETURN' : 'ACCEPT';
   const chain = policy.chain;
   const out: Rule[] = [];
@@ -81,7 +81,7 @@ export function compilePolicy(policy: Policy, family: Family, options: CompileOp
     const inIface = opt('-i', iface);
     if (policy.established) {
       // Replies to the containers' own outgoing connections come back on the external
-      // interface: let them through before any drop (DOCKER.md pitfall 2).
+      // interface: let them through before any drop (docs/docker.md#replies-first).
       out.push(
         rule(chain, {
           options: [inIface],
@@ -102,7 +102,7 @@ export function compilePolicy(policy: Policy, family: Family, options: CompileOp
           if (to !== undefined && to.family !== family) continue;
           const base = [...src.options, ...(to ? [opt('-d', to.cidr)] : []), opt('-i', iface), opt('-p', a.proto)];
           // Published host ports: FORWARD sees the packet after DNAT, so the port the
-          // client asked for is only in conntrack's original tuple (DOCKER.md pitfall 1).
+          // client asked for is only in conntrack's original tuple (docs/docker.md#match-the-published-port-through-conntrack).
           for (const p of a.port ?? []) {
             out.push(
               rule(chain, {

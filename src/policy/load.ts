@@ -1,8 +1,8 @@
-// Loads a policy (YAML 1.2; JSON is valid YAML), validates it against DESIGN.md "Policy, version 1"
+// Loads a policy (YAML 1.2; JSON is valid YAML), validates it against docs/design.md#the-policy
 // and returns it normalised. Every problem is a DfwSyntaxError at the offending YAML node, with a
 // message that starts with the node's path in the policy: `allow[1].port: expected ...`.
 //
-// Decisions where DESIGN.md is silent (the reasons are in the messages too):
+// Decisions the policy's fields leave open (docs/design.md#policy-fields; the reasons are in the messages too):
 // - List indices in paths are 0-based (`allow[0]` is the first rule); default rule names use the
 //   same index (`allow-0`), so the name in a tag and the path in an error agree.
 // - An explicit empty value (`from:` with nothing after it) is refused, never read as "absent":

@@ -55,7 +55,7 @@ const NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** Policy names become part of every managed rule's tag, `dfw:<policy>:<rule>` (a `--comment`). */
 export const POLICY_NAME_MAX = 32;
-/** Rule names: the tag stays far below --comment's 255 bytes (FORMAT.md 2.3) and unquoted. */
+/** Rule names: the tag stays far below --comment's 255 bytes (docs/format.md#limits-of-iptables-restore) and unquoted. */
 export const RULE_NAME_MAX = 64;
 
 function tagPart(s: string, max: number): string | undefined {
@@ -74,7 +74,7 @@ export const checkRuleName = (s: string): string | undefined => tagPart(s, RULE_
  * Interface names for `-i`: the kernel's dev_valid_name() (at most 15 bytes, IFNAMSIZ 16 with the
  * NUL; no whitespace, "/" or ":"; not "." or "..") plus what iptables-restore needs: no `"` (its
  * tokenizer quotes) and no leading "-" or "!" (read as an option or a negation). A trailing "+"
- * is iptables' prefix wildcard and counts in the 15 (FORMAT.md 2.3).
+ * is iptables' prefix wildcard and counts in the 15 (docs/format.md#limits-of-iptables-restore).
  */
 export function checkInterface(s: string): string | undefined {
   const shown = quoted(s);
@@ -98,7 +98,7 @@ export function checkInterface(s: string): string | undefined {
 
 /**
  * ipset set names: at most 31 bytes (IPSET_MAXNAMELEN 32 with the NUL), never a leading "-"
- * (FORMAT.md 7.4). ipset save prints names raw, so whitespace would make the dump unrestorable,
+ * (docs/format.md#set-names). ipset save prints names raw, so whitespace would make the dump unrestorable,
  * and `"` is a quote for both the ipset and iptables-restore tokenizers.
  */
 export function checkSetName(s: string): string | undefined {

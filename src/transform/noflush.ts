@@ -1,5 +1,6 @@
 // Output for `iptables-restore --noflush`: only what changes, leaving every other chain
-// and table as it is on the host (DESIGN.md "Outputs", FORMAT.md 2.5).
+// and table as it is on the host (docs/design.md#full-and-noflush,
+// docs/format.md#what-a-restore-flushes).
 import type { Rule, Table } from '../iptables/ast.js';
 import { printRule, printSpec } from '../iptables/print.js';
 import type { Family, Policy } from '../policy/types.js';
@@ -15,7 +16,7 @@ import type { TransformResult } from './inject.js';
  * whole new content follows, the admin's own rules included, so nothing is lost.
  * DOCKER: Docker owns it and it must not be flushed, so stale managed rules are deleted by
  * specification and the new ones inserted at the top, last first (no rule numbers: nft
- * 1.8.9 mishandles positions of rules added in the same restore, FORMAT.md 2.4).
+ * 1.8.9 mishandles positions of rules added in the same restore, docs/format.md#commands-inside-a-table).
  */
 export function noflushText(result: TransformResult, policy: Policy, family: Family = 4): string {
   const filter = result.dump.items.find((i): i is Table => i.kind === 'table' && i.name === 'filter');
