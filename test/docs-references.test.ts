@@ -1,5 +1,5 @@
 // Every reference to the project's docs resolves: a `docs/<page>.md` or `docs/<page>.md#<anchor>` in the
-// sources, grammars, tests, README.md or the docs themselves names a file that exists and, with an
+// sources, grammars, tests, fixtures, README.md or the docs themselves names a file that exists and, with an
 // anchor, a heading of it; and the relative links of README.md and docs/*.md lead somewhere. A
 // comment that cites a heading which was renamed or never written would send a reader nowhere.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SCANNED = ['src', 'grammar', 'test', 'docs', 'README.md'];
+const SCANNED = ['src', 'grammar', 'test', 'fixtures', 'docs', 'README.md'];
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'bench-out']);
-const TEXT_FILE = /\.(?:ts|mts|cts|js|mjs|cjs|ne|md|sh|json|ya?ml)$/;
+const TEXT_FILE = /\.(?:ts|mts|cts|js|mjs|cjs|ne|md|sh|json|ya?ml|v4|v6)$/;
 
 /** `docs/<path>.md` with an optional `#anchor`, not inside a longer path (`mydocs/x.md`). */
 const DOCS_REF = /(?<![\p{L}\p{N}_.-])docs\/([\w./-]+?\.md)(?:#([\p{L}\p{N}_-]+))?/gu;
