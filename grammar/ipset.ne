@@ -1,4 +1,5 @@
-# One line of an `ipset save` dump or of `ipset restore` input (FORMAT.md sections 7 and 8).
+# One line of an `ipset save` dump or of `ipset restore` input (docs/format.md#ipset-save-output,
+# docs/format.md#ipset-restore-input).
 #
 # The grammar reads the tokens of src/ipset/lexer.ts: words with their quotes removed, `-exist`
 # already taken out (ipset strips it from anywhere on the line), comment and COMMIT lines as

@@ -1,4 +1,5 @@
-# One line of an iptables-save dump or of iptables-restore input (FORMAT.md sections 1 and 2).
+# One line of an iptables-save dump or of iptables-restore input (docs/format.md#iptables-save-output,
+# docs/format.md#iptables-restore-input).
 #
 # The grammar sees tokens classified by src/iptables/lexer.ts (moo lexer + word classes).
 # Postprocessors record token POSITIONS, not values: the structure of a line depends only

@@ -1,4 +1,4 @@
-// Bundles the CLI for a fast start (issue 6): dist/cli.cjs holds the whole CLI in one CommonJS
+// Bundles the CLI for a fast start (README.md "Performance"): dist/cli.cjs holds the whole CLI in one CommonJS
 // file (Node resolves and loads one file instead of a few hundred), dist/cli.cjs.cache its V8
 // code cache, and dist/dfw.cjs, the package's bin, loads the two (src/cli/code-cache.ts).
 import { spawnSync } from 'node:child_process';

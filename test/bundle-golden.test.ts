@@ -1,4 +1,4 @@
-// Issue 8: golden files of `dfw bundle` (fixtures/bundle/<case>/: policy.yaml, args, expected/),
+// Boot persistence: golden files of `dfw bundle` (fixtures/bundle/<case>/: policy.yaml, args, expected/),
 // its --check, idempotence, stale files and errors, and `systemd-analyze verify` on the units.
 // The CLI runs as a process, inside the case folder, as a user runs it. Needs `npm run build`.
 import { spawnSync } from 'node:child_process';
@@ -183,7 +183,7 @@ describe.each(CASES)('golden $name', (c) => {
       );
       expect(r.status, r.stderr).toBe(0);
       expect(c.expected.get(name)).toBe(r.stdout);
-      // One table, one COMMIT: iptables-restore applies it in one transaction (FORMAT.md 2.7), so
+      // One table, one COMMIT: iptables-restore applies it in one transaction (docs/format.md#errors-and-atomicity), so
       // a host switches from the old rules to the new ones at once. It declares the policy's own
       // chain only, never DOCKER-USER (other tools' rules there survive a reload).
       const owned = `DFW-${loadPolicy(c.policyText, 'p').name}`;

@@ -1,11 +1,11 @@
-// Issue 8 acceptance, with real packets: the bundle on a Docker-like host made of network
+// Boot persistence, with real packets: the bundle on a Docker-like host made of network
 // namespaces (the lab of test/lab/: topology.ts, servers.ts, dfw.ts).
 //
 // As at boot, the host namespace starts EMPTY (no table, no chain, no set). The bundle's
 // dfw-firewall.service is run as systemd would run it: its ExecStart lines, word for word,
 // against the files of the bundle (the bundle is written with --prefix = its own folder, and
 // --sbin-dir = a folder of links to the lab variant's ipset / iptables tools). THEN Docker starts:
-// its chains and rules appear as dockerd makes them (DOCKER.md: it creates its own chains, keeps
+// its chains and rules appear as dockerd makes them (docs/docker.md#who-owns-which-chain: it creates its own chains, keeps
 // DOCKER-USER's rules, puts `-j DOCKER-USER` at the top of FORWARD). The first probe after that
 // must already see the policy. A Docker restart (simulated) keeps it. A bundle rebuilt from a
 // changed policy, loaded over the running host (ExecReload), switches behaviour: a port that

@@ -1,4 +1,4 @@
-// The bin as shipped (issue 6): dist/dfw.cjs runs the bundle dist/cli.cjs with the V8 code cache
+// The bin as shipped, fast to start: dist/dfw.cjs runs the bundle dist/cli.cjs with the V8 code cache
 // dist/cli.cjs.cache made at build time. The cache is used when it matches, ignored (never
 // trusted) when it does not; the string-width stand-in measures exactly as string-width does;
 // output goes straight to fd 1, whole, also through a pipe and to a reader that stops early.

@@ -1,4 +1,5 @@
-// Issue 7, item 3: dumps that the real tools write but cannot read back (FORMAT.md section 9).
+// Hostile input: dumps that the real tools write but cannot read back
+// (docs/format.md#dumps-the-tools-write-but-cannot-read-back).
 // dfw must refuse them at parse time and say what is wrong, in the words of what produced the
 // dump (a value holding a line break, printed raw by iptables-save and so split over two lines;
 // a name printed raw although it holds a quote or a blank), instead of "unterminated quote" or,

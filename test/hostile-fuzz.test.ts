@@ -1,4 +1,4 @@
-// Issue 7, item 4: property and fuzz tests with fast-check.
+// Hostile input: property and fuzz tests with fast-check.
 //   (a) generated dumps (tables, chains, rules with random options and values, quotes, UTF-8)
 //       round-trip: print(parse(x)) === x, and the fast path gives the same AST as the plain one;
 //   (b) generated valid policies transform idempotently on real fixtures, and strip undoes them;

@@ -1,4 +1,4 @@
-// Issue 7, item 2: a string in a policy must never become an extra option or an extra rule in a
+// Hostile input: a string in a policy must never become an extra option or an extra rule in a
 // file root loads into the kernel. Each case puts a crafted string into one string field of a
 // policy (names, interfaces, addresses, ports, set names, ipset entries and comments, YAML
 // tricks). For each, dfw either

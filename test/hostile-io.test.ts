@@ -1,4 +1,4 @@
-// Issue 7, items 5 and 6: `-o FILE` is written atomically (a temporary file in the same folder,
+// Hostile input and failing I/O: `-o FILE` is written atomically (a temporary file in the same folder,
 // then a rename; the mode and owner of the file it replaces are kept); on any error nothing is
 // written, an existing file is left as it was and no temporary file stays behind, even when the
 // error comes halfway through the output (a printer error, a full or read-only file system, a

@@ -1,5 +1,5 @@
 // Members as ipset stores them: every expected value below was observed with the real
-// `ipset restore` + `ipset save` (v7.17, FORMAT.md 7.2 and 9) unless marked otherwise.
+// `ipset restore` + `ipset save` (v7.17, docs/format.md#entries) unless marked otherwise.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -33,7 +33,7 @@ function reason(type: SetTypeName, entry: string, options: IpsetOption[] = []): 
 
 describe('normalizeElement', () => {
   const cases: [SetTypeName, IpsetOption[], string, string[]][] = [
-    // hash:net: /32 dropped, host bits masked, ranges become a minimal CIDR cover (I6).
+    // hash:net: /32 dropped, host bits masked, ranges become a minimal CIDR cover (docs/format.md#entries).
     ['hash:net', [], '10.0.0.1/32', ['10.0.0.1']],
     ['hash:net', [], '10.0.0.1', ['10.0.0.1']],
     ['hash:net', [], '10.1.2.3/8', ['10.0.0.0/8']],
@@ -41,7 +41,7 @@ describe('normalizeElement', () => {
     ['hash:net', [], '192.168.2.0-192.168.2.130', ['192.168.2.0/25', '192.168.2.128/31', '192.168.2.130']],
     ['hash:net', v6, '2001:DB8:0:0:1::/128', ['2001:db8:0:0:1::']],
     ['hash:net', v6, '2001:db8::1/32', ['2001:db8::/32']],
-    // hash:ip: ranges and CIDRs expand (v4); netmask and bitmask mask the address (I8).
+    // hash:ip: ranges and CIDRs expand (v4); netmask and bitmask mask the address (docs/format.md#entries).
     ['hash:ip', [], '10.0.0.0/30', ['10.0.0.0', '10.0.0.1', '10.0.0.2', '10.0.0.3']],
     ['hash:ip', [], '10.0.0.254-10.0.1.1', ['10.0.0.254', '10.0.0.255', '10.0.1.0', '10.0.1.1']],
     ['hash:ip', [{ name: 'netmask', value: '24' }], '10.1.2.3', ['10.1.2.0']],
@@ -52,7 +52,7 @@ describe('normalizeElement', () => {
     ['hash:ip', v6, '::1.2.3.4', ['::1.2.3.4']],
     ['hash:ip', v6, '::0.0.0.2', ['::2']],
     ['hash:ip', [...v6, { name: 'netmask', value: '64' }], '2001:db8::1:2', ['2001:db8::']],
-    // Ports: a bare port is TCP, ICMP types print by name, port ranges expand (I7).
+    // Ports: a bare port is TCP, ICMP types print by name, port ranges expand (docs/format.md#entries).
     ['hash:ip,port', [], '192.0.2.1,443', ['192.0.2.1,tcp:443']],
     ['hash:ip,port', [], '192.0.2.1,0x10', ['192.0.2.1,tcp:16']],
     ['hash:ip,port', [], '192.0.2.1,TCP:81', ['192.0.2.1,tcp:81']],

@@ -233,7 +233,7 @@ describeNetns(
       // The rule's reference moved with the name; the temporary set is gone.
       expect(ns.ok('ipset', ['list', '-t', 'ipfriends'])).toMatch(/References: 1/);
       expect(ns.ok('ipset', ['list', '-n'])).toBe('ipfriends\n');
-      // The swapped-in set has the policy's header (FORMAT.md 8.4).
+      // The swapped-in set has the policy's header (docs/format.md#replacing-a-set-atomically).
       expect(ns.ok('ipset', ['save'])).toMatch(/^create ipfriends hash:ip family inet hashsize 4096 /);
       const recheck = dfw(['-', '-p', policy, '--check'], ns.ok('ipset', ['save']));
       expect(recheck.status).toBe(0);

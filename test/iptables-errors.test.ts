@@ -102,7 +102,7 @@ describe('what the restore tools accept quietly is kept', () => {
     const text = '*filter\n\n:INPUT ACCEPT [0:0]\n\nCOMMIT\n';
     expect(dfw(['fmt'], text).stdout).toBe(text);
   });
-  it('values that look like options after a free-text option are values (FORMAT.md E8)', () => {
+  it('values that look like options after a free-text option are values (docs/format.md#getopt-reads-the-words)', () => {
     const d = parseIptables(T('-A INPUT -m comment --comment --looks-like-option -j ACCEPT'));
     const t = d.items[0];
     expect(t?.kind).toBe('table');

@@ -1,7 +1,7 @@
-// Issue 4 acceptance: bad policies through the CLI. `dfw transform DUMP --policy bad.yaml`
+// Bad policies through the CLI. `dfw transform DUMP --policy bad.yaml`
 // must exit 2, print nothing on stdout, and report on stderr
 //   FILE:LINE:COL: path: message      (no "path: " for problems of the whole file)
-// followed by the offending source line and a caret (DESIGN.md "CLI contract").
+// followed by the offending source line and a caret (docs/design.md#cli-contract).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -23,7 +23,7 @@ function errorOf(text: string, file = 'p.yaml'): DfwSyntaxError {
 }
 
 describe('loadPolicy: good policies', () => {
-  it('normalises the DESIGN.md example (fixtures/policies/web.yaml)', () => {
+  it('normalises the example policy (fixtures/policies/web.yaml)', () => {
     const expected: Policy = {
       version: 1,
       name: 'web',

@@ -1,5 +1,6 @@
-// Issue 4 acceptance: golden files of `dfw transform` (fixtures/transform/<case>/, made by
-// fixtures/gen/gen-transform.sh) and the transform properties of DESIGN.md, on every golden
+// Golden files of `dfw transform` (fixtures/transform/<case>/, made by
+// fixtures/gen/gen-transform.sh) and the transform properties of
+// docs/design.md#properties-the-tests-hold, on every golden
 // case and on every fixtures/iptables dump.
 //
 // A case folder holds input.v4|input.v6, policy.yaml, args (one line of extra CLI arguments)
@@ -129,7 +130,7 @@ beforeAll(() => {
 });
 
 describe('fixtures/transform: the case folders are complete', () => {
-  it('has the cases issue 4 asks for', () => {
+  it('has a case for each kind of host and policy', () => {
     const names = CASES.map((c) => c.name);
     for (const n of [
       'docker29',

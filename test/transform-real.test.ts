@@ -1,4 +1,4 @@
-// Issue 4 acceptance on the real tools: dfw's output (full and noflush, made by the library as
+// Policy and transform on the real tools: dfw's output (full and noflush, made by the library as
 // the CLI makes it) for every golden case of fixtures/transform, with both
 // iptables variants (nft: iptables-nft-restore/-save, legacy: iptables-legacy-restore/-save;
 // ip6tables-* for .v6 inputs), each in fresh network namespaces:
@@ -10,7 +10,8 @@
 //                 restore --noflush < NOFLUSH; save | dfw ... --check  exits 0
 //
 // then: both paths reach the same state, and nft and legacy reach the same state (saved rules
-// compared without dates, counters and table order: FORMAT.md 1.3, 1.4, 6). Cases whose input
+// compared without dates, counters and table order: docs/format.md#order-of-tables-chains-and-rules,
+// docs/format.md#counters, docs/format.md#nft-and-legacy-variants). Cases whose input
 // has counters are restored with --counters and saved with -c.
 // Every namespace is deleted in a finally block (and by the global teardown after a crash).
 import { spawnSync } from 'node:child_process';

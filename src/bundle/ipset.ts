@@ -6,8 +6,8 @@
 // (`create -exist`, which changes nothing in an existing set of the same type), a temporary
 // set is filled and swapped in (iptables rules follow the name: they see the old content, then
 // the new, never a half-filled set), and the temporary set, now holding the old content, is
-// destroyed (FORMAT.md 8.4; DOCKER.md pitfall 11). A temporary set left over by an interrupted
-// run is reused: `create -exist` and `flush` it first.
+// destroyed (docs/format.md#replacing-a-set-atomically, docs/docker.md#ipset-lifecycle). A temporary set left
+// over by an interrupted run is reused: `create -exist` and `flush` it first.
 import { DfwError } from '../errors.js';
 import {
   type CreateLine,

@@ -1,7 +1,7 @@
 // Loads the bundled CLI (dist/cli.cjs) with V8's code cache (dist/cli.cjs.cache), made at build
 // time after a training run. With it, Node deserializes bytecode instead of parsing and compiling
 // ~600 kB of JavaScript on every start: about 45 ms of a 100k-line transform's 330 ms, on the
-// bench machine (issue 6).
+// bench machine (README.md "Performance").
 // Node 20 has no compile cache for ES modules, hence a CommonJS bundle run as a vm script.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

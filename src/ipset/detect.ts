@@ -1,7 +1,7 @@
 // Tells an `ipset save` / restore file from an iptables-save one by content, for `dfw parse` and
 // `dfw fmt`: the first line that is not blank, a `#` comment or COMMIT decides. iptables dumps
 // start their content with `*table` (then `:CHAIN` and `-A CHAIN` lines); ipset dumps with a
-// command word (`create`, `add`, or an alias, FORMAT.md 8.3), maybe after `-exist`.
+// command word (`create`, `add`, or an alias, docs/format.md#commands-and-aliases), maybe after `-exist`.
 import { commandOf, isExistOption } from './settypes.js';
 
 const IPSET_COMMANDS = new Set(['create', 'add', 'del', 'test', 'flush', 'destroy', 'rename', 'swap']);

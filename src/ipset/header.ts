@@ -80,7 +80,7 @@ export function parseUint(text: string, max: number, what: string): Result<numbe
   return ok(n);
 }
 
-/** 64-bit counters (`packets`, `bytes`): at most 2^64-2 (18446744073709551615 is refused, FORMAT.md 7.2). */
+/** 64-bit counters (`packets`, `bytes`): at most 2^64-2 (18446744073709551615 is refused, docs/format.md#entries). */
 export function parseCounter(text: string, what: string): Result<bigint> {
   let n: bigint;
   if (/^(0|[1-9][0-9]*)$/.test(text)) n = BigInt(text);
@@ -277,7 +277,7 @@ export function headerOptions(h: SetHeader): IpsetOption[] {
 /**
  * Differences between the header a set has and the one wanted, as "option: have → want".
  * Not compared: hashsize and bucketsize (the kernel rounds and grows them: `hashsize 1000` saves
- * as 1024), forceadd (never saved, FORMAT.md 7.1), the ignored legacy options, and initval
+ * as 1024), forceadd (never saved, docs/format.md#create-options), the ignored legacy options, and initval
  * unless the wanted header fixes it (it is random otherwise).
  */
 export function headerDifferences(have: SetHeader, want: SetHeader): string[] {

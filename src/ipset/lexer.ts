@@ -1,5 +1,6 @@
 // Words of one `ipset save` / `ipset restore` line, split exactly as ipset restore splits them
-// (FORMAT.md 8.1 and 8.2; lib/ipset.c ipset_parse_stream() and build_argv()):
+// (docs/format.md#reading-lines, docs/format.md#how-ipset-restore-splits-words;
+// lib/ipset.c ipset_parse_stream() and build_argv()):
 //   - leading white space (C isspace) is skipped; then an empty line or a `#` makes the line a comment;
 //   - `COMMIT` alone (maybe followed by `\r`) commits the batch;
 //   - blanks (space, tab, `\r`) separate words; `"` toggles quoting anywhere and never ends a
@@ -53,7 +54,7 @@ export function tokenizeLine(line: string): LineTokens {
   const rest = line.slice(lead);
   if (rest === '') return { ok: true, tokens: [], exist: [], words: 0 };
   if (rest.startsWith('#')) return { ok: true, tokens: [token('comment', rest, rest, lead)], exist: [], words: 0 };
-  // ipset compares the rest of the line with "COMMIT\n" and "COMMIT\r\n" (FORMAT.md 8.1).
+  // ipset compares the rest of the line with "COMMIT\n" and "COMMIT\r\n" (docs/format.md#reading-lines).
   if (rest === 'COMMIT' || rest === 'COMMIT\r')
     return { ok: true, tokens: [token('commit', 'COMMIT', 'COMMIT', lead)], exist: [], words: 0 };
 

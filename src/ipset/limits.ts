@@ -1,4 +1,4 @@
-// Limits of comments and lines that `ipset restore` can read back (FORMAT.md 7.3, 8.1, 8.2;
+// Limits of comments and lines that `ipset restore` can read back (docs/format.md#entry-comments, docs/format.md#reading-lines, docs/format.md#how-ipset-restore-splits-words;
 // set names: set-name.ts). Each check returns a reason, or undefined when the value is fine.
 
 import { byteLength } from '../text/utf8.js';
@@ -10,7 +10,7 @@ export const COMMENT_MAX = 255;
 export const LINE_MAX_BYTES = 1023;
 
 /**
- * Comments: at most 255 bytes and no `"` (ipset refuses it: there is no escape, FORMAT.md 7.3).
+ * Comments: at most 255 bytes and no `"` (ipset refuses it: there is no escape, docs/format.md#entry-comments).
  * No line breaks either: ipset save would print them raw and break the line.
  */
 export function checkComment(text: string): string | undefined {
@@ -23,7 +23,10 @@ export function checkComment(text: string): string | undefined {
   return undefined;
 }
 
-/** A line dfw writes for ipset restore: at most 1023 bytes and 30 words (FORMAT.md 8.1, 8.2). */
+/**
+ * A line dfw writes for ipset restore: at most 1023 bytes and 30 words (docs/format.md#reading-lines,
+ * docs/format.md#how-ipset-restore-splits-words).
+ */
 export function checkRestoreLine(line: string, words: number): string | undefined {
   const n = byteLength(line);
   if (n > LINE_MAX_BYTES) return `line is ${n} bytes long: ipset restore reads at most ${LINE_MAX_BYTES} bytes a line`;

@@ -1,4 +1,4 @@
-// Set members as ipset stores them (FORMAT.md 7.2): an element written in any form ipset accepts
+// Set members as ipset stores them (docs/format.md#entries): an element written in any form ipset accepts
 // is turned into the element(s) `ipset save` prints for it, for the set's type and family, so that
 // members can be compared with a dump:
 //   - `10.0.0.1/32` and `10.0.0.1` are one member of a hash:net; `10.1.2.3/8` is `10.0.0.0/8`;
@@ -72,7 +72,7 @@ function familyOf(h: SetHeader): Family {
 
 /**
  * The address part of hash:ip-like types: one address, or for IPv4 a CIDR or FROM-TO range that
- * ipset expands to one entry per address (per netmask block, FORMAT.md 7.2 and I8).
+ * ipset expands to one entry per address (per netmask block, docs/format.md#entries).
  */
 function ipPart(text: string, h: SetHeader, expand: boolean, masked: boolean): Result<string[]> {
   const family = familyOf(h);
@@ -111,7 +111,7 @@ function ipPart(text: string, h: SetHeader, expand: boolean, masked: boolean): R
 
 /**
  * A network part (hash:net and friends): `ADDR[/N]`, stored masked and printed without `/32`
- * (`/128`); an IPv4 `FROM-TO` range becomes its minimal CIDR cover (FORMAT.md 7.2, I6).
+ * (`/128`); an IPv4 `FROM-TO` range becomes its minimal CIDR cover (docs/format.md#entries).
  */
 function netPart(text: string, h: SetHeader, allowRange: boolean, minPrefix: number): Result<string[]> {
   const family = familyOf(h);
@@ -373,7 +373,7 @@ function markPart(text: string, h: SetHeader): Result<string[]> {
   return ok([`0x${v.toString(16).padStart(8, '0')}`]);
 }
 
-/** The `add` options in the order ipset save prints them (FORMAT.md 7.2). */
+/** The `add` options in the order ipset save prints them (docs/format.md#entries). */
 const ADD_ORDER = [
   'before',
   'after',
@@ -506,7 +506,7 @@ export function memberKey(m: Member): string {
 }
 
 /**
- * One option as ipset save prints it: comments always in double quotes (FORMAT.md 7.3), raw
+ * One option as ipset save prints it: comments always in double quotes (docs/format.md#entry-comments), raw
  * inside (ipset has no escapes: not quoted() from src/text, which is for messages).
  */
 export function optionText(o: IpsetOption): string {

@@ -1,4 +1,4 @@
-// The ipset parser driver: splits lines, runs one nearley parser per line (FORMAT.md 8.1: ipset
+// The ipset parser driver: splits lines, runs one nearley parser per line (docs/format.md#reading-lines: ipset
 // restore reads line by line too), builds AST nodes that keep their exact text, and checks what
 // the grammar leaves open (names, option values, elements for the set's type and family) with
 // errors at a line and column.
@@ -357,7 +357,7 @@ class IpsetParser {
     this.lines.push(new SourcedNode(fields, this.#raw, this.#lineNo) as unknown as IpsetLine);
   }
 
-  /** fgets() with a 1024-byte buffer: a longer line is read as two lines (FORMAT.md 8.1). */
+  /** fgets() with a 1024-byte buffer: a longer line is read as two lines (docs/format.md#reading-lines). */
   #checkLength(raw: string): void {
     if (raw.length <= LINE_MAX_BYTES / 3) return;
     const bytes = byteLength(raw);

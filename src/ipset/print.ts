@@ -1,7 +1,7 @@
 // Prints an ipset AST: lines read from a file, and still true (docs/library.md "The source-text
 // rule"), as their exact text; lines built in code in the canonical form `ipset save` prints
-// (create options in the type's order, add options in the order of FORMAT.md 7.2, comments
-// always in double quotes with no escaping, FORMAT.md 7.3), so that restore-then-save gives the
+// (create options in the type's order, add options in the order of docs/format.md#entries, comments
+// always in double quotes with no escaping, docs/format.md#entry-comments), so that restore-then-save gives the
 // same text back.
 import { DfwError } from '../errors.js';
 import type { IpsetDump, IpsetLine, IpsetOption } from './ast.js';

@@ -1,7 +1,7 @@
 // Brings the sets of an `ipset save` dump to the ones a policy describes, as an `ipset restore`
-// file, in one of three ways (DESIGN.md "Outputs"; FORMAT.md 8.4):
+// file, in one of three ways (docs/design.md#ipset-restore-files):
 //   - swap (default): fill a temporary set, `swap` it with the live one, destroy the temporary
-//     one. Atomic for the rules that use the set: they follow the name (FORMAT.md 8.4).
+//     one. Atomic for the rules that use the set: they follow the name (docs/format.md#replacing-a-set-atomically).
 //   - flush: `create -exist`, `flush`, `add` (the classic recipe; the set is empty for a moment).
 //   - incremental: `del -exist` / `add -exist` for the differences only.
 // Sets the policy does not name are never touched; a set that already matches gets no lines.
@@ -182,7 +182,7 @@ export function reconcileIpsets(
   const have = currentSets(current, desired);
   const wanted = resolveSets(desired, have);
 
-  // Member sets before the lists that name them (FORMAT.md 10: create before add).
+  // Member sets before the lists that name them (docs/format.md#writing-for-ipset-restore).
   const order = [
     ...wanted.filter((w) => w.header.type !== 'list:set'),
     ...wanted.filter((w) => w.header.type === 'list:set'),

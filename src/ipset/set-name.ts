@@ -1,4 +1,4 @@
-// ipset set names: what ipset and dfw accept (FORMAT.md 7.4), and the temporary names of swap mode.
+// ipset set names: what ipset and dfw accept (docs/format.md#set-names), and the temporary names of swap mode.
 import { firstInvisible, quoted } from '../text/quote.js';
 import { byteLength, truncateBytes } from '../text/utf8.js';
 

@@ -1,5 +1,5 @@
 // The ipset set types: names, aliases, families and the options each command takes, in the order
-// `ipset save` prints them (FORMAT.md 7.1 and 7.2; `ipset help TYPE` of ipset 7.17).
+// `ipset save` prints them (docs/format.md#create-options, docs/format.md#entries; `ipset help TYPE` of ipset 7.17).
 
 export const SET_TYPES = [
   'bitmap:ip',
@@ -30,19 +30,19 @@ export interface SetTypeInfo {
   /** Old names that `create` still accepts (ipset_match_typename; case-sensitive). */
   alias: string;
   family: FamilyKind;
-  /** Create options in the order `ipset save` prints them; `forceadd` is never printed (FORMAT.md 7.1). */
+  /** Create options in the order `ipset save` prints them; `forceadd` is never printed (docs/format.md#create-options). */
   create: readonly string[];
   /** Options of `add` after the element, in printed order. */
   add: readonly string[];
   del: readonly string[];
   test: readonly string[];
-  /** Whether the kernel dfw was checked against has the type (FORMAT.md 0). */
+  /** Whether the kernel dfw was checked against has the type (docs/format.md#where-these-facts-come-from). */
   kernelHere: boolean;
 }
 
 const EXT = ['timeout', 'counters', 'comment', 'forceadd', 'skbinfo'];
 const HASH_TAIL = ['bucketsize', 'initval'];
-/** Legacy create options that ipset accepts on hash types, warns about and ignores (FORMAT.md 7.1). */
+/** Legacy create options that ipset accepts on hash types, warns about and ignores (docs/format.md#create-options). */
 export const LEGACY_CREATE_OPTIONS = ['probes', 'resize', 'gc'] as const;
 
 const HASH_BASE = ['family', 'hashsize', 'maxelem', ...EXT, ...HASH_TAIL];
@@ -87,7 +87,7 @@ export const SET_TYPE_INFO: Readonly<Record<SetTypeName, SetTypeInfo>> = {
     ADD_EXT,
   ),
   'bitmap:port': t('bitmap:port', 'portmap', 'none', ['range', 'timeout', 'counters', 'comment', 'skbinfo'], ADD_EXT),
-  // hash:ip prints netmask/bitmask right after maxelem (FORMAT.md 7.1).
+  // hash:ip prints netmask/bitmask right after maxelem (docs/format.md#create-options).
   'hash:ip': t(
     'hash:ip',
     'iphash',
@@ -104,7 +104,7 @@ export const SET_TYPE_INFO: Readonly<Record<SetTypeName, SetTypeInfo>> = {
     ADD_EXT,
     false,
   ),
-  // hash:ip,port revision 7 prints netmask/bitmask after initval (FORMAT.md 7.1).
+  // hash:ip,port revision 7 prints netmask/bitmask after initval (docs/format.md#create-options).
   'hash:ip,port': t('hash:ip,port', 'ipporthash', 'both', [...HASH_BASE, 'netmask', 'bitmask'], ADD_EXT),
   'hash:ip,port,ip': t('hash:ip,port,ip', 'ipportiphash', 'both', HASH_BASE, ADD_EXT),
   'hash:ip,port,net': t('hash:ip,port,net', 'ipportnethash', 'both', HASH_BASE, ADD_NET),
@@ -179,7 +179,10 @@ export function acceptsLegacyOptions(type: SetTypeName): boolean {
   return type.startsWith('hash:');
 }
 
-/** The commands ipset restore reads, with their aliases (FORMAT.md 8.3; lib/ipset.c ipset_commands, in table order). */
+/**
+ * The commands ipset restore reads, with their aliases (docs/format.md#commands-and-aliases; lib/ipset.c
+ * ipset_commands, in table order).
+ */
 const COMMAND_TABLE: readonly (readonly [string, readonly string[]])[] = [
   ['create', ['create', 'new', '-N']],
   ['add', ['add', '-A']],
@@ -215,7 +218,10 @@ export function commandOf(word: string): string | undefined {
   return undefined;
 }
 
-/** Options that ipset takes anywhere on a line before looking at the command (ipset_envopts; FORMAT.md 8.3). */
+/**
+ * Options that ipset takes anywhere on a line before looking at the command (ipset_envopts;
+ * docs/format.md#commands-and-aliases).
+ */
 export function isExistOption(word: string): boolean {
   const w = word.startsWith('--') ? word.slice(1) : word;
   return w === '-exist' || w === '-!';

@@ -49,7 +49,7 @@ export function dumpState(d: IpsetDump, options: DumpStateOptions = {}): Map<str
         if (!h.ok) throw problem(d, line, h.reason);
         const old = sets.get(line.set);
         if (old !== undefined) {
-          // With -exist, a create of the same type changes nothing (FORMAT.md 8.4, I11).
+          // With -exist, a create of the same type changes nothing (docs/format.md#what-ipset-restore-applies).
           if (line.exist && old.header.type === line.type && old.header.family === h.header.family) break;
           throw problem(d, line, `set ${line.set} already exists`);
         }
@@ -107,7 +107,7 @@ export function dumpState(d: IpsetDump, options: DumpStateOptions = {}): Map<str
   return sets;
 }
 
-/** list:set adds honour `before NAME` / `after NAME` (FORMAT.md 7.2: applied at add time). */
+/** list:set adds honour `before NAME` / `after NAME` (applied at add time, docs/format.md#entries). */
 function insertListMember(s: SetState, m: Member, options: Member['options']): void {
   const pos = options.find((o) => o.name === 'before' || o.name === 'after');
   const list = [...s.members.values()].filter((x) => x.element !== m.element);

@@ -1,5 +1,5 @@
 // The words of an iptables-restore line that select a grammar rule, in one table: the
-// commands iptables-restore reads inside a table block (FORMAT.md 2.4, checked against
+// commands iptables-restore reads inside a table block (docs/format.md#commands-inside-a-table, checked against
 // iptables 1.8.9) and the section flags of a rule spec (-m, -j, -g), each by both spellings.
 // The lexer's token types, the scan's and the shape cache's key characters, the token types
 // the grammar may name, the parser's ops and messages, the printer's flags and the JSON

@@ -1,7 +1,7 @@
 // Tokens of one iptables-save / iptables-restore line.
 //
 // The moo lexer below defines the words exactly as iptables-restore splits them
-// (FORMAT.md 2.2, xshared.c add_param_to_argv()):
+// (docs/format.md#how-iptables-restore-splits-words, xshared.c add_param_to_argv()):
 //   - blanks (space, tab) separate words; runs collapse;
 //   - a double quote may open in the middle of a word and continues that word;
 //   - inside quotes, a backslash makes the next character literal and is dropped;
@@ -86,7 +86,7 @@ const FLAG_TYPES = new Map<string, TokenType>(
 /**
  * Options whose single argument is free text: getopt takes the next word whatever it looks
  * like, so `--comment --looks-like-option` or `--comment !` is a value, not an option
- * (FORMAT.md E8, E9).
+ * (docs/format.md#getopt-reads-the-words).
  */
 export const FREE_TEXT_OPTIONS = new Set([
   '--comment',
@@ -106,7 +106,7 @@ export const FREE_TEXT_OPTIONS = new Set([
 
 /**
  * Options that take a fixed number of words: the rule's own options (src/iptables/rule-options.ts)
- * and, among extension options, those whose value iptables-save prints raw (FORMAT.md 4.3): a
+ * and, among extension options, those whose value iptables-save prints raw (docs/format.md#names-printed-raw): a
  * value with a blank in it then shows up as extra words, which iptables-restore rejects ("Bad
  * argument") or reads as something else.
  */
@@ -121,7 +121,7 @@ export const VALUE_COUNTS: Readonly<Record<string, number>> = {
 };
 
 /**
- * Options and commands whose value iptables-save prints raw, never in quotes (FORMAT.md 4.3),
+ * Options and commands whose value iptables-save prints raw, never in quotes (docs/format.md#names-printed-raw),
  * and what the value names, for messages: a blank or a quote in one cannot be read back.
  */
 export const RAW_VALUE_NAMES: Readonly<Record<string, string>> = {

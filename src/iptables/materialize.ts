@@ -21,7 +21,7 @@ export function specFrom(shape: SpecShape, toks: readonly Token[]): RuleSpec {
     const own: Option[] = [];
     for (const o of s.options) {
       const opt = option(o, toks);
-      // getopt does not care where they stand; iptables-save prints them first (FORMAT.md 3.1).
+      // getopt does not care where they stand; iptables-save prints them first (docs/format.md#order-of-the-parts-of-a-rule).
       (RULE_OPTIONS.has(opt.flag) ? options : own).push(opt);
     }
     const name = toks[s.name]!.value;

@@ -46,7 +46,7 @@ export interface ParseOptions {
 
 /** iptables-restore reads lines with fgets(buffer, 10240): 10239 bytes plus the line end. */
 export const MAX_LINE_BYTES = 10239;
-/** MAX_ARGC 255 less `prog -t table` and the NULL slot (FORMAT.md 2.3). */
+/** MAX_ARGC 255 less `prog -t table` and the NULL slot (docs/format.md#limits-of-iptables-restore). */
 export const MAX_ARGS = 251;
 /** With `--counters`, a `[p:b]` prefix becomes `--set-counters P B`: three more slots. */
 export const MAX_ARGS_WITH_COUNTERS = 248;
@@ -595,8 +595,10 @@ function wordBefore(raw: string, start: number): string | undefined {
 
 /**
  * An unterminated quote, in the words of what produced it. iptables-save quotes free-text values
- * with `"` and `\` escaped (FORMAT.md 4.1), so in its output a quote that does not close on its
- * line means the value held a line break, printed raw (E11, E13); it prints names raw (4.3), so a
+ * with `"` and `\` escaped (docs/format.md#values-iptables-save-quotes), so in its output a quote that does not
+ * close on its line means the value held a line break, printed raw
+ * (docs/format.md#dumps-the-tools-write-but-cannot-read-back); it prints names raw
+ * (docs/format.md#names-printed-raw), so a
  * quote inside a name means the name holds one. Both dumps cannot be restored.
  */
 function explainLexError(e: LexError, raw: string, lines: readonly string[], index: number, firstLineNo = 1): string {

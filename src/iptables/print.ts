@@ -1,5 +1,5 @@
 // Prints an iptables AST: parsed lines as their source text, nodes built in code in the
-// canonical form iptables-save prints (FORMAT.md 3.1 order, section 4 quoting). Which lines
+// canonical form iptables-save prints (docs/format.md#order-of-the-parts-of-a-rule, docs/format.md#quoting). Which lines
 // are still true is decided by sourceText alone (docs/library.md "The source-text rule").
 import { DfwError } from '../errors.js';
 import type { ChainDecl, Command, Counters, IptablesDump, Option, Rule, RuleSpec, Statement, Table } from './ast.js';
@@ -44,7 +44,7 @@ function countersPrefix(c: Counters | undefined): string {
   return c === undefined ? '' : `[${c.packets}:${c.bytes}] `;
 }
 
-/** Checks the limits of iptables-restore on a line dfw writes (FORMAT.md 2.3). */
+/** Checks the limits of iptables-restore on a line dfw writes (docs/format.md#limits-of-iptables-restore). */
 function checkLine(line: string): string {
   const bytes = Buffer.byteLength(line, 'utf8');
   if (bytes > MAX_LINE_BYTES)

@@ -1,4 +1,4 @@
-// How iptables-save writes option values (FORMAT.md section 4), and the checks that keep a
+// How iptables-save writes option values (docs/format.md#quoting), and the checks that keep a
 // value built in code from turning into a different argument list in iptables-restore.
 import { DfwError } from '../errors.js';
 
@@ -37,7 +37,7 @@ const ALWAYS_QUOTED: Record<string, readonly string[]> = {
   bpf: ['--bytecode'],
 };
 
-/** Byte limits that iptables would otherwise enforce by silently cutting the value (FORMAT.md 2.3). */
+/** Byte limits that iptables would otherwise enforce by silently cutting the value (docs/format.md#limits-of-iptables-restore). */
 const MAX_BYTES: Record<string, number> = {
   '--comment': 255,
   '--log-prefix': 29,
@@ -73,7 +73,7 @@ export function quoteValue(section: string, flag: string, value: string): string
   if (ALWAYS_QUOTED[section]?.includes(flag)) return alwaysQuoted(value);
   if (value === '' || /[\s"]/.test(value)) {
     // iptables-save prints these raw, so a real dump with them cannot be restored
-    // (FORMAT.md 4.3); dfw refuses to write one.
+    // (docs/format.md#names-printed-raw); dfw refuses to write one.
     throw new DfwError(
       `${flag} value ${JSON.stringify(value)} is empty or holds a blank or a quote: iptables prints it raw and iptables-restore would split it`,
     );

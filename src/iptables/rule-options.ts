@@ -1,5 +1,5 @@
 // The options that belong to a rule itself rather than to a match or target, by every
-// spelling iptables accepts (FORMAT.md 3.1). One table for the lexer and the scan (how many
+// spelling iptables accepts (docs/format.md#order-of-the-parts-of-a-rule). One table for the lexer and the scan (how many
 // words each takes), the parser (which options to keep on the rule wherever they stand), the
 // printer (canonical spelling and iptables-save's order) and the accessors.
 

@@ -2,7 +2,7 @@
 //
 // iptables-save prints a source or destination as `addr/len`, with `/32` (or `/128`) on host
 // addresses, and the kernel stores the address already masked, so `-s 10.1.2.3/8` saves as
-// `-s 10.0.0.0/8` (FORMAT.md 3.2).
+// `-s 10.0.0.0/8` (docs/format.md#addresses).
 
 import { formatAddress, maskBytes, parseIPv4, parseIPv6 } from './address.js';
 import { type Family, bitsOf } from './family.js';
@@ -71,7 +71,7 @@ export function v4Block(n: number, prefix: number): { from: number; to: number }
 
 /**
  * The smallest list of CIDR blocks covering from..to, as ipset splits a `FROM-TO` range for
- * net types: `192.168.2.0-192.168.2.130` → /25, /31, /32 (FORMAT.md 7.2, I6).
+ * net types: `192.168.2.0-192.168.2.130` → /25, /31, /32 (docs/format.md#entries).
  */
 export function v4Cover(from: number, to: number): { addr: number; prefix: number }[] {
   const out: { addr: number; prefix: number }[] = [];

@@ -2,7 +2,7 @@
 // "firewall-backend": "nftables") iptables-save shows none of Docker's chains; a host migrated
 // from the iptables backend keeps `-A FORWARD -j DOCKER-USER` (Docker deletes its chains but
 // leaves the jump), where DOCKER-USER's drops still apply but its RETURN/ACCEPT no longer let
-// anything past Docker's nft rules (DOCKER.md, "The nftables backend").
+// anything past Docker's nft rules (docs/docker.md#the-nftables-backend).
 import type { IptablesDump } from '../iptables/ast.js';
 import { chainRules } from '../iptables/parsed.js';
 

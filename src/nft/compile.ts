@@ -1,4 +1,4 @@
-// The policy as one nftables table that dfw owns (DESIGN.md "Where dfw's rules live"): a base
+// The policy as one nftables table that dfw owns (docs/design.md#the-nftables-table): a base
 // chain on the forward hook at priority filter - 1, before Docker's filter-FORWARD (priority
 // filter), holding the same rules, in the same order, as the iptables side puts in DOCKER-USER.
 //

@@ -1,7 +1,7 @@
 // Docker's published ports on a host whose Docker runs the nftables backend: one rule per port
 // in chain nat-prerouting-and-output of `table ip docker-bridges` / `table ip6 docker-bridges`,
 //   iifname != "docker0" tcp dport 8080 dnat to 172.17.0.2:80 comment "DNAT"
-// (DOCKER.md, "The nftables backend"), read from `nft -j list ruleset`.
+// (docs/docker.md#the-nftables-backend), read from `nft -j list ruleset`.
 import type { AllowRule, Policy, PortRange } from '../policy/types.js';
 import type { NftJson } from './model.js';
 import type { NftRuleset } from './read-ruleset.js';

@@ -39,7 +39,7 @@ export const OWNED_CHAIN_PREFIX = 'DFW-';
 
 /**
  * The user chain that holds the rules of `policy` (`DFW-web`). The policy name is at most 24
- * bytes (POLICY_NAME_MAX), so the chain name stays within iptables' 28 (FORMAT.md 2.3).
+ * bytes (POLICY_NAME_MAX), so the chain name stays within iptables' 28 (docs/format.md#limits-of-iptables-restore).
  */
 export function ownedChain(policy: string): string {
   return `${OWNED_CHAIN_PREFIX}${policy}`;
@@ -95,7 +95,7 @@ export function compilePolicy(policy: Policy, family: Family, options: CompileOp
   // Jumped to from DOCKER-USER, "let through" must not be terminal: RETURN goes back to
   // DOCKER-USER, whose other rules (other tools' bans) and then Docker's own chains
   // (isolation, unpublished-port drops) still decide. The DOCKER chain is Docker's final
-  // accept step, where the original guide used ACCEPT (DOCKER.md pitfall 3).
+  // accept step, where the original guide used ACCEPT (docs/docker.md#return-not-accept-in-docker-user).
   const pass = policy.chain === 'DOCKER-USER' ? 'RETURN' : 'ACCEPT';
   const chain = ownedChain(policy.name);
   const out: Rule[] = [];
@@ -121,7 +121,7 @@ export function compilePolicy(policy: Policy, family: Family, options: CompileOp
     const inIface = opt('-i', iface);
     if (policy.established) {
       // Replies to the containers' own outgoing connections come back on the external
-      // interface: let them through before any drop (DOCKER.md pitfall 2).
+      // interface: let them through before any drop (docs/docker.md#replies-first).
       out.push(
         rule(chain, {
           options: [inIface],
@@ -142,7 +142,7 @@ export function compilePolicy(policy: Policy, family: Family, options: CompileOp
           if (to !== undefined && to.family !== family) continue;
           const base = [...src.options, ...(to ? [opt('-d', to.cidr)] : []), opt('-i', iface), opt('-p', a.proto)];
           // Published host ports: FORWARD sees the packet after DNAT, so the port the
-          // client asked for is only in conntrack's original tuple (DOCKER.md pitfall 1).
+          // client asked for is only in conntrack's original tuple (docs/docker.md#match-the-published-port-through-conntrack).
           for (const p of a.port ?? []) {
             out.push(
               rule(chain, {

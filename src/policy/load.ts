@@ -1,10 +1,10 @@
-// Loads a policy (YAML 1.2; JSON is valid YAML), validates it against DESIGN.md "Policy, version 1"
+// Loads a policy (YAML 1.2; JSON is valid YAML), validates it against docs/design.md#the-policy
 // and returns it normalised and frozen. Every problem is a DfwSyntaxError at the offending YAML
 // node, with a message that starts with the node's path in the policy: `allow[1].port: expected ...`.
 // The parts: yaml-reader.ts (positioned YAML access), allow.ts (rules and ports), sources.ts
 // (addresses and sets), ipsets.ts (sets, checked by src/ipset's own tables).
 //
-// Decisions where DESIGN.md is silent (the reasons are in the messages too):
+// Decisions the policy format leaves open (the reasons are in the messages too):
 // - List indices in paths are 0-based (`allow[0]` is the first rule).
 // - `%YAML 1.1` documents are refused (there `yes`, `on` and `y` are booleans).
 // - Each part's own decisions are in the comment at the top of its file.

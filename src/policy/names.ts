@@ -18,7 +18,7 @@ const NAME = /^[A-Za-z0-9_.-]+$/;
  * and of the chain the policy owns, `DFW-<policy>`: at most 28 bytes for iptables, so 24 here.
  */
 export const POLICY_NAME_MAX = 24;
-/** Rule names: the tag stays far below --comment's 255 bytes (FORMAT.md 2.3) and unquoted. */
+/** Rule names: the tag stays far below --comment's 255 bytes (docs/format.md#limits-of-iptables-restore) and unquoted. */
 export const RULE_NAME_MAX = 64;
 
 function tagPart(s: string, max: number): string | undefined {
@@ -37,7 +37,7 @@ export const checkRuleName = (s: string): string | undefined => tagPart(s, RULE_
  * Interface names for `-i`: the kernel's dev_valid_name() (at most 15 bytes, IFNAMSIZ 16 with the
  * NUL; no whitespace, "/" or ":"; not "." or "..") plus what iptables-restore needs: no `"` (its
  * tokenizer quotes) and no leading "-" or "!" (read as an option or a negation). A trailing "+"
- * is iptables' prefix wildcard and counts in the 15 (FORMAT.md 2.3).
+ * is iptables' prefix wildcard and counts in the 15 (docs/format.md#limits-of-iptables-restore).
  */
 export function checkInterface(s: string): string | undefined {
   const shown = quoted(s);

@@ -1,4 +1,4 @@
-// The policy, version 1, after validation and normalisation (see DESIGN.md).
+// The policy, version 1, after validation and normalisation (docs/design.md#the-policy).
 // Loaders produce this; compilers and the ipset reconciler consume it.
 import type { SetSpec } from '../ipset/set-spec.js';
 import type { SetTypeName } from '../ipset/settypes.js';

@@ -1,5 +1,5 @@
 // Output for `iptables-restore --noflush`: only what changes, leaving every other chain
-// and table as it is on the host (DESIGN.md "Where dfw's rules live", FORMAT.md 2.5).
+// and table as it is on the host (docs/design.md#full-and-noflush, docs/format.md#what-a-restore-flushes).
 //
 // Facts of the real tools this file relies on (iptables 1.8.9, nft and legacy, v4 and v6,
 // checked in network namespaces; test/transform-real.test.ts and test/lab-ownchain.test.ts
@@ -10,7 +10,7 @@
 //   matching rule exist in that chain?)"): only rules the input dump shows are deleted.
 // - `-D` by specification then `-I CHAIN spec` (no number: position 1) in the same restore
 //   moves a rule to the top on both variants; rule numbers are not used (nft 1.8.9 mishandles
-//   positions of rules added in the same restore, FORMAT.md 2.4).
+//   positions of rules added in the same restore, docs/format.md#commands-inside-a-table).
 // - `-F CHAIN` then `-X CHAIN` removes a chain in one restore once no rule jumps to it; `-X`
 //   of a chain that still holds rules fails (nft: "CHAIN_DEL failed (Device or resource busy)").
 import type { Rule, Table } from '../iptables/ast.js';

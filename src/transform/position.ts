@@ -1,6 +1,6 @@
 // Where a rule or chain goes in a table body so that the text is what iptables-save would
 // print after a restore: chains declared built-ins first then user chains in strcmp order,
-// rules grouped by chain in declaration order (FORMAT.md 1.3).
+// rules grouped by chain in declaration order (docs/format.md#order-of-tables-chains-and-rules).
 import { BUILTIN_CHAINS, type ChainDecl, type Statement, type Table } from '../iptables/ast.js';
 
 export function chainOrder(body: readonly Statement[]): Map<string, number> {

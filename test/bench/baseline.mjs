@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bare Node baseline for the bench (issue 6): read the file, split it into lines, join them and
+// Bare Node baseline for the bench: read the file, split it into lines, join them and
 // write them to stdout. The least any line-oriented Node tool must do; dfw is compared to it.
 //   node test/bench/baseline.mjs FILE > /dev/null
 import { readFileSync } from 'node:fs';

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Deterministic generator of benchmark dumps for dfw (issue 6).
+// Deterministic generator of benchmark dumps for dfw.
 //
 // - iptables-save dumps shaped like a kube-proxy (iptables mode) node that also runs Docker 29
 //   (iptables backend): filter + nat (+ raw for Docker), thousands of KUBE-SVC-/KUBE-SEP- chains,
 //   printed exactly as `iptables-save -c` (nft variant) prints them: built-in chains in hook
 //   order, then user chains sorted by strcmp, rules grouped by chain, `[p:b]` counters, canonical
-//   option order (FORMAT.md sections 1 and 3).
+//   option order (docs/format.md#iptables-save-output, docs/format.md#the-canonical-form-of-a-rule).
 // - an `ipset save` dump with a large hash:net set and the policy's `ipfriends` set.
 //
 // Same arguments, same bytes: a seeded PRNG (no Math.random), a fixed date in the header, and
@@ -46,7 +46,7 @@ export function prng(seed) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Canonical text helpers (FORMAT.md 3 and 4).
+// Canonical text helpers (docs/format.md#the-canonical-form-of-a-rule, docs/format.md#quoting).
 
 /** xtables_save_string(): unquoted when non-empty and only [A-Za-z0-9_-], else quoted. */
 export function saveString(s) {
@@ -240,7 +240,7 @@ export function generateIptables(o) {
   const filter = new Table('filter', rnd, counters);
   const nat = new Table('nat', rnd, counters);
 
-  // --- Docker 29, iptables backend (DOCKER.md). About 4% of the lines.
+  // --- Docker 29, iptables backend (docs/docker.md#docker-29). About 4% of the lines.
   const containers = docker ? Math.max(4, Math.round(lines / 100)) : 0;
   if (docker) {
     filter.policy('FORWARD', 'DROP');
@@ -253,7 +253,7 @@ export function generateIptables(o) {
     filter.add('DOCKER-FORWARD', '-j DOCKER-INTERNAL');
     filter.add('DOCKER-FORWARD', '-j DOCKER-BRIDGE');
     nat.add('PREROUTING', '-m addrtype --dst-type LOCAL -j DOCKER');
-    // userland-proxy=false form (DOCKER.md "How other versions differ"): no `! -d 127.0.0.0/8`.
+    // userland-proxy=false form (docs/docker.md#the-userland-proxy-off): no `! -d 127.0.0.0/8`.
     nat.add('OUTPUT', '-m addrtype --dst-type LOCAL -j DOCKER');
   }
   const bridges = [];
@@ -465,7 +465,7 @@ export function generateIptables(o) {
     '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
   );
 
-  // Table order of the nft variant: mangle, security, raw, filter, nat (FORMAT.md 1.3).
+  // Table order of the nft variant: mangle, security, raw, filter, nat (docs/format.md#order-of-tables-chains-and-rules).
   const prog = 'iptables-save v1.8.9 (nf_tables)';
   const out = [];
   for (const t of hasRaw ? [raw, filter, nat] : [filter, nat]) for (const l of t.print(prog)) out.push(l);
@@ -479,7 +479,7 @@ export function generateIptables(o) {
 /**
  * `ipset save` output: the policy's `ipfriends` (hash:ip, a few entries, some of them stale)
  * first, then a big hash:net blocklist with `members` entries. Printed as ipset 7.17 saves
- * them (FORMAT.md 7): create options in the type's order, hosts in hash:net without /32.
+ * them (docs/format.md#ipset-save-output): create options in the type's order, hosts in hash:net without /32.
  * @param {{members: number, testnet?: boolean, seed?: number}} o
  */
 export function generateIpset(o) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// dfw benchmark (issue 6). `npm run bench` builds, then runs this.
+// dfw benchmark (README.md "Performance"). `npm run bench` builds, then runs this.
 //
 // For each size it measures, each as a whole process, with stdout to /dev/null:
 //   node baseline.mjs FILE                       read, split, join, write (the bare Node floor)
@@ -516,7 +516,7 @@ for (const c of allCells) {
   );
 }
 
-// Acceptance checks of issue 6.
+// The speed targets dfw must meet.
 const acceptance = [];
 function check(id, text, fn) {
   let r;
@@ -645,7 +645,7 @@ const body = [
   '',
   ...notes.map((n) => `- ${n}`),
   '',
-  '## Acceptance (issue 6)',
+  '## Acceptance (the speed targets)',
   '',
   '```',
   ...accLines,

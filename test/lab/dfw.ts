@@ -191,7 +191,7 @@ export async function applyPolicy(lab: Lab, policy: string, mode: 'full' | 'nofl
 
 const HOST_LEN: Record<Family, string> = { 4: '/32', 6: '/128' };
 
-/** What DESIGN.md "Semantics" says dfw generates for the lab policy, in iptables-save form. */
+/** What docs/design.md#what-the-policy-generates says dfw generates for the lab policy, in iptables-save form. */
 export function handWrittenRules(f: Family, o: PolicyOpts = {}): string[] {
   const chain = o.chain ?? 'DOCKER-USER';
   const pass = chain === 'DOCKER-USER' ? 'RETURN' : 'ACCEPT';

@@ -2,7 +2,7 @@
 // "nftables", Docker 29.0 to 29.7): the same namespaces, addresses, containers and published
 // ports as the iptables lab (topology.ts), but no iptables rules at all; Docker's rules are the
 // two `docker-bridges` tables of fixtures/nft/docker29.nft, written by hand from the layout in
-// DOCKER.md "The nftables backend" (DNAT in nat-prerouting-and-output with comment "DNAT",
+// docs/docker.md#the-nftables-backend (DNAT in nat-prerouting-and-output with comment "DNAT",
 // raw-PREROUTING "DROP DIRECT ACCESS", filter-forward-in__docker0 ending in "UNPUBLISHED PORT
 // DROP"). Like dockerd under that backend, nothing here touches iptables; forwarding is on
 // (Docker does not enable it under nftables: the host's admin does).

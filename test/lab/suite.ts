@@ -1,4 +1,4 @@
-// Issue 5: prove the policy with real packets, on a Docker-like host made of network namespaces.
+// Prove the policy with real packets, on a Docker-like host made of network namespaces.
 // Layout, addresses and ports: topology.ts. Every probe prints one line:
 //   [variant step] source → dest:port expected X seen Y
 // The suite is defined once here and run per iptables variant by test/lab-docker.test.ts (nft)
@@ -207,7 +207,7 @@ export function labSuite(variant: Variant): void {
         await expectProbes('no dfw', [...inbound(lab, everyPortOpen), ...outbound(lab, 'open')]);
       });
 
-      it('lab self-check, no dfw: hand-written rules as DESIGN.md specifies them act as the policy says; the restart simulation keeps DOCKER-USER and wipes DOCKER', async () => {
+      it('lab self-check, no dfw: hand-written rules as docs/design.md specifies them act as the policy says; the restart simulation keeps DOCKER-USER and wipes DOCKER', async () => {
         const lab = L();
         applyHandWritten(lab);
         await expectProbes('hand-written', [...inbound(lab, asPolicySays('timeout')), ...outbound(lab, 'open')]);

@@ -151,7 +151,7 @@ export function dockerRuleset(f: Family): string {
 
 /**
  * A `--noflush` restore file doing what dockerd does to its own chains when it starts: each DOCKER*
- * chain except DOCKER-USER is flushed (a `:CHAIN` line flushes an existing user chain, FORMAT.md 2.5)
+ * chain except DOCKER-USER is flushed (a `:CHAIN` line flushes an existing user chain, docs/format.md#what-a-restore-flushes)
  * and rebuilt, here in a different order. DOCKER-USER is not mentioned, so it is left alone.
  */
 export function dockerRestartFile(f: Family): string {
@@ -353,7 +353,7 @@ export class Lab {
   simulateDockerRestart(): void {
     for (const f of FAMILIES) {
       this.restore(f, dockerRestartFile(f), { noflush: true });
-      // Separate commands: nft 1.8.9 has bugs with -D/-I mixes inside one restore (FORMAT.md 2.4).
+      // Separate commands: nft 1.8.9 has bugs with -D/-I mixes inside one restore (docs/format.md#commands-inside-a-table).
       this.ipt(f, ['-D', 'FORWARD', '-j', 'DOCKER-USER']);
       this.ipt(f, ['-I', 'FORWARD', '1', '-j', 'DOCKER-USER']);
     }
