@@ -5,7 +5,7 @@
 // In nftables an `accept` ends only the base chain it is in: Docker's chains still judge the
 // packet afterwards, as after RETURN in DOCKER-USER. A `drop` is final, as DROP there.
 import { PolicyPathError, managedTag } from '../policy/compile.js';
-import type { Policy, PortRange, Source } from '../policy/types.js';
+import type { AllowRule, Policy, PortRange, Source } from '../policy/types.js';
 import type { AddrFamily } from './intervals.js';
 import type { NftChain, NftFamily, NftJson, NftRule, NftSet, NftTable } from './model.js';
 import { nftSet, setFamily } from './sets.js';
@@ -54,6 +54,30 @@ function iifname(name: string, index: number): NftJson {
       `nft reads "*" and "\\" in an interface name as a wildcard or an escape`,
     );
   return match(meta('iifname'), name.endsWith('+') ? `${name.slice(0, -1)}*` : name);
+}
+
+/** One allow entry's rules for one interface, source and destination (`head`): a rule per port. */
+function allowPortRules(a: AllowRule, head: NftJson[], comment: string): NftRule[] {
+  const rules: NftRule[] = [];
+  for (const p of a.port ?? []) {
+    // Published host ports: the forward hook sees the packet after DNAT, so the port the
+    // client asked for is only in conntrack's original tuple, and only for connections
+    // Docker DNAT'ed. nft 1.0.6 needs the protocol before `ct original proto-dst`.
+    rules.push({
+      expr: [
+        ...head,
+        match(meta('l4proto'), a.proto),
+        match({ ct: { key: 'status' } }, 'dnat', 'in'),
+        match({ ct: { key: 'proto-dst', dir: 'original' } }, port(p)),
+        { accept: null },
+      ],
+      comment,
+    });
+  }
+  for (const p of a.containerPort ?? []) {
+    rules.push({ expr: [...head, match(payload(a.proto, 'dport'), port(p)), { accept: null }], comment });
+  }
+  return rules;
 }
 
 /**
@@ -112,29 +136,7 @@ export function compileNft(policy: Policy, choice: FamilyChoice): NftTable {
           const src = source(from, to?.family, ['allow', ai, 'from', fi]);
           if (src === undefined) continue;
           const dst = to === undefined ? [] : [match(payload(proto(to.family), 'daddr'), cidrJson(to.cidr))];
-          for (const p of a.port ?? []) {
-            // Published host ports: the forward hook sees the packet after DNAT, so the port the
-            // client asked for is only in conntrack's original tuple, and only for connections
-            // Docker DNAT'ed. nft 1.0.6 needs the protocol before `ct original proto-dst`.
-            rules.push({
-              expr: [
-                iif,
-                ...src,
-                ...dst,
-                match(meta('l4proto'), a.proto),
-                match({ ct: { key: 'status' } }, 'dnat', 'in'),
-                match({ ct: { key: 'proto-dst', dir: 'original' } }, port(p)),
-                { accept: null },
-              ],
-              comment: tag(a.name),
-            });
-          }
-          for (const p of a.containerPort ?? []) {
-            rules.push({
-              expr: [iif, ...src, ...dst, match(payload(a.proto, 'dport'), port(p)), { accept: null }],
-              comment: tag(a.name),
-            });
-          }
+          rules.push(...allowPortRules(a, [iif, ...src, ...dst], tag(a.name)));
         }
       }
     }

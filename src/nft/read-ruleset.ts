@@ -100,24 +100,26 @@ export function readNftRuleset(text: string, file: string): NftRuleset {
   const top = r.obj(parseJsonText(text, file), '(top level)', 'an object {"nftables": [...]}');
   const items = top.nftables;
   if (!Array.isArray(items)) r.fail('nftables', 'an array', items);
-  const out: NftRuleset = { tables: [] };
-  const tables = new Map<string, NftTable>();
-  const chains = new Map<string, NftChain>();
-  const key = (...parts: string[]) => parts.join(' ');
+  const ruleset = new RulesetBuilder(r, file);
+  items.forEach((item, i) => ruleset.item(item, `nftables[${i}]`));
+  return ruleset.out;
+}
 
-  const tableOf = (o: Obj, path: string, kind: string): NftTable => {
-    const family = r.family(o, path);
-    const name = r.str(o, 'table', path);
-    const t = tables.get(key(family, name));
-    if (t === undefined)
-      throw new DfwError(
-        `${file}: ${path}: ${kind} of table ${family} ${name}, which the ruleset does not list before it (${HINT})`,
-      );
-    return t;
-  };
+const key = (...parts: string[]) => parts.join(' ');
 
-  items.forEach((item, i) => {
-    const path = `nftables[${i}]`;
+/** Builds the ruleset from its items, in order: each object names the table (and chain) it belongs to. */
+class RulesetBuilder {
+  readonly out: NftRuleset = { tables: [] };
+  readonly #tables = new Map<string, NftTable>();
+  readonly #chains = new Map<string, NftChain>();
+
+  constructor(
+    private readonly r: Reader,
+    private readonly file: string,
+  ) {}
+
+  item(item: unknown, path: string): void {
+    const r: Reader = this.r;
     const o = r.obj(item, path, 'an object with one key (metainfo, table, chain, rule, set, ...)');
     const keys = Object.keys(o);
     if (keys.length !== 1)
@@ -128,97 +130,120 @@ export function readNftRuleset(text: string, file: string): NftRuleset {
       );
     const kind = keys[0]!;
     if (!KINDS.includes(kind))
-      throw new DfwError(`${file}: ${path}: unknown object "${kind}": expected one of ${KINDS.join(', ')} (${HINT})`);
+      throw new DfwError(
+        `${this.file}: ${path}: unknown object "${kind}": expected one of ${KINDS.join(', ')} (${HINT})`,
+      );
     const p = `${path}.${kind}`;
     const body = r.obj(o[kind], p, 'an object');
     switch (kind) {
-      case 'metainfo': {
-        const v = body.json_schema_version;
-        if (v !== undefined && v !== 1) r.fail(`${p}.json_schema_version`, '1 (the schema dfw reads)', v);
-        if (typeof body.version === 'string') out.version = body.version;
-        return;
-      }
-      case 'table': {
-        const family = r.family(body, p);
-        const name = r.str(body, 'name', p);
-        if (tables.has(key(family, name)))
-          throw new DfwError(`${file}: ${p}: table ${family} ${name} is listed twice (${HINT})`);
-        const t: NftTable = { family, name, sets: [], chains: [], others: [] };
-        tables.set(key(family, name), t);
-        out.tables.push(t);
-        return;
-      }
-      case 'chain': {
-        const t = tableOf(body, p, 'chain');
-        const name = r.str(body, 'name', p);
-        const c: NftChain = { name, rules: [] };
-        if (body.hook !== undefined) {
-          const prio = body.prio;
-          if (typeof prio !== 'number' || !Number.isInteger(prio)) r.fail(`${p}.prio`, 'an integer', prio);
-          c.base = {
-            type: r.str(body, 'type', p),
-            hook: r.str(body, 'hook', p),
-            prio,
-            policy: typeof body.policy === 'string' ? body.policy : 'accept',
-          };
-        }
-        if (chains.has(key(t.family, t.name, name)))
-          throw new DfwError(`${file}: ${p}: chain ${name} of table ${t.family} ${t.name} is listed twice (${HINT})`);
-        chains.set(key(t.family, t.name, name), c);
-        t.chains.push(c);
-        return;
-      }
-      case 'rule': {
-        const t = tableOf(body, p, 'rule');
-        const chain = r.str(body, 'chain', p);
-        const c = chains.get(key(t.family, t.name, chain));
-        if (c === undefined)
-          throw new DfwError(
-            `${file}: ${p}: rule of chain ${chain}, which table ${t.family} ${t.name} does not list before it (${HINT})`,
-          );
-        const expr = body.expr;
-        if (!Array.isArray(expr)) r.fail(`${p}.expr`, 'an array of statements', expr);
-        expr.forEach((s, k) => {
-          const so = r.obj(s, `${p}.expr[${k}]`, 'a statement object such as {"accept": null}');
-          if (Object.keys(so).length !== 1)
-            r.failText(
-              `${p}.expr[${k}]`,
-              'a statement object with one key',
-              `an object with ${Object.keys(so).length} keys`,
-            );
-        });
-        const comment = body.comment;
-        if (comment !== undefined && typeof comment !== 'string') r.fail(`${p}.comment`, 'a string', comment);
-        c.rules.push(comment === undefined ? { expr } : { expr, comment });
-        return;
-      }
-      case 'set': {
-        const t = tableOf(body, p, 'set');
-        const name = r.str(body, 'name', p);
-        const type = body.type;
-        if (typeof type !== 'string' && !Array.isArray(type))
-          r.fail(`${p}.type`, 'a type name or a list of them', type);
-        const flags = body.flags ?? [];
-        if (!Array.isArray(flags) || !flags.every((f) => typeof f === 'string'))
-          r.fail(`${p}.flags`, 'an array of strings', flags);
-        const elem = body.elem ?? [];
-        if (!Array.isArray(elem)) r.fail(`${p}.elem`, 'an array of elements', elem);
-        t.sets.push({
-          name,
-          type: Array.isArray(type) ? type.join(' . ') : type,
-          flags: flags as string[],
-          elements: elem,
-        });
-        return;
-      }
-      default: {
+      case 'metainfo':
+        return this.#metainfo(body, p);
+      case 'table':
+        return this.#table(body, p);
+      case 'chain':
+        return this.#chain(body, p);
+      case 'rule':
+        return this.#rule(body, p);
+      case 'set':
+        return this.#set(body, p);
+      default:
         // Maps, flowtables, named counters...: dfw writes none, but one in dfw's table is a difference.
         if (typeof body.table === 'string' && typeof body.family === 'string')
-          tableOf(body, p, kind).others.push({ [kind]: withoutHandle(body) });
-      }
+          this.#tableOf(body, p, kind).others.push({ [kind]: withoutHandle(body) });
     }
-  });
-  return out;
+  }
+
+  #tableOf(o: Obj, path: string, kind: string): NftTable {
+    const family = this.r.family(o, path);
+    const name = this.r.str(o, 'table', path);
+    const t = this.#tables.get(key(family, name));
+    if (t === undefined)
+      throw new DfwError(
+        `${this.file}: ${path}: ${kind} of table ${family} ${name}, which the ruleset does not list before it (${HINT})`,
+      );
+    return t;
+  }
+
+  #metainfo(body: Obj, p: string): void {
+    const v = body.json_schema_version;
+    if (v !== undefined && v !== 1) this.r.fail(`${p}.json_schema_version`, '1 (the schema dfw reads)', v);
+    if (typeof body.version === 'string') this.out.version = body.version;
+  }
+
+  #table(body: Obj, p: string): void {
+    const family = this.r.family(body, p);
+    const name = this.r.str(body, 'name', p);
+    if (this.#tables.has(key(family, name)))
+      throw new DfwError(`${this.file}: ${p}: table ${family} ${name} is listed twice (${HINT})`);
+    const t: NftTable = { family, name, sets: [], chains: [], others: [] };
+    this.#tables.set(key(family, name), t);
+    this.out.tables.push(t);
+  }
+
+  #chain(body: Obj, p: string): void {
+    const r: Reader = this.r;
+    const t = this.#tableOf(body, p, 'chain');
+    const name = r.str(body, 'name', p);
+    const c: NftChain = { name, rules: [] };
+    if (body.hook !== undefined) {
+      const prio = body.prio;
+      if (typeof prio !== 'number' || !Number.isInteger(prio)) r.fail(`${p}.prio`, 'an integer', prio);
+      c.base = {
+        type: r.str(body, 'type', p),
+        hook: r.str(body, 'hook', p),
+        prio,
+        policy: typeof body.policy === 'string' ? body.policy : 'accept',
+      };
+    }
+    if (this.#chains.has(key(t.family, t.name, name)))
+      throw new DfwError(`${this.file}: ${p}: chain ${name} of table ${t.family} ${t.name} is listed twice (${HINT})`);
+    this.#chains.set(key(t.family, t.name, name), c);
+    t.chains.push(c);
+  }
+
+  #rule(body: Obj, p: string): void {
+    const r: Reader = this.r;
+    const t = this.#tableOf(body, p, 'rule');
+    const chain = r.str(body, 'chain', p);
+    const c = this.#chains.get(key(t.family, t.name, chain));
+    if (c === undefined)
+      throw new DfwError(
+        `${this.file}: ${p}: rule of chain ${chain}, which table ${t.family} ${t.name} does not list before it (${HINT})`,
+      );
+    const expr = body.expr;
+    if (!Array.isArray(expr)) r.fail(`${p}.expr`, 'an array of statements', expr);
+    expr.forEach((s, k) => {
+      const so = r.obj(s, `${p}.expr[${k}]`, 'a statement object such as {"accept": null}');
+      if (Object.keys(so).length !== 1)
+        r.failText(
+          `${p}.expr[${k}]`,
+          'a statement object with one key',
+          `an object with ${Object.keys(so).length} keys`,
+        );
+    });
+    const comment = body.comment;
+    if (comment !== undefined && typeof comment !== 'string') r.fail(`${p}.comment`, 'a string', comment);
+    c.rules.push(comment === undefined ? { expr } : { expr, comment });
+  }
+
+  #set(body: Obj, p: string): void {
+    const r: Reader = this.r;
+    const t = this.#tableOf(body, p, 'set');
+    const name = r.str(body, 'name', p);
+    const type = body.type;
+    if (typeof type !== 'string' && !Array.isArray(type)) r.fail(`${p}.type`, 'a type name or a list of them', type);
+    const flags = body.flags ?? [];
+    if (!Array.isArray(flags) || !flags.every((f) => typeof f === 'string'))
+      r.fail(`${p}.flags`, 'an array of strings', flags);
+    const elem = body.elem ?? [];
+    if (!Array.isArray(elem)) r.fail(`${p}.elem`, 'an array of elements', elem);
+    t.sets.push({
+      name,
+      type: Array.isArray(type) ? type.join(' . ') : type,
+      flags: flags as string[],
+      elements: elem,
+    });
+  }
 }
 
 /** Handles are the kernel's numbering, not content. */

@@ -1,9 +1,9 @@
 // Compiles a policy into the rules dfw manages, for one address family, in the exact form
 // iptables-save prints them, so that a host where they are loaded saves back the same text.
 import { DfwError } from '../errors.js';
-import type { Rule } from '../iptables/ast.js';
+import type { Match, Option, Rule } from '../iptables/ast.js';
 import { jump, match, opt, rule } from '../iptables/build.js';
-import type { Family, PortRange, Policy, Source } from './types.js';
+import type { AllowRule, Family, PortRange, Policy, Source } from './types.js';
 
 /** A set's family: 4 or 6, or 'any' for a list:set (its members may be of either). */
 export type SetFamily = Family | 'any';
@@ -91,105 +91,137 @@ const portText = (p: PortRange): string => (p.from === p.to ? `${p.from}` : `${p
 export function compilePolicy(policy: Policy, family: Family, options: CompileOptions = {}): Rule[] {
   const sets = new Map(policySetFamilies(policy));
   for (const [k, v] of options.setFamilies ?? []) if (!sets.has(k)) sets.set(k, v);
-
-  // Jumped to from DOCKER-USER, "let through" must not be terminal: RETURN goes back to
-  // DOCKER-USER, whose other rules (other tools' bans) and then Docker's own chains
-  // (isolation, unpublished-port drops) still decide. The DOCKER chain is Docker's final
-  // accept step, where the original guide used ACCEPT (docs/docker.md#return-not-accept-in-docker-user).
-  const pass = policy.chain === 'DOCKER-USER' ? 'RETURN' : 'ACCEPT';
-  const chain = ownedChain(policy.name);
-  const out: Rule[] = [];
-  const tag = (name: string) => match('comment', opt('--comment', managedTag(policy.name, name)));
-
-  /** `-s` or `-m set` for one source; undefined when the source is of the other family. */
-  const sourceMatch = (s: Source, where: (string | number)[]) => {
-    if (s.kind === 'any') return { options: [], matches: [] };
-    if (s.kind === 'cidr') return s.family === family ? { options: [opt('-s', s.cidr)], matches: [] } : undefined;
-    const f = sets.get(s.name);
-    if (f === undefined) {
-      throw new PolicyPathError(
-        where,
-        `set ${s.name} is not declared under ipsets: and not in the ipset dump given with --ipsets (iptables-restore would fail: "Set ${s.name} doesn't exist")`,
-      );
-    }
-    return f === family || f === 'any'
-      ? { options: [], matches: [match('set', opt('--match-set', s.name, 'src'))] }
-      : undefined;
+  const c: Compiling = {
+    policy,
+    family,
+    sets,
+    // Jumped to from DOCKER-USER, "let through" must not be terminal: RETURN goes back to
+    // DOCKER-USER, whose other rules (other tools' bans) and then Docker's own chains
+    // (isolation, unpublished-port drops) still decide. The DOCKER chain is Docker's final
+    // accept step, where the original guide used ACCEPT (docs/docker.md#return-not-accept-in-docker-user).
+    pass: policy.chain === 'DOCKER-USER' ? 'RETURN' : 'ACCEPT',
+    chain: ownedChain(policy.name),
   };
+  return [...establishedRules(c), ...allowRules(c), ...sourcesRules(c), ...defaultRules(c)];
+}
 
-  for (const iface of policy.external) {
-    const inIface = opt('-i', iface);
-    if (policy.established) {
-      // Replies to the containers' own outgoing connections come back on the external
-      // interface: let them through before any drop (docs/docker.md#replies-first).
-      out.push(
-        rule(chain, {
-          options: [inIface],
-          matches: [tag('established'), match('conntrack', opt('--ctstate', 'RELATED,ESTABLISHED'))],
-          target: jump(pass),
-        }),
-      );
-    }
+/** What every step of compilePolicy needs. */
+interface Compiling {
+  policy: Policy;
+  family: Family;
+  /** The family of each set a rule may name: the policy's, then those of --ipsets. */
+  sets: ReadonlyMap<string, SetFamily>;
+  /** The verdict that lets a packet through. */
+  pass: 'RETURN' | 'ACCEPT';
+  chain: string;
+}
+
+const tag = (c: Compiling, name: string) => match('comment', opt('--comment', managedTag(c.policy.name, name)));
+
+/** `-s` or `-m set` for one source; undefined when the source is of the other family. */
+function sourceMatch(c: Compiling, s: Source, where: (string | number)[]) {
+  if (s.kind === 'any') return { options: [], matches: [] };
+  if (s.kind === 'cidr') return s.family === c.family ? { options: [opt('-s', s.cidr)], matches: [] } : undefined;
+  const f = c.sets.get(s.name);
+  if (f === undefined) {
+    throw new PolicyPathError(
+      where,
+      `set ${s.name} is not declared under ipsets: and not in the ipset dump given with --ipsets (iptables-restore would fail: "Set ${s.name} doesn't exist")`,
+    );
   }
+  return f === c.family || f === 'any'
+    ? { options: [], matches: [match('set', opt('--match-set', s.name, 'src'))] }
+    : undefined;
+}
 
-  policy.allow.forEach((a, ai) => {
+/**
+ * Replies to the containers' own outgoing connections come back on the external interface: let
+ * them through before any drop (docs/docker.md#replies-first).
+ */
+function establishedRules(c: Compiling): Rule[] {
+  if (!c.policy.established) return [];
+  return c.policy.external.map((iface) =>
+    rule(c.chain, {
+      options: [opt('-i', iface)],
+      matches: [tag(c, 'established'), match('conntrack', opt('--ctstate', 'RELATED,ESTABLISHED'))],
+      target: jump(c.pass),
+    }),
+  );
+}
+
+function allowRules(c: Compiling): Rule[] {
+  const out: Rule[] = [];
+  c.policy.allow.forEach((a, ai) => {
     const dests = a.to === undefined || a.to.length === 0 ? [undefined] : a.to;
-    for (const iface of policy.external) {
+    for (const iface of c.policy.external) {
       for (const [fi, from] of a.from.entries()) {
-        const src = sourceMatch(from, ['allow', ai, 'from', fi]);
+        const src = sourceMatch(c, from, ['allow', ai, 'from', fi]);
         if (src === undefined) continue;
         for (const to of dests) {
-          if (to !== undefined && to.family !== family) continue;
+          if (to !== undefined && to.family !== c.family) continue;
           const base = [...src.options, ...(to ? [opt('-d', to.cidr)] : []), opt('-i', iface), opt('-p', a.proto)];
-          // Published host ports: FORWARD sees the packet after DNAT, so the port the
-          // client asked for is only in conntrack's original tuple (docs/docker.md#match-the-published-port-through-conntrack).
-          for (const p of a.port ?? []) {
-            out.push(
-              rule(chain, {
-                options: base,
-                matches: [
-                  tag(a.name),
-                  ...src.matches,
-                  match('conntrack', opt('--ctorigdstport', portText(p)), opt('--ctdir', 'ORIGINAL')),
-                ],
-                target: jump(pass),
-              }),
-            );
-          }
-          for (const p of a.containerPort ?? []) {
-            out.push(
-              rule(chain, {
-                options: base,
-                matches: [tag(a.name), ...src.matches, match(a.proto, opt('--dport', portText(p)))],
-                target: jump(pass),
-              }),
-            );
-          }
+          out.push(...allowPortRules(c, a, base, src.matches));
         }
       }
     }
   });
+  return out;
+}
 
-  for (const iface of policy.external) {
-    for (const [si, s] of policy.sources.entries()) {
-      const src = sourceMatch(s, ['sources', si]);
+/** One allow entry's rules for one source and destination: a rule per port. */
+function allowPortRules(c: Compiling, a: AllowRule, base: Option[], srcMatches: Match[]): Rule[] {
+  const out: Rule[] = [];
+  // Published host ports: FORWARD sees the packet after DNAT, so the port the client asked
+  // for is only in conntrack's original tuple (docs/docker.md#match-the-published-port-through-conntrack).
+  for (const p of a.port ?? []) {
+    out.push(
+      rule(c.chain, {
+        options: base,
+        matches: [
+          tag(c, a.name),
+          ...srcMatches,
+          match('conntrack', opt('--ctorigdstport', portText(p)), opt('--ctdir', 'ORIGINAL')),
+        ],
+        target: jump(c.pass),
+      }),
+    );
+  }
+  for (const p of a.containerPort ?? []) {
+    out.push(
+      rule(c.chain, {
+        options: base,
+        matches: [tag(c, a.name), ...srcMatches, match(a.proto, opt('--dport', portText(p)))],
+        target: jump(c.pass),
+      }),
+    );
+  }
+  return out;
+}
+
+function sourcesRules(c: Compiling): Rule[] {
+  const out: Rule[] = [];
+  for (const iface of c.policy.external) {
+    for (const [si, s] of c.policy.sources.entries()) {
+      const src = sourceMatch(c, s, ['sources', si]);
       if (src === undefined) continue;
       out.push(
-        rule(chain, {
+        rule(c.chain, {
           options: [...src.options, opt('-i', iface)],
-          matches: [tag('sources'), ...src.matches],
-          target: jump(pass),
+          matches: [tag(c, 'sources'), ...src.matches],
+          target: jump(c.pass),
         }),
       );
     }
   }
-
-  for (const iface of policy.external) {
-    const verdict =
-      policy.default === 'drop'
-        ? jump('DROP')
-        : jump('REJECT', opt('--reject-with', family === 6 ? 'icmp6-port-unreachable' : 'icmp-port-unreachable'));
-    out.push(rule(chain, { options: [opt('-i', iface)], matches: [tag('default')], target: verdict }));
-  }
   return out;
+}
+
+function defaultRules(c: Compiling): Rule[] {
+  const verdict =
+    c.policy.default === 'drop'
+      ? jump('DROP')
+      : jump('REJECT', opt('--reject-with', c.family === 6 ? 'icmp6-port-unreachable' : 'icmp-port-unreachable'));
+  return c.policy.external.map((iface) =>
+    rule(c.chain, { options: [opt('-i', iface)], matches: [tag(c, 'default')], target: verdict }),
+  );
 }
