@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DfwError } from '../src/errors.js';
 import { parseIpset, printIpset } from '../src/ipset/index.js';
 import { BUILTIN_CHAINS, TABLES, type TableName } from '../src/iptables/ast.js';
+import { FREE_TEXT_OPTIONS } from '../src/iptables/lexer.js';
 import { parseIptables } from '../src/iptables/parse.js';
 import { printIptables } from '../src/iptables/print.js';
 import { alwaysQuoted, saveString } from '../src/iptables/quote.js';
@@ -102,21 +103,6 @@ const rawWord = fc
 
 const address = fc.constantFrom('192.0.2.1/32', '198.51.100.0/24', '203.0.113.0/25', '192.0.2.128/26', '10.0.0.0/8');
 const iface = fc.constantFrom('eth0', 'eth+', 'docker0', 'br-1a2b', 'lo', 'wg0', 'ens3');
-const FREE_TEXT = new Set([
-  '--comment',
-  '--log-prefix',
-  '--nflog-prefix',
-  '--ulog-prefix',
-  '--helper',
-  '--path',
-  '--nfacct-name',
-  '--string',
-  '--hex-string',
-  '--label',
-  '--name',
-  '--hashlimit-name',
-  '--selctx',
-]);
 const RESERVED_LONG = new Set([
   '--append',
   '--insert',
@@ -142,7 +128,9 @@ const RESERVED_LONG = new Set([
   '--protocol',
   '--fragment',
 ]);
-const longOpt = fc.stringMatching(/^--[a-z][a-z0-9-]{0,12}$/).filter((o) => !FREE_TEXT.has(o) && !RESERVED_LONG.has(o));
+const longOpt = fc
+  .stringMatching(/^--[a-z][a-z0-9-]{0,12}$/)
+  .filter((o) => !FREE_TEXT_OPTIONS.has(o) && !RESERVED_LONG.has(o));
 const neg = fc.boolean().map((b) => (b ? '! ' : ''));
 
 const ownOption = fc.oneof(

@@ -375,7 +375,7 @@ function markPart(text: string, h: SetHeader): Result<string[]> {
 }
 
 /** The `add` options in the order ipset save prints them (docs/format.md#entries). */
-const ADD_ORDER = [
+export const ADD_ORDER = [
   'before',
   'after',
   'timeout',

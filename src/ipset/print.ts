@@ -7,23 +7,9 @@ import { DfwError } from '../errors.js';
 import type { IpsetDump, IpsetLine, IpsetOption } from './ast.js';
 import { checkComment, checkRestoreLine } from './limits.js';
 import { checkSetName } from './set-name.js';
-import { optionText } from './members.js';
+import { ADD_ORDER, optionText } from './members.js';
 import { SET_TYPE_INFO } from './settypes.js';
 import { sourceText } from '../source.js';
-
-const ENTRY_ORDER = [
-  'before',
-  'after',
-  'timeout',
-  'nomatch',
-  'wildcard',
-  'packets',
-  'bytes',
-  'comment',
-  'skbmark',
-  'skbprio',
-  'skbqueue',
-];
 
 function ordered(options: readonly IpsetOption[], order: readonly string[]): IpsetOption[] {
   const rank = (o: IpsetOption) => {
@@ -83,7 +69,7 @@ export function canonicalLine(line: IpsetLine): string {
     case 'add':
     case 'del':
     case 'test':
-      return [`${line.kind}${exist}`, line.set, line.entry, ...ordered(line.options, ENTRY_ORDER).map(optionText)].join(
+      return [`${line.kind}${exist}`, line.set, line.entry, ...ordered(line.options, ADD_ORDER).map(optionText)].join(
         ' ',
       );
     case 'flush':
