@@ -43,6 +43,7 @@ import {
   type Family,
   type Variant,
 } from './lab/topology.js';
+import { inbound } from './lab/suite.js';
 import { describeNetns, inCI } from './support/netns.js';
 
 type ClientId = ClientAddr['id'];
@@ -79,23 +80,6 @@ function policyB(chain: 'DOCKER-USER' | 'DOCKER'): string {
   if ((a.match(/8443|192\.0\.2\.10\]|2001:db8:1::10"\]/g) ?? []).length !== 3 || b === a)
     throw new Error('the lab policy changed: update policyB()');
   return b;
-}
-
-function inbound(lab: Lab, expect: (c: ClientAddr, p: Published) => Seen): ProbeSpec[] {
-  const specs: ProbeSpec[] = [];
-  for (const f of FAMILIES)
-    for (const c of LAB.clients)
-      for (const p of LAB.published)
-        specs.push({
-          ns: lab.client,
-          from: c.id,
-          src: c[f],
-          dst: LAB.hostAddr[f],
-          port: p.hostPort,
-          expect: expect(c, p),
-          banner: `${p.container}:${p.port}`,
-        });
-  return specs;
 }
 
 const asPolicy =

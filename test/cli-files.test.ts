@@ -3,12 +3,12 @@
 // netfilter-persistent's: /etc/iptables/rules.v4). Item 9: `--diff FILE` never replaces an input
 // or a file that is not a diff. Item 10: `dfw diff` ignores what changes by itself on a live
 // host (counters, an ipset dump's order and hash seed). Item 15: one input at most from stdin.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dfw } from './support/cli.js';
 import { FIXTURES } from './support/fixtures.js';
+import { scratch } from './support/scratch.js';
 
 const FIXTURE = join(FIXTURES, 'iptables', 'docker29.nft.v4');
 const FIXTURE_TEXT = readFileSync(FIXTURE, 'utf8');
@@ -17,14 +17,7 @@ const POLICY_TEXT = readFileSync(POLICY, 'utf8');
 const IPSET = join(FIXTURES, 'ipset', 'hash-ip.ipset');
 const IPSET_TEXT = readFileSync(IPSET, 'utf8');
 
-const work = mkdtempSync(join(tmpdir(), 'dfw-cli-files-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-let n = 0;
-function folder(label: string): string {
-  const d = join(work, `${++n}-${label}`);
-  mkdirSync(d);
-  return d;
-}
+const { folder } = scratch('dfw-cli-files-');
 
 /** Every file of a folder with its content. */
 const snapshot = (dir: string) =>
@@ -74,7 +67,7 @@ describe('dfw bundle --out DIR: only files dfw wrote are replaced or removed (is
 
   it("dfw's own files, from an earlier run with another policy, are replaced and removed as before", () => {
     const dir = folder('own');
-    const other = join(dir, '..', `${n}-other.yaml`);
+    const other = join(folder('other-policy'), 'other.yaml');
     writeFileSync(other, POLICY_TEXT.replace(/^name: \S+/m, 'name: other'));
     expect(dfw(['bundle', '-p', other, '--out', dir]).status).toBe(0);
     const r = dfw(['bundle', '-p', POLICY, '--out', dir, '--no-ipv6']);

@@ -13,7 +13,6 @@ import {
   ftruncateSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -23,26 +22,17 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeInput, firstInvalidUtf8, MAX_INPUT_BYTES, readInput, writeOutput, writeOutputs } from '../src/cli/io.js';
 import { DfwError } from '../src/errors.js';
 import { CLI, dfw } from './support/cli.js';
 import { FIXTURES } from './support/fixtures.js';
+import { scratch } from './support/scratch.js';
 import { inCI } from './support/netns.js';
 
-const work = mkdtempSync(join(tmpdir(), 'dfw-hostile-io-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-let n = 0;
-/** A fresh folder for one test. */
-function folder(label: string): string {
-  const d = join(work, `${++n}-${label}`);
-  mkdirSync(d);
-  return d;
-}
+const { work, folder } = scratch('dfw-hostile-io-');
 
 const FIXTURE = join(FIXTURES, 'iptables', 'docker29.nft.v4');
 const FIXTURE_TEXT = readFileSync(FIXTURE, 'utf8');

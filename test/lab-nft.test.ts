@@ -10,7 +10,7 @@ import { describeNetns, inCI } from './support/netns.js';
 import { CLI, cliUnavailable, dfw, writePolicy } from './lab/dfw.js';
 import { DOCKER29_NFT, NftLab, normalRuleset } from './lab/nft-topology.js';
 import { mismatches, probe, startServer, type ProbeSpec, type Seen, type Server } from './lab/servers.js';
-import { policyLets } from './lab/suite.js';
+import { inbound, policyLets } from './lab/suite.js';
 import { FAMILIES, LAB, type ClientAddr } from './lab/topology.js';
 
 type Published = (typeof LAB.published)[number];
@@ -31,22 +31,6 @@ describeNetns(
       if (!lab) throw new Error('lab not created');
       return lab;
     };
-
-    /** Every client address to every published port, both families. */
-    const inbound = (expect: (c: ClientAddr, p: Published) => Seen): ProbeSpec[] =>
-      FAMILIES.flatMap((f) =>
-        LAB.clients.flatMap((c) =>
-          LAB.published.map((p) => ({
-            ns: L().lab.client,
-            from: c.id,
-            src: c[f],
-            dst: LAB.hostAddr[f],
-            port: p.hostPort,
-            expect: expect(c, p),
-            banner: `${p.container}:${p.port}`,
-          })),
-        ),
-      );
 
     /** c1's own connections out to the stranger's address (:9000, and :8443, a port the policy opens). */
     const outbound = (expect: Seen): ProbeSpec[] => {
@@ -88,7 +72,7 @@ describeNetns(
       // Every neighbour resolved once, with a generous timeout (see suite.ts), and the lab proven to work.
       const warm = await probe(
         '[nft warm-up]',
-        [...inbound(() => 'open').filter((s) => s.port === 8080), ...outbound('open')],
+        [...inbound(L().lab, () => 'open').filter((s) => s.port === 8080), ...outbound('open')],
         5000,
       );
       if (mismatches(warm).length > 0) throw new Error(`lab not working: ${mismatches(warm).join('; ')}`);
@@ -107,7 +91,7 @@ describeNetns(
     });
 
     it('without dfw, every client address reaches every published port, and containers reach out (IPv4 and IPv6)', async () => {
-      await expectProbes('no dfw', [...inbound(() => 'open'), ...outbound('open')]);
+      await expectProbes('no dfw', [...inbound(L().lab, () => 'open'), ...outbound('open')]);
     });
 
     it("the README pipe: every probe as the policy says, containers' own connections work, Docker's tables unchanged (counters aside); again: no change, --check 0; a hand edit: --check 1", async () => {
@@ -118,7 +102,7 @@ describeNetns(
       const docker = lab.dockerTables(true);
       await lab.applyPolicy(policy);
       expect(lab.dockerTables(true), "Docker's tables after dfw nft").toEqual(docker);
-      await expectProbes('dfw nft', [...inbound(asPolicySays('timeout')), ...outbound('open')]);
+      await expectProbes('dfw nft', [...inbound(L().lab, asPolicySays('timeout')), ...outbound('open')]);
 
       const once = normalRuleset(lab.nft(['-j', 'list', 'ruleset']));
       await lab.applyPolicy(policy);
@@ -138,12 +122,15 @@ describeNetns(
 
     it('default: reject: what is not let through is refused (IPv4 and IPv6)', async () => {
       await L().applyPolicy(writePolicy(dir, 'reject.yaml', { default: 'reject' }));
-      await expectProbes('dfw nft reject', inbound(asPolicySays('refused')));
+      await expectProbes('dfw nft reject', inbound(L().lab, asPolicySays('refused')));
     });
 
     it("established: false: the containers' own connections get no replies, the rest as before (IPv4 and IPv6)", async () => {
       await L().applyPolicy(writePolicy(dir, 'noest.yaml', { established: false }));
-      await expectProbes('dfw nft established: false', [...outbound('timeout'), ...inbound(asPolicySays('timeout'))]);
+      await expectProbes('dfw nft established: false', [
+        ...outbound('timeout'),
+        ...inbound(L().lab, asPolicySays('timeout')),
+      ]);
     });
 
     it('a policy change replaces the table in one transaction: a probe loop meanwhile never reaches a port both policies close', async () => {
@@ -160,7 +147,7 @@ describeNetns(
           .replace('port: 8443', 'port: "8443:8444"'),
       );
       await lab.applyPolicy(a);
-      const closed = inbound(() => 'open').filter(
+      const closed = inbound(L().lab, () => 'open').filter(
         (s) => (s.port === 8080 || s.port === 5432) && (s.from === 'stranger' || s.from === 'c2web'),
       );
       let applying = true;
@@ -195,7 +182,7 @@ describeNetns(
       lab.nft(['flush', 'ruleset']);
       lab.nft(['-f', join(out, 'dfw.nft')]);
       lab.nft(['-f', DOCKER29_NFT]);
-      await expectProbes('boot', [...inbound(asPolicySays('timeout')), ...outbound('open')]);
+      await expectProbes('boot', [...inbound(L().lab, asPolicySays('timeout')), ...outbound('open')]);
       expect(await lab.check(policy)).toEqual({ status: 0, stderr: '' });
       // The unit's reload over the running host: the same file again, nothing changes.
       const before = normalRuleset(lab.nft(['-j', 'list', 'ruleset']));

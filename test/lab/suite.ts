@@ -46,8 +46,8 @@ export function policyLets(client: ClientAddr['id'], p: Published): boolean {
   return false; // 8080 and 5432: only the set (c2web must not reach c1:80 nor c2:5432)
 }
 
-/** Every client address to every published port, both families. */
-function inbound(lab: Lab, expect: (c: ClientAddr, p: Published) => Seen): ProbeSpec[] {
+/** Every client address to every published port, both families (the other labs' probe tables too). */
+export function inbound(lab: Lab, expect: (c: ClientAddr, p: Published) => Seen): ProbeSpec[] {
   const specs: ProbeSpec[] = [];
   for (const f of FAMILIES)
     for (const c of LAB.clients)
