@@ -4,18 +4,12 @@
 // same members in another spelling or order. Handles and counter values are not printed, so
 // they never make a difference; everything else (a rule added, removed, reordered or edited, a
 // member, a flag, an object dfw does not write) does.
-import {
-  intervalJson,
-  jsonInterval,
-  mergeIntervals,
-  uniqueAddresses,
-  type AddrFamily,
-  type Interval,
-} from './intervals.js';
+import type { Family } from '../net/family.js';
+import { intervalJson, jsonInterval, mergeIntervals, uniqueAddresses, type Interval } from './intervals.js';
 import type { NftSet, NftTable } from './model.js';
 import { tableText } from './print.js';
 
-const ADDR_TYPES: Record<string, AddrFamily> = { ipv4_addr: 4, ipv6_addr: 6 };
+const ADDR_TYPES: Record<string, Family> = { ipv4_addr: 4, ipv6_addr: 6 };
 
 function normaliseSet(s: NftSet): NftSet {
   const family = ADDR_TYPES[s.type];

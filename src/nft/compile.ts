@@ -4,9 +4,9 @@
 //
 // In nftables an `accept` ends only the base chain it is in: Docker's chains still judge the
 // packet afterwards, as after RETURN in DOCKER-USER. A `drop` is final, as DROP there.
+import type { Family } from '../net/family.js';
 import { PolicyPathError, managedTag } from '../policy/compile.js';
 import type { AllowRule, Policy, PortRange, Source } from '../policy/types.js';
-import type { AddrFamily } from './intervals.js';
 import type { NftChain, NftFamily, NftJson, NftRule, NftSet, NftTable } from './model.js';
 import { nftSet, setFamily } from './sets.js';
 
@@ -26,8 +26,8 @@ export function tableName(policy: Policy): string {
   return `dfw-${policy.name}`;
 }
 
-const families = (choice: FamilyChoice): AddrFamily[] => (choice === 'both' ? [4, 6] : [choice]);
-const proto = (f: AddrFamily): string => (f === 4 ? 'ip' : 'ip6');
+const families = (choice: FamilyChoice): Family[] => (choice === 'both' ? [4, 6] : [choice]);
+const proto = (f: Family): string => (f === 4 ? 'ip' : 'ip6');
 
 const match = (left: NftJson, right: NftJson, op = '=='): NftJson => ({ match: { op, left, right } });
 const meta = (key: string): NftJson => ({ meta: { key } });
@@ -87,7 +87,7 @@ function allowPortRules(a: AllowRule, head: NftJson[], comment: string): NftRule
 export function compileNft(policy: Policy, choice: FamilyChoice): NftTable {
   const fams = families(choice);
   const sets: NftSet[] = [];
-  const setFam = new Map<string, AddrFamily>();
+  const setFam = new Map<string, Family>();
   for (const s of policy.ipsets) {
     // Every set is translated, whatever the family chosen: a policy nft refuses is refused alike.
     const set = nftSet(s);
@@ -96,7 +96,7 @@ export function compileNft(policy: Policy, choice: FamilyChoice): NftTable {
   }
 
   /** The match of one source for family f: [] for any, undefined when it is of the other family. */
-  const source = (s: Source, f: AddrFamily | undefined, where: (string | number)[]): NftJson[] | undefined => {
+  const source = (s: Source, f: Family | undefined, where: (string | number)[]): NftJson[] | undefined => {
     if (s.kind === 'any') return [];
     if (s.kind === 'cidr') {
       if (!fams.includes(s.family) || (f !== undefined && s.family !== f)) return undefined;

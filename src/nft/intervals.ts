@@ -2,18 +2,15 @@
 // entry (`192.0.2.7`, `192.0.2.0/24`, `192.0.2.1-192.0.2.9`) and an element nft lists back
 // (a string, `{prefix}` or `{range}`) become [lo, hi] pairs, merged, then written in one
 // canonical form, so that two spellings of the same set compare equal.
-import { formatIPv6, parseIPv6 } from '../net/address.js';
+import { formatAddress, parseIPv6 } from '../net/address.js';
 import { parseCidr } from '../net/cidr.js';
+import { type Family, bitsOf } from '../net/family.js';
 import type { NftJson } from './model.js';
-
-export type AddrFamily = 4 | 6;
 
 export interface Interval {
   lo: bigint;
   hi: bigint;
 }
-
-const BITS: Record<AddrFamily, number> = { 4: 32, 6: 128 };
 
 function toBig(bytes: readonly number[]): bigint {
   let v = 0n;
@@ -21,15 +18,14 @@ function toBig(bytes: readonly number[]): bigint {
   return v;
 }
 
-function fromBig(v: bigint, family: AddrFamily): string {
-  const n = family === 4 ? 4 : 16;
+function fromBig(v: bigint, family: Family): string {
   const bytes: number[] = [];
-  for (let i = n - 1; i >= 0; i--) bytes.push(Number((v >> BigInt(i * 8)) & 0xffn));
-  return family === 4 ? bytes.join('.') : formatIPv6(bytes);
+  for (let i = bitsOf(family) / 8 - 1; i >= 0; i--) bytes.push(Number((v >> BigInt(i * 8)) & 0xffn));
+  return formatAddress({ family, bytes });
 }
 
 /** One address of `family`, or a reason. */
-function address(text: string, family: AddrFamily): bigint | string {
+function address(text: string, family: Family): bigint | string {
   if (text.includes('/')) return `"${text}" is not an address`;
   const r = parseCidr(text);
   if (!r.ok) return r.reason;
@@ -39,7 +35,7 @@ function address(text: string, family: AddrFamily): bigint | string {
 }
 
 /** `ADDR`, `ADDR/LEN` or `ADDR-ADDR` (as ipset takes them) as an interval, or a reason. */
-export function entryInterval(text: string, family: AddrFamily): Interval | string {
+export function entryInterval(text: string, family: Family): Interval | string {
   const dash = text.indexOf('-');
   if (dash >= 0) {
     const lo = address(text.slice(0, dash), family);
@@ -54,12 +50,12 @@ export function entryInterval(text: string, family: AddrFamily): Interval | stri
   if (r.value.family !== family) return `"${text}" is an IPv${r.value.family} address in an IPv${family} set`;
   const slash = r.value.cidr.indexOf('/');
   const lo = address(r.value.cidr.slice(0, slash), family) as bigint;
-  const span = (1n << BigInt(BITS[family] - r.value.prefix)) - 1n;
+  const span = (1n << BigInt(bitsOf(family) - r.value.prefix)) - 1n;
   return { lo, hi: lo + span };
 }
 
 /** An element as nft lists it (a string, `{prefix}`, `{range}`), or undefined for any other form. */
-export function jsonInterval(e: NftJson, family: AddrFamily): Interval | undefined {
+export function jsonInterval(e: NftJson, family: Family): Interval | undefined {
   let text: string | undefined;
   if (typeof e === 'string') text = e;
   else if (e !== null && typeof e === 'object' && !Array.isArray(e)) {
@@ -103,11 +99,11 @@ export function uniqueAddresses(list: readonly Interval[]): Interval[] {
 }
 
 /** An interval in nft's JSON form: the address, a prefix when it is one aligned block, else a range. */
-export function intervalJson(i: Interval, family: AddrFamily): NftJson {
+export function intervalJson(i: Interval, family: Family): NftJson {
   if (i.lo === i.hi) return fromBig(i.lo, family);
   const size = i.hi - i.lo + 1n;
   const bits = size.toString(2).length - 1;
   if (size === 1n << BigInt(bits) && (i.lo & (size - 1n)) === 0n)
-    return { prefix: { addr: fromBig(i.lo, family), len: BITS[family] - bits } };
+    return { prefix: { addr: fromBig(i.lo, family), len: bitsOf(family) - bits } };
   return { range: [fromBig(i.lo, family), fromBig(i.hi, family)] };
 }

@@ -1,9 +1,10 @@
 // The policy's `ipsets:` as native nft sets, in dfw's own table: an nft host needs no ipset.
 // Only what means the same in nft is translated; anything else is refused with the reason, at
 // the set's place in the policy (PolicyPathError).
+import type { Family } from '../net/family.js';
 import { PolicyPathError } from '../policy/compile.js';
 import type { IpsetSpec } from '../policy/types.js';
-import { entryInterval, intervalJson, mergeIntervals, uniqueAddresses, type AddrFamily } from './intervals.js';
+import { entryInterval, intervalJson, mergeIntervals, uniqueAddresses } from './intervals.js';
 import type { NftSet } from './model.js';
 
 /** Why a set type has no nft equivalent here: dfw matches a set only as a list of source addresses. */
@@ -46,7 +47,7 @@ const OPTION_REASONS: Record<string, string> = {
 /** Set names nft reads without quotes (it takes no quoted set names). */
 const NFT_IDENTIFIER = /^[A-Za-z_.][A-Za-z0-9_./-]*$/;
 
-export const setFamily = (s: IpsetSpec): AddrFamily => (s.family === 'inet6' ? 6 : 4);
+export const setFamily = (s: IpsetSpec): Family => (s.family === 'inet6' ? 6 : 4);
 
 /** `ipv4_addr` / `ipv6_addr`, flags, and the members, merged when the set holds intervals. */
 export function nftSet(s: IpsetSpec): NftSet {
