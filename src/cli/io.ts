@@ -8,6 +8,7 @@ import {
   fstatSync,
   fsyncSync,
   openSync,
+  readFileSync,
   readSync,
   realpathSync,
   renameSync,
@@ -82,7 +83,10 @@ export function readInput(path: string | undefined): Input {
     if (e instanceof DfwError) throw e;
     throw new DfwError(`${file}: cannot read: ${systemError(e)}`);
   } finally {
-    if (fd !== undefined && fd !== 0) closeSync(fd);
+    if (fd !== undefined && fd !== 0) {
+      releaseTwin(fd);
+      closeSync(fd);
+    }
   }
 }
 
@@ -102,6 +106,7 @@ function readAll(fd: number, file: string, sizeHint: number): Buffer {
   // One byte more than the size, to see the end at once (or that the file has grown).
   let buf = Buffer.allocUnsafe(Math.max(sizeHint + 1, 1 << 16));
   let total = 0;
+  blockingFromStart(fd);
   for (;;) {
     if (total === buf.length) {
       const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_INPUT_BYTES + 1));
@@ -110,7 +115,7 @@ function readAll(fd: number, file: string, sizeHint: number): Buffer {
     }
     let n: number;
     try {
-      n = retryAgain(() => readSync(fd, buf, total, Math.min(buf.length - total, READ_CHUNK), null));
+      n = retryAgain(fd, (f) => readSync(f, buf, total, Math.min(buf.length - total, READ_CHUNK), null));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EOF') break;
       throw e;
@@ -298,6 +303,7 @@ function writeDirect(place: Place, path: string | undefined, chunks: readonly st
       place.kind === 'fd' ? place.fd : openSync(place.kind === 'in-place' ? place.target : path!, constants.O_WRONLY);
     // Straight to the descriptor, not through process.stdout: no Buffer copy of every chunk, and
     // a reader that goes away (EPIPE) is an error here rather than an unhandled stream event.
+    blockingFromStart(fd);
     for (const chunk of chunks) writeAll(fd, chunk);
   } catch (e) {
     const epipe = (e as NodeJS.ErrnoException).code === 'EPIPE';
@@ -305,7 +311,10 @@ function writeDirect(place: Place, path: string | undefined, chunks: readonly st
       `cannot write to ${name}: ${epipe ? 'the reading end was closed before the output was complete (EPIPE)' : systemError(e)}`,
     );
   } finally {
-    if (fd !== undefined && place.kind !== 'fd') closeSync(fd);
+    if (fd !== undefined && place.kind !== 'fd') {
+      releaseTwin(fd);
+      closeSync(fd);
+    }
   }
 }
 
@@ -400,24 +409,78 @@ function stage(produce: Producer, path: string, target: string): Staged {
  * finished from the chunk's bytes and is never silent.
  */
 function writeAll(fd: number, chunk: string): void {
-  const done = retryAgain(() => writeSync(fd, chunk));
+  const done = retryAgain(fd, (f) => writeSync(f, chunk));
   const total = Buffer.byteLength(chunk, 'utf8');
   if (done === total) return;
   const buf = Buffer.from(chunk, 'utf8');
   let off = done;
-  while (off < total) off += retryAgain(() => writeSync(fd, buf, off, total - off));
+  while (off < total) off += retryAgain(fd, (f) => writeSync(f, buf, off, total - off));
 }
 
-/** Runs `io` again, after a short wait, while it fails with EAGAIN (stdin or stdout left non-blocking by another process). */
-function retryAgain(io: () => number): number {
+/**
+ * Runs `io` on `fd` until it does not fail with EAGAIN. Non-blocking mode belongs to the open
+ * file description, shared by everyone who holds it: Node sets it on a stdout pipe as soon as
+ * anything touches process.stdout (yargs does, at load), and a parent process may have set it on
+ * a pipe it hands over. A pipe or FIFO is then opened again through /proc/self/fd: a new
+ * description of the same pipe, in blocking mode, so that the kernel wakes dfw when the reader
+ * has made room (a sleep-and-retry loop cost a fifth of a 1M-line transform through a pipe,
+ * issue 21). Anything else (a socket) is retried after 1 ms.
+ */
+function retryAgain(fd: number, io: (fd: number) => number): number {
   for (;;) {
     try {
-      return io();
+      return io(twins.get(fd) ?? fd);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      if (!twins.has(fd)) twins.set(fd, blockingTwin(fd));
+      if (twins.get(fd) === undefined) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     }
   }
+}
+
+/** Blocking descriptors opened for pipes that were found non-blocking, by the descriptor they stand for. */
+const twins = new Map<number, number | undefined>();
+
+function blockingTwin(fd: number): number | undefined {
+  try {
+    if (!fstatSync(fd).isFIFO()) return undefined;
+    const access = accessMode(fd)?.access;
+    return access === undefined ? undefined : openSync(`/proc/self/fd/${fd}`, access);
+  } catch {
+    return undefined; // no /proc, or a pipe that cannot be opened again: retry as before
+  }
+}
+
+/**
+ * Opens the blocking twin of a non-blocking pipe before the first read or write, so that
+ * neither dfw nor libuv below it spins on EAGAIN.
+ */
+function blockingFromStart(fd: number): void {
+  if (twins.has(fd)) return;
+  try {
+    if (fstatSync(fd).isFIFO() && accessMode(fd)?.nonBlocking === true) twins.set(fd, blockingTwin(fd));
+  } catch {
+    /* retryAgain copes */
+  }
+}
+
+/** How the descriptor was opened, read from /proc/self/fdinfo (Node has no fcntl). */
+function accessMode(fd: number): { access?: number; nonBlocking: boolean } | undefined {
+  const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+  if (flags === undefined) return undefined;
+  const bits = parseInt(flags, 8);
+  const mode = bits & 3;
+  return {
+    access: mode === 0 ? constants.O_RDONLY : mode === 1 ? constants.O_WRONLY : undefined,
+    nonBlocking: (bits & constants.O_NONBLOCK) !== 0,
+  };
+}
+
+/** Closes the blocking twin of a descriptor dfw is about to close (its number may be reused). */
+function releaseTwin(fd: number): void {
+  const twin = twins.get(fd);
+  twins.delete(fd);
+  if (twin !== undefined) closeSync(twin);
 }
 
 /** Prints an error the way the CLI contract says and returns the exit code (2). */

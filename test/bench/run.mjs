@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // dfw benchmark (README.md "Performance"). `npm run bench` builds, then runs this.
 //
-// For each size it measures, each as a whole process, with stdout to /dev/null:
+// For each size it measures, each as a whole process, with stdout a pipe that `cat` drains
+// (--stdout null: /dev/null):
 //   node baseline.mjs FILE                       read, split, join, write (the bare Node floor)
 //   iptables-legacy-restore --test FILE          in a throw-away network namespace
 //   iptables-nft-restore --test FILE             idem
@@ -54,6 +55,7 @@ const opts = {
   iptables: true,
   ipsetMembers: 100_000,
   snapshot: true,
+  stdout: 'pipe',
 };
 {
   const argv = process.argv.slice(2);
@@ -73,7 +75,10 @@ const opts = {
     else if (a === '--cell-budget') opts.cellBudget = posInt(val(), a);
     else if (a === '--timeout') opts.timeout = posInt(val(), a);
     else if (a === '--no-iptables') opts.iptables = false;
-    else if (a === '--ipset-members') opts.ipsetMembers = parseSize(val());
+    else if (a === '--stdout') {
+      opts.stdout = val();
+      if (!['pipe', 'null'].includes(opts.stdout)) die(`--stdout takes pipe or null, got ${opts.stdout}`);
+    } else if (a === '--ipset-members') opts.ipsetMembers = parseSize(val());
     else if (a === '--dfw') {
       dfwMain = resolve(val());
       opts.snapshot = false;
@@ -82,13 +87,15 @@ const opts = {
       process.stdout.write(
         'usage: node test/bench/run.mjs [--sizes 10k,100k,1M] [--runs 5] [--cell-budget 45]\n' +
           '                                [--timeout 300] [--no-iptables] [--ipset-members 100k]\n' +
-          '                                [--dfw dist/dfw.cjs] [--no-snapshot]\n' +
+          '                                [--dfw dist/dfw.cjs] [--no-snapshot] [--stdout pipe|null]\n' +
           '  --runs N          runs per measurement (median); a cell whose first run is slow gets\n' +
           '                    fewer, so that it takes about --cell-budget seconds (at least 1 run)\n' +
           '  --timeout S       per run; a run over it is reported as a timeout\n' +
           '  --dfw FILE        the dfw CLI to run with node (default: a copy of dist/ taken at start,\n' +
           '                    so that a concurrent rebuild cannot change dfw in the middle of a run)\n' +
           '  --no-snapshot     run dist/dfw.cjs in place\n' +
+          '  --stdout pipe     (default) every command writes into a pipe that `cat` drains, as in\n' +
+          '                    `iptables-save | dfw transform | iptables-restore`; null: /dev/null\n' +
           'Results: a Markdown table on stdout, bench-out/results.md and bench-out/results.json.\n',
       );
       process.exit(0);
@@ -224,8 +231,14 @@ const hasTimeout = spawnSync('sh', ['-c', 'command -v timeout'], { stdio: 'ignor
  */
 function runOnce(argv, { stdoutFd = devnull, netns } = {}) {
   rmSync(RSS_FILE, { force: true });
+  // dfw runs in a pipe, where Node's stdout is non-blocking and the reader sets the pace: measure
+  // it there, for every row alike. The pipe lives inside the RSS wrapper, whose figure is the
+  // largest of the processes it waited for (the command, not bash or cat); pipefail keeps the
+  // command's exit status.
+  const piped = opts.stdout === 'pipe' && stdoutFd === devnull;
+  const cmd = piped ? ['bash', '-o', 'pipefail', '-c', '"$@" | cat > /dev/null', 'bench', ...argv] : argv;
   // `timeout` signals its whole process group, so nothing outlives a timed-out run.
-  const inner = rss.wrap(argv);
+  const inner = rss.wrap(cmd);
   const limit = hasTimeout ? ['timeout', '-k', '5', String(opts.timeout)] : [];
   const full = [...limit, ...(netns ? netns.prefix : []), ...inner];
   const t0 = process.hrtime.bigint();
@@ -628,7 +641,7 @@ const notes = [
         `**The machine was busy** (1-min load average up to ${Math.max(machine.loadavgStart[0], machine.loadavgEnd[0])} on ${cpu.length} CPUs): absolute times are inflated and noisy; compare ratios of cells measured together, and re-run on a quiet machine for the README.`,
       ]
     : []),
-  `Median wall time of the runs (column "runs"), each run a whole process with stdout to /dev/null, measured round-robin per size.`,
+  `Median wall time of the runs (column "runs"), each run a whole process with stdout ${opts.stdout === 'pipe' ? 'a pipe drained by cat' : 'to /dev/null'}, measured round-robin per size.`,
   `Peak RSS: ${rss.name} (the child's ru_maxrss; calibration: ${rss.calibration}); the table shows the highest of the runs, the ratios use medians.`,
   `× node: ratio to \`node test/bench/baseline.mjs\` on the same file (the no-Docker dump for its rows; the --check row reads the transformed dump, a few lines longer than the dump whose baseline it is compared with).`,
   `iptables baselines run in a throw-away network namespace (\`ip netns exec\` is included in their wall time, not in their RSS)${iptablesSkip ? `: ${iptablesSkip}` : ''}.`,
