@@ -17,6 +17,7 @@ import { noflushText, ownedChainText } from '../../transform/noflush.js';
 import { defineCommand } from '../command.js';
 import { isStdio, readInput, refuseEmpty, refuseStdinTwice, warn, writeOutput } from '../io.js';
 import { atPolicyPosition, readPolicy } from '../policy-input.js';
+import { containersOption, withContainers } from '../containers-option.js';
 import { emitResult, outputOptions, type OutputArgs } from './output-options.js';
 
 interface Args extends OutputArgs {
@@ -29,6 +30,7 @@ interface Args extends OutputArgs {
   dump?: boolean;
   ipsets?: string;
   pluginTimeout?: number;
+  containers?: string;
 }
 
 export const transformCommand = defineCommand({
@@ -36,7 +38,7 @@ export const transformCommand = defineCommand({
   describe: "Put the policy's rules in the chain it owns (DFW-<name>), jumped to from the top of DOCKER-USER or DOCKER",
   builder: (y) =>
     outputOptions(
-      y
+      containersOption(y)
         .positional('file', {
           type: 'string',
           describe: 'iptables-save or ip6tables-save dump (default or "-": stdin)',
@@ -95,8 +97,9 @@ export const transformCommand = defineCommand({
       ['--policy', args.policy],
       ...(args.dump === false ? [] : ([['the dump', args.file]] as const)),
       ...(args.ipsets === undefined ? [] : ([['--ipsets', args.ipsets]] as const)),
+      ...(args.containers === undefined ? [] : ([['--containers', args.containers]] as const)),
     ]);
-    const loaded = readPolicy(args.policy);
+    const loaded = withContainers(readPolicy(args.policy), args.containers);
     const policy = loaded.policy;
     if (args.dump === false) return atPolicyPosition(loaded, () => fromPolicyAlone(args, policy));
     const input = readInput(args.file);
