@@ -115,10 +115,11 @@ function publishedNftRules(a: AllowRule, ai: number, fams: Family[], head: NftJs
       ...(fams.length === 2 && e.families.size === 1
         ? [match(meta('nfproto'), e.families.has(4) ? 'ipv4' : 'ipv6')]
         : []),
-      match(meta('l4proto'), a.proto),
+      // The container port first: it gives nft the protocol `ct original proto-dst` needs, and
+      // nft lists no `meta l4proto` it implies (--check compares the listing).
+      match(payload(a.proto, 'dport'), e.containerPort),
       match({ ct: { key: 'status' } }, 'dnat', 'in'),
       match({ ct: { key: 'proto-dst', dir: 'original' } }, e.hostPort),
-      match(payload(a.proto, 'dport'), e.containerPort),
       { accept: null },
     ],
     comment,

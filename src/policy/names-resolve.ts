@@ -118,15 +118,16 @@ export function select(sel: ContainerSelector, snap: ContainersSnapshot, where: 
 const inRanges = (n: number, ranges: readonly PortRange[]) => ranges.some((r) => r.from <= n && n <= r.to);
 const rangeText = (p: PortRange) => (p.from === p.to ? `${p.from}` : `${p.from}:${p.to}`);
 
+/** A host address as `docker ps` shows it before the port: nothing for every address. */
+const hostText = (ip: string): string =>
+  ip === '' || ip === '0.0.0.0' || ip === '::' ? '' : ip.includes(':') ? `[${ip}]:` : `${ip}:`;
+
 /** What the containers publish, for messages: `web 8080->80/tcp, 8443->443/tcp`. */
 function publishedText(cs: readonly ContainerInfo[]): string {
   return cs
     .map((c) => {
       const ports = c.ports.flatMap((p) =>
-        p.bindings.map(
-          (b) =>
-            `${b.hostIp.includes(':') ? `[${b.hostIp}]:` : b.hostIp && b.hostIp !== '0.0.0.0' ? `${b.hostIp}:` : ''}${b.hostPort}->${p.port}/${p.proto}`,
-        ),
+        p.bindings.map((b) => `${hostText(b.hostIp)}${b.hostPort}->${p.port}/${p.proto}`),
       );
       return `${c.name} ${ports.length > 0 ? [...new Set(ports)].join(', ') : 'publishes nothing'}`;
     })
