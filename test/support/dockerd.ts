@@ -222,6 +222,8 @@ export class DockerHost {
     for (const fam of ['iptables', 'ip6tables'])
       for (const suffix of ['', '-save', '-restore'])
         symlinkSync(`/usr/sbin/${fam}-${this.options.variant}${suffix}`, join(bin, `${fam}${suffix}`));
+    // The bundle's units name one folder for ipset and the iptables tools (--sbin-dir).
+    symlinkSync('/usr/sbin/ipset', join(bin, 'ipset'));
   }
 
   private makeImageFolder(): void {
@@ -303,6 +305,9 @@ export class DockerHost {
       'vfs',
       '--userland-proxy=false',
       '--iptables=true',
+      // The containers' nc, as PID 1, ignores SIGTERM: do not wait 10 s for each on a restart.
+      '--shutdown-timeout',
+      '1',
       ...(this.options.ipv6 ? ['--experimental', '--ipv6', '--ip6tables', '--fixed-cidr-v6', V6_CIDR] : []),
     ];
     const log = openSync(join(this.dir, 'dockerd.log'), 'a');
@@ -366,9 +371,33 @@ export class DockerHost {
   serve(name: string, publish: string[], port: number, labels: string[] = [], banner = `${name}:${port}`): string {
     return this.runContainer(
       name,
-      [...publish.flatMap((p) => ['-p', p]), ...labels.flatMap((l) => ['--label', l])],
+      ['--restart', 'always', ...publish.flatMap((p) => ['-p', p]), ...labels.flatMap((l) => ['--label', l])],
       ['nc', '-ll', '-p', String(port), '-e', 'echo', banner],
     );
+  }
+
+  /**
+   * Waits (bounded, 15 s) until each container runs and answers on its port, connecting from the
+   * host namespace to its address: that path (OUTPUT, not FORWARD) is not the policy's.
+   */
+  async waitServing(servers: [name: string, port: number][]): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    for (const [name, port] of servers) {
+      for (;;) {
+        let addr = '';
+        try {
+          addr = this.address(name, 4);
+        } catch {
+          /* not there yet */
+        }
+        if (addr !== '') {
+          const r = this.run('bash', ['-c', `exec 3<>/dev/tcp/${addr}/${port} && head -c 1 <&3`], undefined, 3000);
+          if (r.status === 0 && r.stdout.length > 0) break;
+        }
+        if (Date.now() > deadline) throw new Error(`container ${name} does not answer on ${addr}:${port}`);
+        await sleep(100);
+      }
+    }
   }
 
   /** The addresses of a container, by family. */
