@@ -73,8 +73,10 @@ export function readmeProbes(
     v(4, 'friend');
     v(4, 'friend2');
     v(4, 'stranger');
-    v(6, 'friend');
-    v(6, 'stranger');
+    if (h.options.ipv6) {
+      v(6, 'friend');
+      v(6, 'stranger');
+    }
   }
   return specs;
 }
@@ -142,7 +144,8 @@ export function applyReadme(ctx: Ctx): void {
     .filter((l) => !l.startsWith('ip6tables-save'))
     .join('\n');
   expectRun(ctx.h.sh(pipe, ctx.work, ctx.bin), 'the README pipe (IPv6 line left out, as it says for this host)');
-  expectRun(ctx.h.sh(block('docker20-v6'), ctx.work, ctx.bin), 'the README block for IPv6 on Docker 20.10');
+  if (ctx.h.options.ipv6)
+    expectRun(ctx.h.sh(block('docker20-v6'), ctx.work, ctx.bin), 'the README block for IPv6 on Docker 20.10');
 }
 
 export function runUnitLines(ctx: Ctx, unitFile: string): void {
@@ -156,14 +159,25 @@ export function runUnitLines(ctx: Ctx, unitFile: string): void {
 
 const save = (h: DockerHost) => ({ 4: normalised(h.save(4)), 6: normalised(h.save(6)) });
 
-/** The workflows of the README against a real daemon whose `iptables` is `variant`. */
+/**
+ * The workflows of the README against a real daemon whose `iptables` is `variant`. IPv6 with the
+ * nft variant only: ip6tables-legacy 1.8.9 `-C` finds an IPv6 DNAT rule "present" whenever the
+ * chain holds any DNAT rule (`ip6tables-legacy -t nat -C DOCKER -p tcp --dport 5432 -j DNAT
+ * --to-destination [fd00:17::3]:5432` exits 0 next to the rule for port 80), and Docker 20.10
+ * checks with -C before it appends: on a legacy host only the first published port gets its
+ * IPv6 DNAT, whatever dfw does.
+ */
 export function workflows(variant: Variant): void {
   const tmp = scratch(`dfw-dkw-${variant}-`);
+  const ipv6 = variant === 'nft';
   const ctx = dockerHostFixture(
     variant,
-    (v) => DockerHost.create({ variant: v, ipv6: true, label: v.slice(0, 3) }),
+    (v) => DockerHost.create({ variant: v, ipv6, label: v.slice(0, 3) }),
     () => tmp.folder('work'),
   );
+  const v6block = () => {
+    if (ipv6) sh(block('docker20-v6'));
+  };
   const sh = (script: string) => expectRun(ctx.h.sh(script, ctx.work, ctx.bin), script);
 
   it('before any policy, Docker publishes every port to everyone (v4 and v6)', async () => {
@@ -184,7 +198,7 @@ export function workflows(variant: Variant): void {
 
   it("the containers' own outgoing connections pass (replies come back on eth0)", () => {
     expect(egress(ctx.h, 'web', 4)).toBe(`client:${DK.clientPort}`);
-    expect(egress(ctx.h, 'db', 6)).toBe(`client:${DK.clientPort}`);
+    if (ipv6) expect(egress(ctx.h, 'db', 6)).toBe(`client:${DK.clientPort}`);
   });
 
   it('a container started after the policy is filtered as the policy says', async () => {
@@ -206,13 +220,13 @@ export function workflows(variant: Variant): void {
       'after restart, v4',
       readmeProbes(ctx.h, true, [[8081, 'late:81']]).filter((p) => p.from.endsWith('v4')),
     );
-    sh(block('docker20-v6'));
+    v6block();
     await expectProbes('after restart and the v6 block', readmeProbes(ctx.h, true, [[8081, 'late:81']]));
   });
 
   it('strip removes every rule and chain of the policy; Docker alone decides again', async () => {
     sh('iptables-save | dfw strip --policy dfw.yaml --mode noflush | iptables-restore --noflush');
-    sh('ip6tables-save | dfw strip --policy dfw.yaml --mode noflush | ip6tables-restore --noflush');
+    if (ipv6) sh('ip6tables-save | dfw strip --policy dfw.yaml --mode noflush | ip6tables-restore --noflush');
     const after = save(ctx.h);
     for (const f of [4, 6] as const) {
       expect(after[f]).not.toContain('dfw:');
@@ -241,7 +255,7 @@ export function workflows(variant: Variant): void {
     );
     sh('iptables-save | dfw transform --policy dfw.yaml --check');
     // IPv6 on 20.10: no jump to DOCKER-USER until the README's block runs.
-    sh(block('docker20-v6'));
+    v6block();
     await expectProbes('boot, after the v6 block', readmeProbes(ctx.h, true));
   });
 
@@ -249,7 +263,7 @@ export function workflows(variant: Variant): void {
     // Leave DOCKER-USER: the same policy in the DOCKER chain (its rules move, its chain stays).
     writeFileSync(join(ctx.work, 'docker-chain.yaml'), block('policy').replace('chain: DOCKER-USER', 'chain: DOCKER'));
     sh('iptables-save | dfw strip --policy dfw.yaml --mode noflush | iptables-restore --noflush');
-    sh('ip6tables-save | dfw strip --policy dfw.yaml --mode noflush | ip6tables-restore --noflush');
+    if (ipv6) sh('ip6tables-save | dfw strip --policy dfw.yaml --mode noflush | ip6tables-restore --noflush');
     const etc = join(ctx.work, 'etc-dfw-docker');
     sh(
       `dfw bundle --policy docker-chain.yaml --out ${etc} --prefix ${etc} --sbin-dir ${join(ctx.h.dir, 'bin')} --dfw-path ${join(ctx.bin, 'dfw')} --no-ipv6`,

@@ -224,6 +224,8 @@ export class DockerHost {
         symlinkSync(`/usr/sbin/${fam}-${this.options.variant}${suffix}`, join(bin, `${fam}${suffix}`));
     // The bundle's units name one folder for ipset and the iptables tools (--sbin-dir).
     symlinkSync('/usr/sbin/ipset', join(bin, 'ipset'));
+    // README blocks run `docker`: Debian's client, talking to this daemon (DOCKER_HOST in sh()).
+    symlinkSync(DOCKER, join(bin, 'docker'));
   }
 
   private makeImageFolder(): void {
@@ -263,7 +265,12 @@ export class DockerHost {
         cwd,
         encoding: 'utf8',
         timeout: 60_000,
-        env: { ...process.env, PATH: dfwBin ? `${dfwBin}:${this.path}` : this.path, XTABLES_LOCKFILE: this.lockFile },
+        env: {
+          ...process.env,
+          PATH: dfwBin ? `${dfwBin}:${this.path}` : this.path,
+          XTABLES_LOCKFILE: this.lockFile,
+          DOCKER_HOST: `unix://${this.sock}`,
+        },
       },
     );
     return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
@@ -372,7 +379,9 @@ export class DockerHost {
     return this.runContainer(
       name,
       ['--restart', 'always', ...publish.flatMap((p) => ['-p', p]), ...labels.flatMap((l) => ['--label', l])],
-      ['nc', '-ll', '-p', String(port), '-e', 'echo', banner],
+      // PID 1 of a container ignores the signals it has no handler for: the trap lets a stop
+      // (dockerd's own, when it stops) end it at once instead of after a timeout.
+      ['sh', '-c', `trap 'exit 0' TERM; nc -ll -p ${port} -e echo ${banner} & wait`],
     );
   }
 
