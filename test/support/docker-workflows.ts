@@ -180,7 +180,7 @@ export function workflows(variant: Variant): void {
   };
   const sh = (script: string) => expectRun(ctx.h.sh(script, ctx.work, ctx.bin), script);
 
-  it('before any policy, Docker publishes every port to everyone (v4 and v6)', async () => {
+  it('before any policy, Docker publishes every port to everyone', async () => {
     writeFileSync(join(ctx.work, 'dfw.yaml'), block('policy'));
     await expectProbes('docker alone', readmeProbes(ctx.h, false));
   });
@@ -207,7 +207,7 @@ export function workflows(variant: Variant): void {
     await expectProbes('late container', readmeProbes(ctx.h, true, [[8081, 'late:81']]));
   });
 
-  it('dockerd restarted: the policy holds (IPv6 after the README block is run again)', async () => {
+  it('dockerd restarted: the policy holds (IPv6: once the README block runs again)', async () => {
     await ctx.h.restart();
     await ctx.h.waitServing([
       ['web', 80],
@@ -235,7 +235,7 @@ export function workflows(variant: Variant): void {
     await expectProbes('after strip', readmeProbes(ctx.h, false));
   });
 
-  it('boot order: the bundle loaded before dockerd starts holds at the first probe (IPv4)', async () => {
+  it('boot order: the bundle loaded before dockerd starts holds at the first probe (IPv4; IPv6 once the README block runs)', async () => {
     await ctx.h.stop();
     // A reboot: no rule, no set; Docker's containers come back when it starts (restart=always).
     for (const t of ['filter', 'nat'])
