@@ -1,6 +1,5 @@
 // A real Docker daemon (Debian's docker.io, 20.10) in a network namespace, for the tests that prove
-// dfw against what Docker itself writes (/work/shared/docs/DOCKER.md, "A real Docker daemon in a
-// namespace"):
+// dfw against what Docker itself writes (issue 18's recipe):
 //
 //   CLIENT ns (dfwt-…-dk-client)               HOST ns (dfwt-…-dk-host): dockerd, docker0 172.17.0.1/16, fd00:17::1/64
 //   eth0 203.0.113.7    friend (set ipfriends)  ── eth0 192.0.2.1/24 198.51.100.1/24 203.0.113.1/24
