@@ -282,4 +282,22 @@ export function workflows(variant: Variant): void {
     await expectProbes('DOCKER chain, re-applied after restart', v4());
     sh(`iptables-save | dfw transform --policy ${join(etc, 'policy.yaml')} --check`);
   });
+
+  it("the README's classic hand-made DOCKER rules, then its move to DOCKER-USER, as written", async () => {
+    sh(`iptables-save | dfw strip --policy docker-chain.yaml --mode noflush | iptables-restore --noflush`);
+    sh('ipset destroy');
+    sh(block('classic'));
+    const v4 = () => readmeProbes(ctx.h, true).filter((p) => p.from.endsWith('v4'));
+    await expectProbes('classic', v4());
+    // /etc/dfw becomes a folder of the test; the IPv6 line is left out, as README says for a host
+    // whose Docker writes no DOCKER-USER in ip6tables.
+    const migrate = block('migrate')
+      .replaceAll('/etc/dfw', join(ctx.work, 'etc-dfw-migrate'))
+      .split('\n')
+      .filter((l) => !l.startsWith('ip6tables-save'))
+      .join('\n');
+    sh(migrate);
+    expect(ctx.h.save(4)).not.toMatch(/^-A DOCKER -i eth0/m);
+    await expectProbes('migrated', v4());
+  });
 }
