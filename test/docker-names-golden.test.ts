@@ -58,8 +58,26 @@ describe('golden outputs from a real Docker 20.10 host', () => {
       'noflush',
       '--create-chain',
     ]);
+    expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(read('names/noflush.v6'));
+  });
+  it('a snapshot older than the dump (a port no DNAT rule publishes): a warning, exit 0', () => {
+    const dir = work.folder('stale');
+    writeFileSync(join(dir, 'host.v4'), read('host.v4').replace('--dport 8080 -j DNAT', '--dport 8088 -j DNAT'));
+    const r = run([
+      'transform',
+      join(dir, 'host.v4'),
+      '--policy',
+      'names/policy.yaml',
+      '--containers',
+      'containers.json',
+      '--check',
+    ]);
+    expect(r.stderr).toContain(
+      'allow rule web-friends: the --containers snapshot has tcp port 8080 published, no DNAT rule of the dump has: is the snapshot older than the dump?',
+    );
+    expect(r.status).toBe(1); // --check: the dump does not hold the policy's rules yet
   });
   it('nft', () => {
     const r = run(['nft', '--no-dump', '--policy', 'names-nft/policy.yaml', '--containers', 'containers.json']);

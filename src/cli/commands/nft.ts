@@ -17,7 +17,7 @@ import {
 } from '../../nft/index.js';
 import type { Policy } from '../../policy/types.js';
 import { defineCommand } from '../command.js';
-import { isStdio, readInput, warn, writeOutput, writeOutputs } from '../io.js';
+import { isStdio, readInput, refuseStdinTwice, warn, writeOutput, writeOutputs } from '../io.js';
 import { atPolicyPosition, readPolicy } from '../policy-input.js';
 import { containersOption, withContainers } from '../containers-option.js';
 import { outputOptions, type OutputArgs } from './output-options.js';
@@ -67,6 +67,12 @@ export const nftCommand = defineCommand({
           "--check compares the live table with the policy's by normalised printing (set members merged and sorted; handles and counter values ignored).",
       ),
   handler: (args: Args) => {
+    if (args.containers !== undefined)
+      refuseStdinTwice([
+        ['--policy', args.policy],
+        ['--containers', args.containers],
+        ...(args.dump === false ? [] : ([['the ruleset', args.file]] as const)),
+      ]);
     const loaded = withContainers(readPolicy(args.policy), args.containers);
     const choice: FamilyChoice = args.family === 'both' ? 'both' : args.family === '6' ? 6 : 4;
     const wanted = atPolicyPosition(loaded, () => compileNft(loaded.policy, choice));

@@ -112,7 +112,7 @@ export const transformCommand = defineCommand({
       transformDump(dump, policy, { family, createChain: args.createChain, setFamilies }),
     );
     if (plugins.length > 0) result.dump = await applyPlugins(result.dump, plugins, { policy, family });
-    checkPublished(dump, policy, input.file);
+    checkPublished(dump, policy, input.file, family);
     const nftHint = nftBackendHint(dump); // a host on Docker's nftables backend needs dfw nft
     if (nftHint !== undefined) warn(`${input.file}: ${nftHint}`);
     const full = (emit: (chunk: string) => void) => printIptablesChunks(result.dump, emit);
@@ -165,7 +165,8 @@ function familyOf(flag: number | undefined, dump: IptablesDump, file: string): F
 }
 
 /** A typo in a port would silently open nothing: say so (exit code unchanged). */
-function checkPublished(dump: IptablesDump, policy: Policy, file: string): void {
+function checkPublished(dump: IptablesDump, policy: Policy, file: string, family: Family): void {
+  checkSnapshotPorts(dump, policy, file, family);
   const missing = unpublishedPorts(dump, policy);
   if (missing.length === 0) return;
   const list =
@@ -177,5 +178,23 @@ function checkPublished(dump: IptablesDump, policy: Policy, file: string): void 
     warn(
       `${file}: allow rule ${rule.name}: ${rule.proto} port ${text} is not published by any DNAT rule in the nat table (published: ${list})`,
     );
+  }
+}
+
+/**
+ * A port the --containers snapshot says a named container publishes, which no DNAT rule of the
+ * dump publishes: the snapshot is older than the dump (the container was re-created on another
+ * port, or is gone). The rule opens nothing until both are saved again (exit code unchanged).
+ */
+function checkSnapshotPorts(dump: IptablesDump, policy: Policy, file: string, family: Family): void {
+  if (!dump.items.some((i) => i.kind === 'table' && i.name === 'nat')) return;
+  const live = new Set(publishedPorts(dump).map((p) => `${p.proto}/${p.hostPort}`));
+  for (const rule of policy.allow) {
+    for (const t of rule.published ?? []) {
+      if (t.family !== family || live.has(`${rule.proto}/${t.hostPort}`)) continue;
+      warn(
+        `${file}: allow rule ${rule.name}: the --containers snapshot has ${rule.proto} port ${t.hostPort} published, no DNAT rule of the dump has: is the snapshot older than the dump? Save both again`,
+      );
+    }
   }
 }
