@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { block, dockerHostFixture, expectProbes, expectRun, to } from './support/docker-workflows.js';
-import { DockerHost, describeDocker, type Family } from './support/dockerd.js';
+import { DockerHost, describeDocker, type Family, serveCommand } from './support/dockerd.js';
 import type { ProbeSpec, Seen } from './lab/servers.js';
 import { scratch } from './support/scratch.js';
 
@@ -68,12 +68,12 @@ describeDocker('container names against a real dockerd (iptables-nft, IPv4 and I
     ctx.h.runContainer(
       'shop-web-1',
       ['--restart', 'always', '-p', '9080:80', ...compose(1)],
-      serveCmd('shop-web-1:80', 80),
+      serveCommand('shop-web-1:80', 80),
     );
     ctx.h.runContainer(
       'shop-web-2',
       ['--restart', 'always', '-p', '9081:80', ...compose(2)],
-      serveCmd('shop-web-2:80', 80),
+      serveCommand('shop-web-2:80', 80),
     );
     await ctx.h.waitServing([
       ['api', 81],
@@ -121,8 +121,3 @@ describeDocker('container names against a real dockerd (iptables-nft, IPv4 and I
     await expectProbes('new port, re-applied', web8000);
   });
 });
-
-/** The command serve() runs, for containers made with runContainer. */
-function serveCmd(banner: string, port: number): string[] {
-  return ['sh', '-c', `trap 'exit 0' TERM; nc -ll -p ${port} -e echo ${banner} & wait`];
-}

@@ -125,6 +125,15 @@ export function mountsUnder(dir: string): string[] {
     .sort((a, b) => b.length - a.length);
 }
 
+/**
+ * A container command answering one line `banner` on each connection to `port` (busybox nc,
+ * persistent). PID 1 of a container ignores the signals it has no handler for: the trap lets a
+ * stop (dockerd's own, when it stops) end it at once instead of after a timeout.
+ */
+export function serveCommand(banner: string, port: number): string[] {
+  return ['sh', '-c', `trap 'exit 0' TERM; nc -ll -p ${port} -e echo ${banner} & wait`];
+}
+
 export interface DockerHostOptions {
   variant: Variant;
   /** --ipv6 --ip6tables --experimental --fixed-cidr-v6 fd00:17::/64 */
@@ -378,9 +387,7 @@ export class DockerHost {
     return this.runContainer(
       name,
       ['--restart', 'always', ...publish.flatMap((p) => ['-p', p]), ...labels.flatMap((l) => ['--label', l])],
-      // PID 1 of a container ignores the signals it has no handler for: the trap lets a stop
-      // (dockerd's own, when it stops) end it at once instead of after a timeout.
-      ['sh', '-c', `trap 'exit 0' TERM; nc -ll -p ${port} -e echo ${banner} & wait`],
+      serveCommand(banner, port),
     );
   }
 
