@@ -43,6 +43,7 @@ const VALUE: Record<string, (command: string) => string> = {
   'sbin-dir': () => '/sbin',
   format: () => 'iptables',
   backend: () => 'iptables',
+  containers: () => join(FIXTURES, 'docker', 'containers.json'),
 };
 
 /** The options of a command that take one value, as its --help lists them: [long name, short name]. */

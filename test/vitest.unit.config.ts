@@ -10,7 +10,7 @@ import { defineConfig } from 'vitest/config';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 /** What makes a test file need the build or root: the CLI helpers, namespaces, the lab, dist/. */
-const NEEDS_BUILD_OR_KERNEL = /from '\.\/(support\/(cli|netns)|lab\/)|dist\/|child_process/;
+const NEEDS_BUILD_OR_KERNEL = /from '\.\/(support\/(cli|netns|dockerd|docker-workflows)|lab\/)|dist\/|child_process/;
 
 const unit = readdirSync(here)
   .filter((f) => f.endsWith('.test.ts'))

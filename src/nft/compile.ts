@@ -81,6 +81,52 @@ function allowPortRules(a: AllowRule, head: NftJson[], comment: string): NftRule
 }
 
 /**
+ * A rule naming containers, resolved (src/policy/names-resolve.ts): per published port, the host
+ * port through conntrack and the container's port after DNAT, as on the iptables side. A port
+ * published for one family only gets `meta nfproto` in a table of both.
+ */
+function publishedNftRules(a: AllowRule, ai: number, fams: Family[], head: NftJson[], comment: string): NftRule[] {
+  if (a.select === undefined) return [];
+  if (a.published === undefined)
+    throw new PolicyPathError(
+      ['allow', ai, a.select.kind],
+      'names containers: resolve the policy with a docker inspect snapshot first (--containers FILE)',
+    );
+  const byPort = new Map<string, { hostPort: number; containerPort: number; families: Set<Family> }>();
+  for (const t of a.published) {
+    if (!fams.includes(t.family)) continue;
+    if (t.hostIp !== undefined)
+      throw new PolicyPathError(
+        ['allow', ai, a.select.kind],
+        `port ${t.hostPort} is published on the host address ${t.hostIp} only: dfw nft does not match host addresses yet (dfw transform does)`,
+      );
+    const key = `${t.hostPort} ${t.containerPort}`;
+    const entry = byPort.get(key) ?? {
+      hostPort: t.hostPort,
+      containerPort: t.containerPort,
+      families: new Set<Family>(),
+    };
+    entry.families.add(t.family);
+    byPort.set(key, entry);
+  }
+  return [...byPort.values()].map((e) => ({
+    expr: [
+      ...head,
+      ...(fams.length === 2 && e.families.size === 1
+        ? [match(meta('nfproto'), e.families.has(4) ? 'ipv4' : 'ipv6')]
+        : []),
+      // The container port first: it gives nft the protocol `ct original proto-dst` needs, and
+      // nft lists no `meta l4proto` it implies (--check compares the listing).
+      match(payload(a.proto, 'dport'), e.containerPort),
+      match({ ct: { key: 'status' } }, 'dnat', 'in'),
+      match({ ct: { key: 'proto-dst', dir: 'original' } }, e.hostPort),
+      { accept: null },
+    ],
+    comment,
+  }));
+}
+
+/**
  * The table of `policy` for `choice`, with the policy's sets of those families. A `set:NAME`
  * that the policy does not declare is an error: the table holds every set its rules use.
  */
@@ -137,6 +183,9 @@ export function compileNft(policy: Policy, choice: FamilyChoice): NftTable {
           if (src === undefined) continue;
           const dst = to === undefined ? [] : [match(payload(proto(to.family), 'daddr'), cidrJson(to.cidr))];
           rules.push(...allowPortRules(a, [iif, ...src, ...dst], tag(a.name)));
+          rules.push(
+            ...publishedNftRules(a, ai, to === undefined ? fams : [to.family], [iif, ...src, ...dst], tag(a.name)),
+          );
         }
       }
     }

@@ -12,6 +12,7 @@ import { formatPath, type Path } from '../text/path.js';
 import { quoted } from '../text/quote.js';
 import { checkRuleName } from './names.js';
 import { PORT_EXPECTED, type PortResult, parsePortNumber, parsePortString } from './ports.js';
+import { readSelector, SELECTOR_KEYS } from './selector.js';
 import { type CidrSource, type SourceAt, readSources, readTo } from './sources.js';
 import type { AllowRule, IpsetSpec, PortRange, Source } from './types.js';
 import { type Field, type Item, type YamlNode, type YamlReader, describe } from './yaml-reader.js';
@@ -19,7 +20,7 @@ import { type Field, type Item, type YamlNode, type YamlReader, describe } from 
 /** Names dfw gives its own generated rules (tags `dfw:<policy>:established` and so on). */
 export const RESERVED_RULE_NAMES: readonly string[] = ['established', 'sources', 'default', 'jump', 'forward'];
 
-export const RULE_KEYS = ['name', 'proto', 'port', 'container_port', 'from', 'to'];
+export const RULE_KEYS = ['name', 'proto', 'port', 'container_port', 'from', 'to', ...SELECTOR_KEYS];
 
 /** A rule as read, with the nodes later checks report at. */
 export interface RuleAt {
@@ -76,7 +77,16 @@ function readRule(r: YamlReader, it: Item, index: number, aliases: Record<string
       'give port (the published host port) or container_port (the port inside the container), not both; to pick a container, use "to"',
     );
   }
-  if (!portField && !containerField) {
+  // A rule naming containers may leave both out: every port they publish.
+  const select = readSelector(r, f, path);
+  if (select && f.get('to')) {
+    r.fail(
+      f.get('to')!.key,
+      [...path, 'to'],
+      `to (container addresses) does not go with ${select.kind}: the --containers snapshot gives the addresses`,
+    );
+  }
+  if (!portField && !containerField && !select) {
     r.fail(
       it.node,
       [...path, 'port'],
@@ -102,6 +112,7 @@ function readRule(r: YamlReader, it: Item, index: number, aliases: Record<string
     ...(containerPort && { containerPort }),
     ...(to && { to }),
     from: from.map((s) => s.source),
+    ...(select && { select }),
   };
   return { rule, path, node: it.node, nameNode: nameField?.value ?? undefined, from, toNode };
 }

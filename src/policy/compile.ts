@@ -186,6 +186,7 @@ function allowPortRules(c: Compiling, a: AllowRule, base: Option[], srcMatches: 
       }),
     );
   }
+  out.push(...publishedRules(c, a, base, srcMatches));
   for (const p of a.containerPort ?? []) {
     out.push(
       rule(c.chain, {
@@ -196,6 +197,39 @@ function allowPortRules(c: Compiling, a: AllowRule, base: Option[], srcMatches: 
     );
   }
   return out;
+}
+
+/**
+ * A rule naming containers (names-resolve.ts): per port Docker publishes for them, the host port
+ * through conntrack (and the host address when published on one) and the container's own port
+ * after DNAT, never the container's address, so that a re-created container is still matched.
+ */
+function publishedRules(c: Compiling, a: AllowRule, base: Option[], srcMatches: Match[]): Rule[] {
+  if (a.select === undefined) return [];
+  if (a.published === undefined)
+    throw new PolicyPathError(
+      ['allow', c.policy.allow.indexOf(a), a.select.kind],
+      'names containers: resolve the policy with a docker inspect snapshot first (--containers FILE, resolveNames)',
+    );
+  return a.published
+    .filter((t) => t.family === c.family)
+    .map((t) =>
+      rule(c.chain, {
+        options: base,
+        matches: [
+          tag(c, a.name),
+          ...srcMatches,
+          match(
+            'conntrack',
+            ...(t.hostIp === undefined ? [] : [opt('--ctorigdst', t.hostIp)]),
+            opt('--ctorigdstport', `${t.hostPort}`),
+            opt('--ctdir', 'ORIGINAL'),
+          ),
+          match(a.proto, opt('--dport', `${t.containerPort}`)),
+        ],
+        target: jump(c.pass),
+      }),
+    );
 }
 
 function sourcesRules(c: Compiling): Rule[] {

@@ -17,6 +17,27 @@ export interface PortRange {
   to: number; // equal to `from` for a single port
 }
 
+/**
+ * The containers an allow rule names, resolved against a `docker inspect` snapshot
+ * (`--containers FILE`, src/policy/names-resolve.ts): one container by name, the containers of a
+ * compose service (label com.docker.compose.service, optionally com.docker.compose.project), or
+ * every container with a label.
+ */
+export type ContainerSelector =
+  | { kind: 'container'; name: string }
+  | { kind: 'service'; service: string; project?: string }
+  | { kind: 'label'; key: string; value: string };
+
+/** One port Docker publishes for a selected container, as the snapshot says. */
+export interface PublishedTarget {
+  family: Family;
+  hostPort: number;
+  /** The host address it is published on (`-p 192.0.2.1:8080:80`); absent: every address. */
+  hostIp?: string;
+  /** The container's own port, which DNAT sends the connection to. */
+  containerPort: number;
+}
+
 export interface AllowRule {
   name: string;
   proto: 'tcp' | 'udp' | 'sctp';
@@ -27,6 +48,13 @@ export interface AllowRule {
   /** Optional container address(es), after DNAT. */
   to?: Extract<Source, { kind: 'cidr' }>[];
   from: Source[];
+  /**
+   * Containers named by the rule. Before resolution `port` / `containerPort` narrow the ports
+   * they publish (omitted: every one); resolution replaces both with `published`.
+   */
+  select?: ContainerSelector;
+  /** The resolved ports of the selected containers: the rules match these, and only these. */
+  published?: PublishedTarget[];
 }
 
 /**

@@ -48,6 +48,8 @@ export interface TransformResult {
   createdChain: boolean;
   /** The tagged `-j DOCKER-USER` jump added at the top of FORWARD with the chain (--create-chain). */
   addedJump: Rule | undefined;
+  /** That jump, from an earlier --create-chain, moved back to the top of FORWARD (Docker put rules above it). */
+  movedForward?: Rule;
 }
 
 /**
@@ -99,11 +101,17 @@ export function transformDump(dump: IptablesDump, policy: Policy, options: Trans
     const decl = chain(policy.chain);
     body.splice(chainDeclPosition({ ...filter, body }, decl), 0, decl);
     createdChain = true;
-    if (!body.some((s) => s.kind === 'rule' && s.chain === 'FORWARD' && s.spec.target?.name === policy.chain)) {
-      addedJump = counted ? zeroCounters(forwardJumpRule(policy)) : forwardJumpRule(policy);
-      body.splice(topOfChain(body, 'FORWARD'), 0, addedJump);
-    }
   }
+  // Also when the chain exists and nothing jumps to it: ip6tables of Docker before 23.0 after the
+  // boot bundle's unit made DOCKER-USER, which Docker never jumps to.
+  if (
+    (createdChain || options.createChain) &&
+    !body.some((s) => s.kind === 'rule' && s.chain === 'FORWARD' && s.spec.target?.name === policy.chain)
+  ) {
+    addedJump = counted ? zeroCounters(forwardJumpRule(policy)) : forwardJumpRule(policy);
+    body.splice(topOfChain(body, 'FORWARD'), 0, addedJump);
+  }
+  const movedForward = createdChain ? undefined : forwardBackOnTop(body, forward);
   if (!body.some((s) => s.kind === 'chain' && s.name === owned)) {
     const decl = chain(owned);
     body.splice(chainDeclPosition({ ...filter, body }, decl), 0, decl);
@@ -122,7 +130,27 @@ export function transformDump(dump: IptablesDump, policy: Policy, options: Trans
     insertJump: kept === undefined,
     createdChain,
     addedJump,
+    ...(movedForward && { movedForward }),
   };
+}
+
+/**
+ * Docker before 23.0 writes no DOCKER-USER in ip6tables, so --create-chain adds the chain and a
+ * tagged FORWARD jump to it; Docker (20.10) inserts its own FORWARD rules (its ESTABLISHED
+ * accept, `-o docker0 -j DOCKER`) above that jump every time it starts, and published ports are
+ * then accepted before the policy sees them. Like the main jump, the FORWARD jump is in place
+ * only with nothing but dfw jumps above it; else it is moved back to the top (in `body`).
+ */
+function forwardBackOnTop(body: Statement[], spec: string): Rule | undefined {
+  const i = body.findIndex((s) => s.kind === 'rule' && s.chain === 'FORWARD' && printSpec(s.spec) === spec);
+  if (i < 0) return undefined;
+  const foreignAbove = body
+    .slice(0, i)
+    .some((s) => s.kind === 'rule' && s.chain === 'FORWARD' && !ruleComments(s).some((c) => c.startsWith('dfw:')));
+  if (!foreignAbove) return undefined;
+  const [moved] = body.splice(i, 1) as [Rule];
+  body.splice(topOfChain(body, 'FORWARD'), 0, moved);
+  return moved;
 }
 
 /**

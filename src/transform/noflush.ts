@@ -46,6 +46,11 @@ export function noflushText(result: TransformResult, policy: Policy, family: Fam
   lines.push(`:${result.ownedChain} - [0:0]`);
   if (result.addedJump) lines.push(`-I FORWARD ${printSpec(result.addedJump.spec)}`);
   for (const r of result.stale) lines.push(`-D ${r.chain} ${printSpec(r.spec)}`);
+  // Back to the top of FORWARD: delete by specification, then insert (position 1).
+  if (result.movedForward) {
+    const spec = printSpec(result.movedForward.spec);
+    lines.push(`-D FORWARD ${spec}`, `-I FORWARD ${spec}`);
+  }
   for (const s of filter?.body ?? []) {
     if (s.kind === 'rule' && s.chain === result.ownedChain) lines.push(withoutCounters(s));
   }

@@ -8,6 +8,8 @@ import { DfwError } from '../../errors.js';
 import { defineCommand } from '../command.js';
 import { systemError, writeOutputs } from '../io.js';
 import { atPolicyPosition, readPolicy } from '../policy-input.js';
+import { containersOption, withContainers } from '../containers-option.js';
+import { policyNamesContainers } from '../../policy/names-resolve.js';
 
 interface Args {
   policy: string;
@@ -20,6 +22,7 @@ interface Args {
   ipv6: boolean;
   force: boolean;
   backend: 'iptables' | 'nft';
+  containers?: string;
 }
 
 const code = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
@@ -62,7 +65,7 @@ export const bundleCommand = defineCommand({
   describe:
     'Write the files a host needs to load the policy at boot, before Docker, and keep it (ipset.restore, rules.v4/v6, systemd units)',
   builder: (y) =>
-    y
+    containersOption(y)
       .option('policy', {
         alias: 'p',
         type: 'string',
@@ -128,7 +131,11 @@ export const bundleCommand = defineCommand({
           'An unchanged policy gives the same bytes: writing again changes nothing. Exit codes: 0 done or current, 1 --check found differences, 2 error.',
       ),
   handler: (args: Args) => {
-    const loaded = readPolicy(args.policy);
+    const loaded = withContainers(readPolicy(args.policy), args.containers);
+    if (loaded.policy.chain === 'DOCKER' && policyNamesContainers(loaded.policy))
+      throw new DfwError(
+        `${loaded.file}: a chain DOCKER policy that names containers cannot be bundled: dfw-reapply.service runs dfw transform after every Docker start, without a snapshot; use chain: DOCKER-USER`,
+      );
     const bundle = atPolicyPosition(loaded, () =>
       buildBundle(
         loaded.policy,

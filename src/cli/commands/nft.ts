@@ -17,8 +17,9 @@ import {
 } from '../../nft/index.js';
 import type { Policy } from '../../policy/types.js';
 import { defineCommand } from '../command.js';
-import { isStdio, readInput, warn, writeOutput, writeOutputs } from '../io.js';
+import { isStdio, readInput, refuseStdinTwice, warn, writeOutput, writeOutputs } from '../io.js';
 import { atPolicyPosition, readPolicy } from '../policy-input.js';
+import { containersOption, withContainers } from '../containers-option.js';
 import { outputOptions, type OutputArgs } from './output-options.js';
 
 interface Args extends OutputArgs {
@@ -26,6 +27,7 @@ interface Args extends OutputArgs {
   policy: string;
   family: '4' | '6' | 'both';
   dump?: boolean;
+  containers?: string;
 }
 
 export const nftCommand = defineCommand({
@@ -33,7 +35,7 @@ export const nftCommand = defineCommand({
   describe: "Write an nft -f file that creates or replaces the policy's own table (Docker's nftables backend)",
   builder: (y) =>
     outputOptions(
-      y
+      containersOption(y)
         .positional('file', {
           type: 'string',
           describe: 'nft -j list ruleset output (default or "-": stdin)',
@@ -65,7 +67,13 @@ export const nftCommand = defineCommand({
           "--check compares the live table with the policy's by normalised printing (set members merged and sorted; handles and counter values ignored).",
       ),
   handler: (args: Args) => {
-    const loaded = readPolicy(args.policy);
+    if (args.containers !== undefined)
+      refuseStdinTwice([
+        ['--policy', args.policy],
+        ['--containers', args.containers],
+        ...(args.dump === false ? [] : ([['the ruleset', args.file]] as const)),
+      ]);
+    const loaded = withContainers(readPolicy(args.policy), args.containers);
     const choice: FamilyChoice = args.family === 'both' ? 'both' : args.family === '6' ? 6 : 4;
     const wanted = atPolicyPosition(loaded, () => compileNft(loaded.policy, choice));
     const script = scriptText(wanted, scriptHeader(loaded.policy, wanted));

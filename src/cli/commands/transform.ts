@@ -17,6 +17,7 @@ import { noflushText, ownedChainText } from '../../transform/noflush.js';
 import { defineCommand } from '../command.js';
 import { isStdio, readInput, refuseEmpty, refuseStdinTwice, warn, writeOutput } from '../io.js';
 import { atPolicyPosition, readPolicy } from '../policy-input.js';
+import { containersOption, withContainers } from '../containers-option.js';
 import { emitResult, outputOptions, type OutputArgs } from './output-options.js';
 
 interface Args extends OutputArgs {
@@ -29,6 +30,7 @@ interface Args extends OutputArgs {
   dump?: boolean;
   ipsets?: string;
   pluginTimeout?: number;
+  containers?: string;
 }
 
 export const transformCommand = defineCommand({
@@ -36,7 +38,7 @@ export const transformCommand = defineCommand({
   describe: "Put the policy's rules in the chain it owns (DFW-<name>), jumped to from the top of DOCKER-USER or DOCKER",
   builder: (y) =>
     outputOptions(
-      y
+      containersOption(y)
         .positional('file', {
           type: 'string',
           describe: 'iptables-save or ip6tables-save dump (default or "-": stdin)',
@@ -95,8 +97,9 @@ export const transformCommand = defineCommand({
       ['--policy', args.policy],
       ...(args.dump === false ? [] : ([['the dump', args.file]] as const)),
       ...(args.ipsets === undefined ? [] : ([['--ipsets', args.ipsets]] as const)),
+      ...(args.containers === undefined ? [] : ([['--containers', args.containers]] as const)),
     ]);
-    const loaded = readPolicy(args.policy);
+    const loaded = withContainers(readPolicy(args.policy), args.containers);
     const policy = loaded.policy;
     if (args.dump === false) return atPolicyPosition(loaded, () => fromPolicyAlone(args, policy));
     const input = readInput(args.file);
@@ -109,7 +112,7 @@ export const transformCommand = defineCommand({
       transformDump(dump, policy, { family, createChain: args.createChain, setFamilies }),
     );
     if (plugins.length > 0) result.dump = await applyPlugins(result.dump, plugins, { policy, family });
-    checkPublished(dump, policy, input.file);
+    checkPublished(dump, policy, input.file, family);
     const nftHint = nftBackendHint(dump); // a host on Docker's nftables backend needs dfw nft
     if (nftHint !== undefined) warn(`${input.file}: ${nftHint}`);
     const full = (emit: (chunk: string) => void) => printIptablesChunks(result.dump, emit);
@@ -162,7 +165,8 @@ function familyOf(flag: number | undefined, dump: IptablesDump, file: string): F
 }
 
 /** A typo in a port would silently open nothing: say so (exit code unchanged). */
-function checkPublished(dump: IptablesDump, policy: Policy, file: string): void {
+function checkPublished(dump: IptablesDump, policy: Policy, file: string, family: Family): void {
+  checkSnapshotPorts(dump, policy, file, family);
   const missing = unpublishedPorts(dump, policy);
   if (missing.length === 0) return;
   const list =
@@ -174,5 +178,23 @@ function checkPublished(dump: IptablesDump, policy: Policy, file: string): void 
     warn(
       `${file}: allow rule ${rule.name}: ${rule.proto} port ${text} is not published by any DNAT rule in the nat table (published: ${list})`,
     );
+  }
+}
+
+/**
+ * A port the --containers snapshot says a named container publishes, which no DNAT rule of the
+ * dump publishes: the snapshot is older than the dump (the container was re-created on another
+ * port, or is gone). The rule opens nothing until both are saved again (exit code unchanged).
+ */
+function checkSnapshotPorts(dump: IptablesDump, policy: Policy, file: string, family: Family): void {
+  if (!dump.items.some((i) => i.kind === 'table' && i.name === 'nat')) return;
+  const live = new Set(publishedPorts(dump).map((p) => `${p.proto}/${p.hostPort}`));
+  for (const rule of policy.allow) {
+    for (const t of rule.published ?? []) {
+      if (t.family !== family || live.has(`${rule.proto}/${t.hostPort}`)) continue;
+      warn(
+        `${file}: allow rule ${rule.name}: the --containers snapshot has ${rule.proto} port ${t.hostPort} published, no DNAT rule of the dump has: is the snapshot older than the dump? Save both again`,
+      );
+    }
   }
 }
