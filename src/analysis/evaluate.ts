@@ -126,6 +126,8 @@ class Walker {
     if (st === undefined) return { verdict: 'accept', walk: w, deps: [] };
     if (st === 'route') return this.route(w);
     w.stage++;
+    // conntrack's NAT undoes a masquerade for a reply at the nat hook, whether or not a nat table exists.
+    if (st.table === 'nat' && w.pkt.reply) w.pkt = { ...w.pkt, dst: w.pkt.unNatDst };
     const table = this.rs.tables.get(st.table);
     if (table === undefined) return undefined;
     // nat sees only a connection's first packet; a reply or an untracked packet never enters it.

@@ -9,7 +9,7 @@
 import type { Family, Option, Rule, TableName } from '../iptables/ast.js';
 import { RULE_OPTIONS } from '../iptables/rule-options.js';
 import { bitsOf } from '../net/family.js';
-import { addrText, maskLength, parseNet } from './net.js';
+import { addrText, isLoopback, maskLength, parseNet } from './net.js';
 import type { TableIndex } from './ruleset.js';
 import type { HostFacts } from './types.js';
 
@@ -34,7 +34,10 @@ const plainIface = (o: Option | undefined): string | undefined => {
 export function deriveFacts(tables: ReadonlyMap<TableName, TableIndex>, family: Family): HostFacts {
   const routes = new Map<string, { name: string; cidr: string }>();
   const addRoute = (name: string | undefined, cidr: string | undefined) => {
-    if (name !== undefined && cidr !== undefined && !routes.has(cidr)) routes.set(cidr, { name, cidr });
+    if (name === undefined || cidr === undefined || routes.has(cidr)) return;
+    const net = parseNet(cidr);
+    // Loopback is the host's own (Docker guards 127.0.0.1 published ports with `! -i lo`).
+    if (net !== undefined && !isLoopback(family, net.bytes)) routes.set(cidr, { name, cidr });
   };
   const locals = new Set<string>();
   const nat = tables.get('nat');

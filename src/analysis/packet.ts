@@ -30,6 +30,8 @@ export interface Pkt {
   readonly ctAfter: 'new' | 'established' | 'untracked';
   readonly dnat: boolean;
   readonly reply: boolean;
+  /** A reply's destination once conntrack has undone the connection's NAT (nat PREROUTING). */
+  readonly unNatDst: readonly number[];
   /** TCP: the first packet of a connection is a SYN. */
   readonly syn: boolean;
 }

@@ -56,7 +56,8 @@ export function checkPacket(rs: Ruleset, p: Packet): void {
 
 export function startPacket(p: Packet): Pkt {
   const src = parseAddr(p.src)!.bytes;
-  const dst = parseAddr(p.dst)!.bytes;
+  const unNatDst = parseAddr(p.dst)!.bytes;
+  const dst = p.wireDst === undefined ? unNatDst : parseAddr(p.wireDst)!.bytes;
   const proto = protoNumber(p.proto);
   const reply = p.direction === 'reply';
   return {
@@ -76,6 +77,7 @@ export function startPacket(p: Packet): Pkt {
     ctAfter: p.state,
     dnat: false,
     reply,
+    unNatDst,
     syn: proto === 6 && p.state === 'new',
   };
 }

@@ -25,6 +25,12 @@ export interface Packet {
    * connection). A reply's `dst` is the address after conntrack undid the connection's NAT.
    */
   readonly direction?: 'original' | 'reply';
+  /**
+   * For a reply to a connection the host masqueraded (a container's own connection out): the
+   * destination on the wire, the host's address, which conntrack turns back into `dst` in nat
+   * PREROUTING. raw and mangle PREROUTING see this one. Default: `dst`.
+   */
+  readonly wireDst?: string;
 }
 
 /** The outcome of one match or rule: true, false, or not decidable offline. */
