@@ -154,3 +154,89 @@ describe('bad packets', () => {
     expect(() => evaluate(rs, pkt(over as Partial<Packet>))).toThrow(message);
   });
 });
+
+describe('more matches and targets', () => {
+  it('multiport, iprange, addrtype, tcp --syn, --ctdir, state', () => {
+    expect(run(docker(['-A DOCKER-USER -p tcp -m multiport --dports 22,70:90 -j DROP'])).verdict).toBe('drop');
+    expect(run(docker(['-A DOCKER-USER -p tcp -m multiport ! --dports 22,70:90 -j DROP'])).verdict).toBe('accept');
+    expect(run(docker(['-A DOCKER-USER -m iprange --src-range 203.0.113.1-203.0.113.9 -j DROP'])).verdict).toBe('drop');
+    expect(run(docker(['-A DOCKER-USER -m iprange --src-range 203.0.113.6-203.0.113.9 -j DROP'])).verdict).toBe(
+      'accept',
+    );
+    // After DNAT the destination is the container: not LOCAL.
+    expect(run(docker(['-A DOCKER-USER -m addrtype --dst-type LOCAL -j DROP'])).verdict).toBe('accept');
+    expect(run(docker(['-A DOCKER-USER -m addrtype --dst-type UNICAST -j DROP'])).verdict).toBe('drop');
+    expect(run(docker(['-A DOCKER-USER -p tcp -m tcp --syn -j DROP'])).verdict).toBe('drop');
+    expect(run(docker(['-A DOCKER-USER -p tcp -m tcp --syn -j DROP']), { state: 'established' }).verdict).toBe(
+      'accept',
+    );
+    expect(run(docker(['-A DOCKER-USER -m conntrack --ctdir REPLY -j DROP'])).verdict).toBe('accept');
+    expect(run(docker(['-A DOCKER-USER -m state --state NEW -j REJECT'])).verdict).toBe('reject');
+  });
+
+  it('raw NOTRACK: the packet is UNTRACKED and skips nat (no DNAT)', () => {
+    const t = docker([]).replace(
+      '*filter',
+      '*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j NOTRACK\nCOMMIT\n*filter',
+    );
+    const e = run(t);
+    expect(e).toMatchObject({ verdict: 'accept', delivery: { hook: 'input' }, dst: '192.0.2.1', dport: 8080 });
+    const u = run(
+      t.replace(':INPUT ACCEPT [0:0]', ':INPUT ACCEPT [0:0]\n-A INPUT -m conntrack --ctstate UNTRACKED -j DROP'),
+    );
+    expect(u.verdict).toBe('drop');
+  });
+
+  it('a reply to a DNAT connection has the DNAT state and the original port; a reply to a masqueraded one has SNAT', () => {
+    const established = '-A DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT';
+    const rules = [
+      '-A DOCKER-USER -m conntrack --ctstate DNAT --ctorigdstport 8080 --ctdir REPLY -j DROP',
+      established,
+    ];
+    const reply: Partial<Packet> = {
+      in: 'docker0',
+      src: '172.17.0.2',
+      dst: '203.0.113.5',
+      sport: 80,
+      dport: 40000,
+      state: 'established',
+      direction: 'reply',
+      origDst: '192.0.2.1',
+      origDport: 8080,
+    };
+    expect(run(docker(rules), reply).verdict).toBe('drop');
+    expect(run(docker(rules), { ...reply, origDst: undefined, origDport: undefined }).verdict).toBe('accept');
+    const out: Partial<Packet> = {
+      in: 'eth0',
+      src: '203.0.113.5',
+      dst: '172.17.0.2',
+      wireDst: '192.0.2.1',
+      sport: 9000,
+      dport: 40000,
+      state: 'established',
+      direction: 'reply',
+    };
+    const snat = ['-A DOCKER-USER -m conntrack --ctstate SNAT -j DROP', established];
+    expect(run(docker(snat), out).verdict).toBe('drop');
+    expect(run(docker(snat), { ...out, wireDst: undefined }).verdict).toBe('accept');
+  });
+
+  it('an unknown target where the rule matches makes the verdict unknown; LOG and MARK go on', () => {
+    expect(run(docker(['-A DOCKER-USER -j NFQUEUE --queue-num 1'])).verdict).toBe('unknown');
+    const logged = ['-A DOCKER-USER -j LOG --log-prefix x', '-A DOCKER-USER -j MARK --set-xmark 0x1/0xffffffff'];
+    expect(run(docker(logged)).verdict).toBe('accept');
+  });
+
+  it('host facts are derived from Docker rules when not given', () => {
+    const rs = prepareRuleset(parseIptables(docker([])));
+    expect(rs.facts.routes).toEqual([
+      { name: 'docker0', cidr: '172.17.0.0/16' },
+      { name: 'docker0', cidr: '172.17.0.2/32' },
+    ]);
+    expect(rs.facts.localAddressesComplete).toBe(false);
+    const nat = [
+      '-A DOCKER -d 198.51.100.1/32 ! -i docker0 -p tcp -m tcp --dport 81 -j DNAT --to-destination 172.17.0.3:80',
+    ];
+    expect(prepareRuleset(parseIptables(docker([], { nat }))).facts.localAddresses).toEqual(['198.51.100.1']);
+  });
+});
