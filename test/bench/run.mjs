@@ -78,7 +78,8 @@ const opts = {
     else if (a === '--stdout') {
       opts.stdout = val();
       if (!['pipe', 'null'].includes(opts.stdout)) die(`--stdout takes pipe or null, got ${opts.stdout}`);
-    } else if (a === '--ipset-members') opts.ipsetMembers = parseSize(val());
+    } else if (a === '--cells') opts.cells = new Set(val().split(','));
+    else if (a === '--ipset-members') opts.ipsetMembers = parseSize(val());
     else if (a === '--dfw') {
       dfwMain = resolve(val());
       opts.snapshot = false;
@@ -96,6 +97,8 @@ const opts = {
           '  --no-snapshot     run dist/dfw.cjs in place\n' +
           '  --stdout pipe     (default) every command writes into a pipe that `cat` drains, as in\n' +
           '                    `iptables-save | dfw transform | iptables-restore`; null: /dev/null\n' +
+          '  --cells K,K       only these cells of each size (keys: node, legacy, nft, fmt, transform, noflush,\n' +
+          '                    check, node-nodocker, create-chain, trace); no ipset group\n' +
           'Results: a Markdown table on stdout, bench-out/results.md and bench-out/results.json.\n',
       );
       process.exit(0);
@@ -390,8 +393,31 @@ function groupCells(n) {
         nodocker: true,
       },
     ),
+    // issue 16: one packet traced through the dump, to a port the Docker section publishes.
+    cell(
+      l,
+      n,
+      'trace',
+      'dfw trace (one packet)',
+      f.main,
+      dfw(
+        'trace',
+        f.main,
+        '--in',
+        'eth0',
+        '--src',
+        '203.0.113.5',
+        '--dst',
+        '198.51.100.1',
+        '--local',
+        '198.51.100.1',
+        '--dport',
+        '8080',
+      ),
+      { dfw: true },
+    ),
   ];
-  return cells;
+  return opts.cells === undefined ? cells : cells.filter((c) => opts.cells.has(c.key));
 }
 
 /** Makes the transformed dump the --check cell reads; returns an error text or undefined. */
@@ -466,24 +492,26 @@ try {
     measure(cells);
     allCells.push(...cells);
   }
-  log(`== ipset, ${label(opts.ipsetMembers)} members`);
-  const ig = `ipset ${label(opts.ipsetMembers)}`;
-  const ipsetCells = [
-    cell(
-      ig,
-      opts.ipsetMembers,
-      'node',
-      'node baseline.mjs (read, split, join, write)',
-      ipsetFile,
-      [NODE, baseline, ipsetFile],
-      { baseline: true },
-    ),
-    cell(ig, opts.ipsetMembers, 'ipset', 'dfw ipset', ipsetFile, dfw('ipset', ipsetFile, '--policy', policy), {
-      dfw: true,
-    }),
-  ];
-  measure(ipsetCells);
-  allCells.push(...ipsetCells);
+  if (opts.cells === undefined) {
+    log(`== ipset, ${label(opts.ipsetMembers)} members`);
+    const ig = `ipset ${label(opts.ipsetMembers)}`;
+    const ipsetCells = [
+      cell(
+        ig,
+        opts.ipsetMembers,
+        'node',
+        'node baseline.mjs (read, split, join, write)',
+        ipsetFile,
+        [NODE, baseline, ipsetFile],
+        { baseline: true },
+      ),
+      cell(ig, opts.ipsetMembers, 'ipset', 'dfw ipset', ipsetFile, dfw('ipset', ipsetFile, '--policy', policy), {
+        dfw: true,
+      }),
+    ];
+    measure(ipsetCells);
+    allCells.push(...ipsetCells);
+  }
 } finally {
   netns?.del();
   rmSync(RSS_FILE, { force: true });
@@ -616,6 +644,21 @@ check(
       value: ratio,
       limit: 1.25,
       detail: `${fx(a, 2)} µs/line at 1M vs ${fx(b, 2)} µs/line at 100k: ${fx(ratio)}× (limit 1.25×)`,
+    };
+  }),
+);
+check(
+  'A5',
+  '1M lines: dfw trace wall time ≤ 1 × dfw transform (full) of the same dump (issue 16)',
+  guarded(() => {
+    const t = need(1e6, 'trace');
+    const x = need(1e6, 'transform');
+    const ratio = t.median / x.median;
+    return {
+      status: ratio <= 1 ? 'PASS' : 'FAIL',
+      value: ratio,
+      limit: 1,
+      detail: `${fx(t.median, 3)} s vs transform ${fx(x.median, 3)} s: ${fx(ratio)}× (limit 1×)`,
     };
   }),
 );

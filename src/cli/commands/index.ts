@@ -8,6 +8,7 @@ import { nftCommand } from './nft.js';
 import { parseCommand } from './parse.js';
 import { stripCommand } from './strip.js';
 import { transformCommand } from './transform.js';
+import { traceCommand } from './trace.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<object, any>[] = [
@@ -19,4 +20,5 @@ export const commands: CommandModule<object, any>[] = [
   diffCommand,
   parseCommand,
   fmtCommand,
+  traceCommand,
 ];
