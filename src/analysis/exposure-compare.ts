@@ -27,8 +27,7 @@ export function portLabel(p: PortExposure, family: Family): string {
   return p.kind === 'direct' ? `direct ${p.proto} ${where}` : `${p.proto} ${where} -> ${p.to.join(' | ')}`;
 }
 
-const pairKey = (p: PortExposure): string =>
-  `${p.kind} ${p.proto} ${p.hostAddress ?? '*'} ${rangeText(p.ports)}`;
+const pairKey = (p: PortExposure): string => `${p.kind} ${p.proto} ${p.hostAddress ?? '*'} ${rangeText(p.ports)}`;
 
 function spansOf(cidrs: readonly string[], family: Family): Span[] {
   return mergeSpans(cidrs.flatMap((c) => spanOf(c, family) ?? []));
@@ -46,7 +45,13 @@ export function grew(before: Reach | undefined, after: Reach | undefined, family
   );
   if (before === undefined) return may.length > 0 || maybe.length > 0;
   const had = spansOf(before.sources, family);
-  const hadMaybe = mergeSpans([...had, ...spansOf(before.unknown.flatMap((u) => u.from), family)]);
+  const hadMaybe = mergeSpans([
+    ...had,
+    ...spansOf(
+      before.unknown.flatMap((u) => u.from),
+      family,
+    ),
+  ]);
   return !inside(may, had) || !inside(maybe, hadMaybe);
 }
 

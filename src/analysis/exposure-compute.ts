@@ -2,19 +2,27 @@
 // external interface, the reach (exposure-reach.ts). Interfaces and host ports are refined like
 // sources: a rule met on the way that names an interface, or a port inside a published range,
 // makes it a class of its own, and the port is evaluated again (docs/design.md#how-exposure-computes-sources).
-import type { IptablesDump, Rule, Table } from '../iptables/ast.js';
+import type { IptablesDump, Rule } from '../iptables/ast.js';
 import { DfwError } from '../errors.js';
 import type { Family } from '../net/family.js';
-import { chainIndex, publishedEntries, tableOf, type Published } from './exposure-entries.js';
+import { publishedEntries, type Published } from './exposure-entries.js';
 import { sourcePieces, reachOf, type Reach, type SetMembers } from './exposure-reach.js';
 import { RuleReader, type SetSpans } from './exposure-rules.js';
-import { addressText, spanOf, type Span } from './split.js';
+import { addressText, cidrCover, everyAddress, spanOf, type Span } from './split.js';
 import type { Evaluation, HostFacts, Packet } from './types.js';
 
-/** What exposure needs of the evaluator: one packet's evaluation, and the host facts it used. */
+/** What exposure needs of the evaluator. */
 export interface EvaluatorLike {
-  evaluate(p: Packet): Evaluation;
   readonly facts: HostFacts;
+  /**
+   * An evaluator for the packets to one port: `addresses` and `ports` are every destination and
+   * port they can carry (before and after DNAT); it may leave out rules such packets cannot match.
+   */
+  forPort(addresses: readonly string[], ports: readonly number[]): (p: Packet) => Evaluation;
+  /** The interface the facts route an address to, or undefined when no route covers it. */
+  routeOf(address: string): string | undefined;
+  /** The rule a step names (its chain's `n`th). */
+  rule(table: string, chain: string, n: number): Rule | undefined;
 }
 
 /** The label of the interface class that stands for every interface no rule names. */
@@ -30,6 +38,8 @@ export interface ComputeOptions {
   external?: readonly string[];
   /** The address a client connects to when a published port names none; default: the host's first. */
   hostAddress?: string;
+  /** Also the DNATs to addresses that are not the host's (exposure-entries.ts). */
+  routed?: boolean;
 }
 
 /** One published port (or a part of its range) and its reach from each interface class. */
@@ -73,7 +83,6 @@ interface Learned {
 
 class Context {
   readonly reader: RuleReader;
-  readonly #tables = new Map<string, Map<string, Rule[]>>();
 
   constructor(
     readonly dump: IptablesDump,
@@ -84,13 +93,7 @@ class Context {
   }
 
   rule(table: string, chain: string, n: number): Rule | undefined {
-    let chains = this.#tables.get(table);
-    if (chains === undefined) {
-      const t: Table | undefined = tableOf(this.dump, table);
-      chains = t === undefined ? new Map() : chainIndex(t);
-      this.#tables.set(table, chains);
-    }
-    return chains.get(chain)?.[n - 1];
+    return this.ev.rule(table, chain, n);
   }
 
   /** The source spans the rules of an evaluation cut, noting what else they name. */
@@ -152,16 +155,60 @@ function rowReach(ctx: Context, row: Published, classes: readonly [string, strin
     );
   const proto = row.proto === 'all' ? 'tcp' : row.proto;
   const out: RowResult[] = [];
+  const targets = row.to.map(splitTarget);
+  const unrouted = targets.find((t) => ctx.ev.routeOf(t.address) === undefined && !isLocalAddress(ctx, t.address));
+  if (unrouted !== undefined)
+    return [
+      {
+        ports: row.ports?.[0] ? [row.ports[0][0], row.ports[row.ports.length - 1]![1]] : [1, 65535],
+        reach: classes.map(([label]) => ({ interface: label, reach: unroutedReach(f, unrouted.address) })),
+      },
+    ];
   for (const ports of portClasses(row, learned.ports)) {
+    const forPort = ctx.ev.forPort(
+      [dst, ...targets.map((t) => t.address)],
+      [ports[0], ...targets.flatMap((t) => t.ports ?? [ports[0]])],
+    );
     const reach = classes.map(([label, name]) => {
       const evaluate = (src: bigint) =>
-        ctx.ev.evaluate({ family: f, in: name, src: addressText(src, f), dst, proto, dport: ports[0], state: 'new' });
+        forPort({ family: f, in: name, src: addressText(src, f), dst, proto, dport: ports[0], state: 'new' });
       const pieces = sourcePieces(f, evaluate, ctx.cutter(learned));
       return { interface: label, reach: reachOf(f, pieces, setMembersOf(ctx, learned.sets)) };
     });
     out.push({ ports, reach });
   }
   return out;
+}
+
+function isLocalAddress(ctx: Context, a: string): boolean {
+  return ctx.ev.facts.localAddresses.some((l) => l.replace(/\/\d+$/, '') === a);
+}
+
+/**
+ * A DNAT to an address no route of the facts covers (a kube-proxy pod): every `-o` test on the
+ * forward path is unknown for it, so the whole reach is, without walking thousands of them.
+ */
+function unroutedReach(family: Family, address: string): Reach {
+  const whole = cidrCover(everyAddress(family), family);
+  const why = `no route the dump shows covers ${address}: the out interface is not known`;
+  return {
+    kind: 'unknown',
+    sources: [],
+    from: [],
+    sets: [],
+    unknown: [
+      { from: whole, dependsOn: [{ table: 'routing', chain: '-', rule: 0, text: `route to ${address}`, why }] },
+    ],
+  };
+}
+
+/** `172.17.0.2:80`, `[2001:db8::2]:80`, `10.0.0.5:8000-8010` or an address alone. */
+export function splitTarget(to: string): { address: string; ports?: number[] } {
+  const m = /^\[([^\]]+)\](?::(.+))?$/.exec(to) ?? /^([^:]+)(?::(.+))?$/.exec(to) ?? /^(.*)()$/.exec(to)!;
+  const [from, upto] = (m[2] ?? '').split('-').map(Number);
+  if (m[2] === undefined || from === undefined || !Number.isInteger(from)) return { address: m[1]! };
+  const last = upto !== undefined && Number.isInteger(upto) && upto >= from ? Math.min(upto, from + 1023) : from;
+  return { address: m[1]!, ports: Array.from({ length: last - from + 1 }, (_, i) => from + i) };
 }
 
 function hostAddressOf(ctx: Context): string | undefined {
@@ -205,7 +252,15 @@ function interfaceClasses(given: readonly string[] | undefined, found: readonly 
   const labels = given ?? [...found, OTHER_INTERFACES];
   const patterns = given ?? found;
   const out: [string, string][] = [];
-  for (const l of labels) out.push([l, representative(l, patterns, out.map(([, n]) => n))]);
+  for (const l of labels)
+    out.push([
+      l,
+      representative(
+        l,
+        patterns,
+        out.map(([, n]) => n),
+      ),
+    ]);
   return out;
 }
 
@@ -215,7 +270,11 @@ function interfaceClasses(given: readonly string[] | undefined, found: readonly 
  */
 export function computeExposure(dump: IptablesDump, ev: EvaluatorLike, options: ComputeOptions): Exposure {
   const ctx = new Context(dump, ev, options);
-  const rows = publishedEntries(dump, options.family);
+  const locals = ev.facts.localAddresses.flatMap((a) => spanOf(a, options.family) ?? []);
+  const rows = publishedEntries(dump, options.family, {
+    routed: options.routed === true,
+    local: (s) => locals.some((l) => s.from <= l.from && l.to <= s.to),
+  });
   let found: string[] = [];
   for (let round = 0; ; round++) {
     const classes = interfaceClasses(options.external, found);

@@ -7,7 +7,7 @@ import { ruleDestination, ruleOutInterface, ruleProtocol } from '../iptables/rul
 import type { Family } from '../net/family.js';
 import { sourceText } from '../source.js';
 import { portRanges } from './exposure-rules.js';
-import { spanOf } from './split.js';
+import { spanOf, type Span } from './split.js';
 
 /** One published port: what a client connects to, and where it lands. */
 export interface Published {
@@ -61,8 +61,14 @@ function destinationPorts(r: Rule): [number, number][] | undefined {
   return undefined;
 }
 
-/** The path with one more rule's conditions, or undefined when they contradict it. */
-function narrowed(path: Path, r: Rule, family: Family): Path | undefined {
+/** Which DNATs count: `local` tells a host address; `routed` takes the others too. */
+export interface EntryOptions {
+  readonly local: (span: Span) => boolean;
+  readonly routed: boolean;
+}
+
+/** The path with one more rule's conditions, or undefined when they contradict it (or leave the host's addresses). */
+function narrowed(path: Path, r: Rule, family: Family, o: EntryOptions): Path | undefined {
   const next: Path = { ...path, depth: path.depth + 1 };
   const p = ruleProtocol(r);
   if (p !== undefined && !p.negated) {
@@ -75,6 +81,7 @@ function narrowed(path: Path, r: Rule, family: Family): Path | undefined {
     if (span === undefined) return undefined;
     const old = path.dst === undefined ? undefined : spanOf(path.dst, family);
     if (old !== undefined && (old.to < span.from || span.to < old.from)) return undefined;
+    if (!o.routed && !o.local(span)) return undefined;
     if (old === undefined || span.to - span.from < old.to - old.from) next.dst = d.value;
   }
   const ports = destinationPorts(r);
@@ -95,6 +102,7 @@ class Walker {
   constructor(
     nat: Table,
     readonly family: Family,
+    readonly options: EntryOptions,
   ) {
     this.#chains = chainIndex(nat);
   }
@@ -105,7 +113,7 @@ class Walker {
     for (const r of this.#chains.get(chain) ?? []) {
       const t = r.spec.target;
       if (t === undefined) continue;
-      const next = narrowed(path, r, this.family);
+      const next = narrowed(path, r, this.family, this.options);
       if (next === undefined) continue;
       if (t.name === 'DNAT') this.found.push({ path: next, rule: r });
       else if (!['ACCEPT', 'RETURN', 'DROP', 'MARK', 'LOG', 'NFLOG', 'MASQUERADE', 'SNAT', 'REDIRECT'].includes(t.name))
@@ -162,14 +170,16 @@ function directPorts(filter: Table | undefined, family: Family, rows: Map<string
 }
 
 /**
- * Every published port of a dump, DNATs first (in the order nat PREROUTING reaches them), then
+ * Every published port of a dump, DNATs first (those to an address of the host, unless
+ * `routed`: kube-proxy's cluster and load-balancer IPs are reached only by packets routed to
+ * the host) (in the order nat PREROUTING reaches them), then
  * container ports open without DNAT.
  */
-export function publishedEntries(dump: IptablesDump, family: Family): Published[] {
+export function publishedEntries(dump: IptablesDump, family: Family, options: EntryOptions): Published[] {
   const rows = new Map<string, Published>();
   const nat = tableOf(dump, 'nat');
   if (nat !== undefined) {
-    const w = new Walker(nat, family);
+    const w = new Walker(nat, family, options);
     w.walk('PREROUTING', { depth: 0 });
     for (const { path, rule } of w.found) {
       add(rows, {

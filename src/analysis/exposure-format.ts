@@ -91,9 +91,7 @@ export function sideBySideMarkdown(pairs: readonly ReachPair[], title: string): 
   for (const p of pairs) {
     const alone = pairs.filter((q) => q.port === p.port).length === 1;
     const after = `${side(p.after)}${p.more ? ' **(more sources)**' : ''}`;
-    lines.push(
-      `| ${cell(p.port)} | ${ifaceName(p.interface, alone)} | ${cell(side(p.before))} | ${cell(after)} |`,
-    );
+    lines.push(`| ${cell(p.port)} | ${ifaceName(p.interface, alone)} | ${cell(side(p.before))} | ${cell(after)} |`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -76,11 +76,7 @@ export const answerKey = (a: Answer): string =>
 export type Cutter = (e: Evaluation) => readonly Span[];
 
 /** Every piece of the source space with its answer, adjacent equal answers merged. */
-export function sourcePieces(
-  family: Family,
-  evaluate: (src: bigint) => Evaluation,
-  cutter: Cutter,
-): Piece<Answer>[] {
+export function sourcePieces(family: Family, evaluate: (src: bigint) => Evaluation, cutter: Cutter): Piece<Answer>[] {
   const pieces = refine(everyAddress(family), (addr) => {
     const e = evaluate(addr);
     return { answer: { verdict: e.verdict, dependsOn: e.dependsOn.map(refOf) }, spans: cutter(e) };
@@ -89,7 +85,11 @@ export function sourcePieces(
 }
 
 /** The reach the pieces tell; `sets`: members of the sets the rules met matched on the source. */
-export function reachOf(family: Family, pieces: readonly Piece<Answer>[], sets: ReadonlyMap<string, SetMembers>): Reach {
+export function reachOf(
+  family: Family,
+  pieces: readonly Piece<Answer>[],
+  sets: ReadonlyMap<string, SetMembers>,
+): Reach {
   const whole = everyAddress(family);
   const allowed = mergeSpans(pieces.filter((p) => p.answer.verdict === 'accept').map((p) => p.span));
   const unknowns = new Map<string, { spans: Span[]; dependsOn: readonly RuleRef[] }>();

@@ -44,7 +44,11 @@ export function setSpans(dump: IpsetDump, family: Family): SetSpans {
     direct.set(s.name, spans);
   }
   const out = new Map<string, Span[]>(direct);
-  for (const [name, members] of lists) out.set(name, members.flatMap((m) => direct.get(m) ?? []));
+  for (const [name, members] of lists)
+    out.set(
+      name,
+      members.flatMap((m) => direct.get(m) ?? []),
+    );
   return out;
 }
 

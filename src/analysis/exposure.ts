@@ -12,6 +12,7 @@ import { familyName, type Family } from '../net/family.js';
 import type { Policy } from '../policy/types.js';
 import { transformDump } from '../transform/inject.js';
 import { computeExposure, isInternal, type Exposure } from './exposure-compute.js';
+import { portEvaluators } from './exposure-index.js';
 import { setSpans } from './exposure-rules.js';
 import { evaluate } from './evaluate.js';
 import { prepareRuleset } from './ruleset.js';
@@ -27,6 +28,8 @@ export interface ExposureOptions {
   readonly external?: readonly string[];
   /** The host address a client connects to when a port names none; default: one no rule names. */
   readonly hostAddress?: string;
+  /** Also the DNATs to addresses that are not the host's (kube-proxy's cluster and load-balancer IPs). */
+  readonly routed?: boolean;
   /** Host facts, instead of those derived from the dump. */
   readonly facts?: Partial<HostFacts>;
 }
@@ -46,7 +49,9 @@ function familyOf(dump: IptablesDump, given: Family | undefined): Family {
 
 /** An ipset dump whose address sets are all of the other family cannot be this dump's. */
 function checkSetFamily(ipsets: IpsetDump, family: Family): void {
-  const families = [...dumpState(ipsets).values()].flatMap((s) => (s.header.family === undefined ? [] : [s.header.family]));
+  const families = [...dumpState(ipsets).values()].flatMap((s) =>
+    s.header.family === undefined ? [] : [s.header.family],
+  );
   if (families.length > 0 && !families.includes(family))
     throw new DfwError(
       `${ipsets.file}: every set in it is ${familyName(families[0]!)}, and the rules are ${familyName(family)}: give the ipset dump of the same host (ipset save holds both families)`,
@@ -102,10 +107,11 @@ export function exposure(dump: IptablesDump, options: ExposureOptions = {}): Exp
   const sets = options.ipsets === undefined ? undefined : dumpState(options.ipsets);
   return computeExposure(
     dump,
-    { evaluate: (p) => evaluate(rs, p), facts: rs.facts },
+    { facts: rs.facts, ...portEvaluators(dump, rs, evaluate) },
     {
       family,
       hostAddress: host,
+      routed: options.routed === true,
       ...(options.external === undefined ? {} : { external: options.external }),
       ...(options.ipsets === undefined ? {} : { sets: setSpans(options.ipsets, family) }),
       ...(sets === undefined ? {} : { setMembers: new Map([...sets].map(([n, s]) => [n, [...s.members.keys()]])) }),

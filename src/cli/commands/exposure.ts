@@ -30,6 +30,7 @@ interface Args {
   format: 'text' | 'json' | 'markdown';
   diff?: boolean;
   hostAddress?: string;
+  routed?: boolean;
   o?: string;
 }
 
@@ -82,6 +83,7 @@ function options(args: Args, ipsets: IpsetDump | undefined): ExposureOptions {
     ...(ipsets === undefined ? {} : { ipsets }),
     ...(args.external === undefined ? {} : { external: args.external }),
     ...(args.hostAddress === undefined ? {} : { hostAddress: args.hostAddress }),
+    ...(args.routed === true ? { routed: true } : {}),
   };
 }
 
@@ -97,7 +99,10 @@ function compared(args: Args, before: Exposure, after: Exposure, title: string, 
   let text: string;
   if (args.format === 'json')
     text = `${JSON.stringify(diff ? { more, changes: pairs.filter((p) => p.changed) } : { more, before, after, pairs }, null, 2)}\n`;
-  else if (diff) text = diffLines(pairs).map((l) => `${l}\n`).join('');
+  else if (diff)
+    text = diffLines(pairs)
+      .map((l) => `${l}\n`)
+      .join('');
   else text = args.format === 'markdown' ? sideBySideMarkdown(pairs, title) : sideBySideText(pairs, title);
   writeOutput(text, args.o);
   return diff && more ? 1 : 0;
@@ -130,6 +135,11 @@ export const exposureCommand = defineCommand({
       .option('host-address', {
         type: 'string',
         describe: 'the host address clients connect to, for ports published on every address',
+      })
+      .option('routed', {
+        type: 'boolean',
+        describe:
+          "also DNATs to addresses that are not the host's (kube-proxy's cluster and load-balancer IPs), reached when packets are routed to the host",
       })
       .option('o', { alias: 'output', type: 'string', describe: 'write to this file instead of stdout' })
       .example('iptables-save | $0 exposure - --ipsets <(ipset save)', 'who can reach what, now')
