@@ -34,6 +34,7 @@ import {
   type Family,
   type Variant,
 } from './topology.js';
+import { saveState, traceDisagreements } from './trace.js';
 
 type Published = (typeof LAB.published)[number];
 
@@ -142,6 +143,7 @@ export function labSuite(variant: Variant): void {
       }
 
       let lab: Lab | undefined;
+      let traced = 0;
       const servers: Server[] = [];
       let dir = '';
       const L = (): Lab => {
@@ -155,7 +157,15 @@ export function labSuite(variant: Variant): void {
         const bad = mismatches(results);
         if (bad.length > 0) L().assertAlive(); // a vanished namespace explains every mismatch
         expect(bad, `${step}: probes that did not see what was expected`).toEqual([]);
+        expectTraceAgrees(step, results);
         return results;
+      }
+
+      /** dfw's evaluator on the host's saved state predicts what each real packet saw (issue 16). */
+      function expectTraceAgrees(step: string, results: ProbeResult[]): void {
+        const wrong = traceDisagreements(L(), saveState(L()), results);
+        traced += results.length;
+        expect(wrong, `${step}: dfw's evaluator against the real packets`).toEqual([]);
       }
 
       beforeAll(async () => {
@@ -191,6 +201,7 @@ export function labSuite(variant: Variant): void {
       });
 
       afterAll(() => {
+        console.log(`lab: iptables-${variant}: the evaluator agreed with ${traced} real probes`);
         for (const s of servers) s.stop();
         lab?.destroy();
         if (dir) rmSync(dir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { nftCommand } from './nft.js';
 import { parseCommand } from './parse.js';
 import { stripCommand } from './strip.js';
 import { transformCommand } from './transform.js';
+import { traceCommand } from './trace.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<object, any>[] = [
@@ -21,4 +22,5 @@ export const commands: CommandModule<object, any>[] = [
   exposureCommand,
   parseCommand,
   fmtCommand,
+  traceCommand,
 ];
