@@ -32,17 +32,18 @@ function setText(s: Reach['sets'][number], withMembers: boolean): string {
 export function reachText(r: Reach, withMembers = true): string {
   if (r.kind === 'anyone' || r.kind === 'nobody') return r.kind;
   const may = [...r.from, ...r.sets.map((s) => setText(s, withMembers))];
-  if (r.kind === 'some') return andList(may);
+  if (r.kind === 'some') return r.except === undefined ? andList(may) : `anyone except ${andList(r.except)}`;
   const unknown = r.unknown.map(
     (u) =>
-      `unknown for ${shortList(u.from)} (depends on ${u.dependsOn.map((d) => `${ruleName(d)}: ${d.why}`).join('; ')})`,
+      `unknown for ${u.rest ? 'every other source' : shortList(u.from)} (depends on ${u.dependsOn.map((d) => `${ruleName(d)}: ${d.why}`).join('; ')})`,
   );
   return [...(may.length > 0 ? [`${andList(may)} may connect`] : []), ...unknown].join('; ');
 }
 
 function header(e: Exposure, file: string): string {
   const named = e.interfaces.filter((i) => i !== OTHER_INTERFACES);
-  const ifaces = named.length === 0 ? 'every interface alike' : `interfaces ${named.join(', ')}, and any other`;
+  const other = e.interfaces.includes(OTHER_INTERFACES) ? ', and any other' : '';
+  const ifaces = named.length === 0 ? 'every interface alike' : `interfaces ${named.join(', ')}${other}`;
   const host = e.hostAddress === undefined ? '' : `; ports without a destination probed at ${e.hostAddress}`;
   return `IPv${e.family} exposure of ${file} (${ifaces}${host})`;
 }

@@ -10,6 +10,7 @@ import {
   refine,
   spanInside,
   spanOf,
+  subtractSpans,
   type Piece,
   type Span,
 } from './split.js';
@@ -28,6 +29,8 @@ export interface RuleRef {
 /** Sources whose answer is unknown, and why. */
 export interface UnknownPart {
   readonly from: readonly string[];
+  /** Every source that may not connect is in this part: only those in `from` of the reach may, the rest is unknown. */
+  readonly rest?: true;
   readonly dependsOn: readonly RuleRef[];
 }
 
@@ -47,6 +50,8 @@ export interface Reach {
   readonly kind: 'anyone' | 'nobody' | 'some' | 'unknown';
   /** Every source that may connect, as minimal CIDRs (`0.0.0.0/0` for anyone). */
   readonly sources: readonly string[];
+  /** For `some`: the sources that may NOT connect, when that list is the shorter one (`anyone except …`). */
+  readonly except?: readonly string[];
   /** `sources` without the CIDRs that lie inside the members of `sets`. */
   readonly from: readonly string[];
   readonly sets: readonly SetReach[];
@@ -100,10 +105,15 @@ export function reachOf(
     u.spans.push(p.span);
     unknowns.set(k, u);
   }
-  const unknown = [...unknowns.values()].map((u) => ({
-    from: mergeSpans(u.spans).flatMap((s) => cidrCover(s, family)),
-    dependsOn: u.dependsOn,
-  }));
+  const unknown = [...unknowns.values()].map((u) => {
+    const spans = mergeSpans(u.spans);
+    const rest = subtractSpans([whole], mergeSpans([...allowed, ...spans])).length === 0 && allowed.length > 0;
+    return {
+      from: spans.flatMap((s) => cidrCover(s, family)),
+      ...(rest ? { rest: true as const } : {}),
+      dependsOn: u.dependsOn,
+    };
+  });
   const everyone = allowed.length === 1 && allowed[0]!.from === whole.from && allowed[0]!.to === whole.to;
   const kind = unknown.length > 0 ? 'unknown' : everyone ? 'anyone' : allowed.length === 0 ? 'nobody' : 'some';
   const sources = allowed.flatMap((s) => cidrCover(s, family));
@@ -112,9 +122,11 @@ export function reachOf(
   const named = [...sets].filter(([, m]) => m.spans.length > 0 && m.spans.every((s) => spanInside(s, allowed)));
   const covered = mergeSpans(named.flatMap(([, m]) => m.spans));
   const from = sources.filter((c) => !cidrInside(c, covered, family));
+  const denied = kind === 'some' ? subtractSpans([whole], allowed).flatMap((s) => cidrCover(s, family)) : [];
   return {
     kind,
     sources,
+    ...(kind === 'some' && denied.length < from.length + named.length ? { except: denied } : {}),
     from,
     sets: named.map(([name, m]) => ({ name, members: m.members })),
     unknown,
