@@ -115,18 +115,19 @@ function multiport(m: Match): Test[] {
 
 const CT_STATES = new Set(['INVALID', 'NEW', 'ESTABLISHED', 'RELATED', 'UNTRACKED', 'SNAT', 'DNAT']);
 
-/** The states conntrack gives the packet (`--ctstate`); `virtual` adds DNAT (not `-m state`). */
+/** The states conntrack gives the packet (`--ctstate`); `virtual` adds SNAT and DNAT (not `-m state`). */
 function ctStates(p: Pkt, virtual: boolean): Set<string> {
   if (p.ct === 'none') return new Set(['INVALID']);
   if (p.ct === 'untracked') return new Set(['UNTRACKED']);
   const s = new Set([p.ct === 'new' ? 'NEW' : 'ESTABLISHED']);
   if (virtual && p.dnat) s.add('DNAT');
+  if (virtual && p.snat === true) s.add('SNAT');
   return s;
 }
 
-/** A reply's connection may have been masqueraded on its way out: whether it has SNAT is not known. */
+/** An established connection's source NAT happens in POSTROUTING, after FORWARD: not known from one packet. */
 const snatUnknown = (p: Pkt, virtual: boolean): boolean =>
-  virtual && p.reply && p.ct !== 'none' && p.ct !== 'untracked';
+  virtual && p.snat === undefined && p.ct !== 'none' && p.ct !== 'untracked';
 
 function stateTest(o: Option, virtual: boolean): Test {
   const wanted = (o.values[0] ?? '').split(',');
@@ -147,19 +148,26 @@ function stateTest(o: Option, virtual: boolean): Test {
 function ctAddr(p: Pkt, which: string): readonly number[] | undefined | 'unknown' {
   if (p.ct === 'none' || p.ct === 'untracked') return undefined;
   if (p.reply) {
-    // Original: the other end's connection; its source was the container, its destination us.
-    if (which === '--ctorigsrc') return p.dst;
-    if (which === '--ctorigdst' || which === '--ctrepldst') return 'unknown';
-    return p.src;
+    if (which === '--ctorigsrc') return p.unNatDst;
+    if (which === '--ctorigdst') return p.origDst;
+    if (which === '--ctreplsrc') return p.src;
+    return p.wireDst;
   }
   if (which === '--ctorigsrc') return p.src;
   if (which === '--ctorigdst') return p.origDst;
   if (which === '--ctreplsrc') return p.dst;
-  return 'unknown'; // --ctrepldst: set by SNAT/MASQUERADE later, in POSTROUTING
+  // --ctrepldst: set by SNAT/MASQUERADE later, in POSTROUTING
+  return 'unknown';
 }
 
 function ctPort(p: Pkt, which: string): number | undefined | 'unknown' {
-  if (p.ct === 'none' || p.ct === 'untracked' || p.reply) return p.reply ? 'unknown' : undefined;
+  if (p.ct === 'none' || p.ct === 'untracked') return undefined;
+  if (p.reply) {
+    if (which === '--ctorigsrcport') return p.snat ? 'unknown' : p.dport;
+    if (which === '--ctorigdstport') return p.origDport;
+    if (which === '--ctreplsrcport') return p.sport;
+    return p.dport;
+  }
   if (which === '--ctorigsrcport') return p.sport;
   if (which === '--ctorigdstport') return p.origDport;
   if (which === '--ctreplsrcport') return p.dport;

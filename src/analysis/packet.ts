@@ -29,6 +29,10 @@ export interface Pkt {
   /** The connection's state as it will be once conntrack has run (for nat, walked as the first packet). */
   readonly ctAfter: 'new' | 'established' | 'untracked';
   readonly dnat: boolean;
+  /** The connection's source was rewritten (a reply to a masqueraded connection); undefined when not known yet. */
+  readonly snat: boolean | undefined;
+  /** A reply's destination on the wire (conntrack's reply destination). */
+  readonly wireDst: readonly number[];
   readonly reply: boolean;
   /** A reply's destination once conntrack has undone the connection's NAT (nat PREROUTING). */
   readonly unNatDst: readonly number[];

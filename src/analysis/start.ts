@@ -60,6 +60,11 @@ export function startPacket(p: Packet): Pkt {
   const dst = p.wireDst === undefined ? unNatDst : parseAddr(p.wireDst)!.bytes;
   const proto = protoNumber(p.proto);
   const reply = p.direction === 'reply';
+  const sport = p.sport ?? DEFAULT_SPORT;
+  // A reply's original tuple: the connection's first packet went from dst to origDst.
+  const origDst = reply && p.origDst !== undefined ? parseAddr(p.origDst)!.bytes : reply ? src : dst;
+  const origDport = reply ? (p.origDport ?? sport) : p.dport;
+  const same = (a: readonly number[], b: readonly number[]) => a.every((x, i) => x === b[i]);
   return {
     family: p.family,
     in: p.in,
@@ -69,13 +74,15 @@ export function startPacket(p: Packet): Pkt {
     src,
     dst,
     proto,
-    sport: p.sport ?? DEFAULT_SPORT,
+    sport,
     dport: p.dport,
-    origDst: dst,
-    origDport: p.dport,
+    origDst,
+    origDport,
     ct: 'none',
     ctAfter: p.state,
-    dnat: false,
+    dnat: reply && (!same(origDst, src) || origDport !== sport),
+    snat: reply ? !same(dst, unNatDst) : p.state === 'new' ? false : undefined,
+    wireDst: dst,
     reply,
     unNatDst,
     syn: proto === 6 && p.state === 'new',

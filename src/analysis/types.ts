@@ -31,6 +31,13 @@ export interface Packet {
    * PREROUTING. raw and mangle PREROUTING see this one. Default: `dst`.
    */
   readonly wireDst?: string;
+  /**
+   * For a reply: where the connection's first packet was sent, before any DNAT (conntrack's
+   * original destination, `--ctorigdst`/`--ctorigdstport`, and the `DNAT` state). Default: the
+   * reply's source and source port, a connection without DNAT.
+   */
+  readonly origDst?: string;
+  readonly origDport?: number;
 }
 
 /** The outcome of one match or rule: true, false, or not decidable offline. */

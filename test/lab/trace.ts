@@ -6,7 +6,9 @@
 // back (established, reply direction), and the client's next packets (established, original).
 //   SYN drop → timeout; SYN reject → refused; SYN delivered to the host itself → refused (no
 //   server listens there); answer dropped or rejected → timeout (a REJECT answers the server,
-//   not the client); the client's later packets dropped → the server never answers (error).
+//   not the client), unless the SYN sent again 1 s later, now ESTABLISHED for conntrack (it saw
+//   the answer), is rejected → refused; the client's later packets dropped → the server never
+//   answers (error).
 import { evaluate, parseIpset, parseIptables, prepareRuleset, type Packet, type Ruleset } from '../../src/index.js';
 import type { ProbeResult, Seen } from './servers.js';
 import { FAMILIES, LAB, type Family, type Lab } from './topology.js';
@@ -82,6 +84,8 @@ function connection(lab: Lab, spec: ProbeResult): Conn {
         dst: src,
         sport: dport,
         dport: EPHEMERAL,
+        origDst: spec.dst,
+        origDport: spec.port,
         state: 'established',
         direction: 'reply',
       }),
@@ -131,8 +135,16 @@ export function predict(lab: Lab, rs: Record<Family, Ruleset>, spec: ProbeResult
   const answer = evaluate(r, conn.answer(syn.dst, syn.dport!, syn.delivery.out));
   why += `, answer ${answer.verdict}`;
   if (answer.verdict === 'unknown') return { seen: 'unknown', why: `${why}: ${deps(answer)}` };
-  if (answer.verdict !== 'accept') return { seen: 'timeout', why };
   const next = evaluate(r, conn.next);
+  if (answer.verdict !== 'accept') {
+    // The answer was stopped after conntrack saw it (not in raw): the connection is then
+    // ESTABLISHED, and the SYN the client sends again after 1 s meets the rules as such.
+    const last = answer.path[answer.path.length - 1];
+    if (last?.table === 'raw') return { seen: 'timeout', why };
+    why += `, SYN again (established) ${next.verdict}`;
+    if (next.verdict === 'unknown') return { seen: 'unknown', why: `${why}: ${deps(next)}` };
+    return { seen: next.verdict === 'reject' ? 'refused' : 'timeout', why };
+  }
   why += `, next ${next.verdict}`;
   if (next.verdict === 'unknown') return { seen: 'unknown', why: `${why}: ${deps(next)}` };
   return { seen: next.verdict === 'accept' ? 'open' : 'error', why };
