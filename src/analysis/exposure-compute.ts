@@ -18,7 +18,12 @@ export interface EvaluatorLike {
    * An evaluator for the packets to one port: `addresses` and `ports` are every destination and
    * port they can carry (before and after DNAT); it may leave out rules such packets cannot match.
    */
-  forPort(addresses: readonly string[], ports: readonly number[]): (p: Packet) => Evaluation;
+  forPort(
+    addresses: readonly string[],
+    ports: readonly number[],
+    inName: string,
+    routed: readonly string[],
+  ): (p: Packet) => Evaluation;
   /** The interface the facts route an address to, or undefined when no route covers it. */
   routeOf(address: string): string | undefined;
   /** The rule a step names (its chain's `n`th). */
@@ -165,11 +170,11 @@ function rowReach(ctx: Context, row: Published, classes: readonly [string, strin
       },
     ];
   for (const ports of portClasses(row, learned.ports)) {
-    const forPort = ctx.ev.forPort(
-      [dst, ...targets.map((t) => t.address)],
-      [ports[0], ...targets.flatMap((t) => t.ports ?? [ports[0]])],
-    );
+    const addresses = [dst, ...targets.map((t) => t.address)];
+    const portList = [ports[0], ...targets.flatMap((t) => t.ports ?? [ports[0]])];
     const reach = classes.map(([label, name]) => {
+      const routed = row.kind === 'dnat' ? targets.map((t) => t.address) : [dst];
+      const forPort = ctx.ev.forPort(addresses, portList, name, routed);
       const evaluate = (src: bigint) =>
         forPort({ family: f, in: name, src: addressText(src, f), dst, proto, dport: ports[0], state: 'new' });
       const pieces = sourcePieces(f, evaluate, ctx.cutter(learned));

@@ -7,7 +7,7 @@
 // (and the path, whose rule numbers are the chain's own) is the same as on the whole dump.
 // (docs/design.md#how-exposure-computes-sources)
 import type { IptablesDump, Rule, Table, TableName } from '../iptables/ast.js';
-import { ruleDestination, ruleOutInterface } from '../iptables/rule.js';
+import { ruleDestination, ruleInInterface, ruleOutInterface } from '../iptables/rule.js';
 import type { Family } from '../net/family.js';
 import { compileRule, type CompiledRule } from './compile.js';
 import type { Ruleset, TableIndex } from './ruleset.js';
@@ -20,6 +20,8 @@ export interface PortView {
   readonly ports: ReadonlySet<number>;
   /** Out interfaces routing may choose; undefined: not known, keep every `-o` rule. */
   readonly outs?: ReadonlySet<string>;
+  /** The interface the packets arrive on. */
+  readonly in: string;
 }
 
 interface Buckets {
@@ -28,6 +30,7 @@ interface Buckets {
   readonly byDst: ReadonlyMap<string, number[]>;
   readonly byPort: ReadonlyMap<number, number[]>;
   readonly byOut: ReadonlyMap<string, number[]>;
+  readonly byIn: ReadonlyMap<string, number[]>;
 }
 
 const hostKey = (text: string, family: Family): string | undefined => {
@@ -55,6 +58,7 @@ function bucketsOf(compiled: readonly CompiledRule[], family: Family): Buckets {
   const byDst = new Map<string, number[]>();
   const byPort = new Map<number, number[]>();
   const byOut = new Map<string, number[]>();
+  const byIn = new Map<string, number[]>();
   compiled.forEach((c, i) => {
     const d = ruleDestination(c.rule);
     const dst = d === undefined || d.negated ? undefined : hostKey(d.value, family);
@@ -63,9 +67,11 @@ function bucketsOf(compiled: readonly CompiledRule[], family: Family): Buckets {
     if (port !== undefined) return push(byPort, port, i);
     const o = ruleOutInterface(c.rule);
     if (o !== undefined && !o.negated && !o.value.endsWith('+')) return push(byOut, o.value, i);
+    const n = ruleInInterface(c.rule);
+    if (n !== undefined && !n.negated && !n.value.endsWith('+')) return push(byIn, n.value, i);
     generic.push(i);
   });
-  return { compiled, generic, byDst, byPort, byOut };
+  return { compiled, generic, byDst, byPort, byOut, byIn };
 }
 
 /** One table of the dump, indexed once: rules and declarations by chain, compiled on first use. */
@@ -115,6 +121,7 @@ export class ChainIndex {
     for (const p of view.ports) picked.push(...(b.byPort.get(p) ?? []));
     if (view.outs === undefined) for (const list of b.byOut.values()) picked.push(...list);
     else for (const o of view.outs) picked.push(...(b.byOut.get(o) ?? []));
+    picked.push(...(b.byIn.get(view.in) ?? []));
     return picked.sort((x, y) => x - y).map((i) => b.compiled[i]!);
   }
 }
@@ -197,7 +204,12 @@ export function portEvaluators(
   base: Ruleset,
   evaluate: (rs: Ruleset, p: Packet) => Evaluation,
 ): {
-  forPort(addresses: readonly string[], ports: readonly number[]): (p: Packet) => Evaluation;
+  forPort(
+    addresses: readonly string[],
+    ports: readonly number[],
+    inName: string,
+    routed: readonly string[],
+  ): (p: Packet) => Evaluation;
   rule(table: string, chain: string, n: number): Rule | undefined;
   routeOf(address: string): string | undefined;
 } {
@@ -205,7 +217,12 @@ export function portEvaluators(
   const tables = indexDump(dump, family);
   const routes = new RouteIndex(base.facts.routes, family);
   const key = (a: string) => spanOf(a, family)?.from;
-  const forView = (addresses: ReadonlySet<string>, ports: ReadonlySet<number>): Ruleset => {
+  const forView = (
+    addresses: ReadonlySet<string>,
+    ports: ReadonlySet<number>,
+    inName: string,
+    routed: readonly string[],
+  ): Ruleset => {
     const covering = [...addresses].flatMap((a) => {
       const n = key(a);
       return n === undefined ? [] : routes.covering(n);
@@ -215,21 +232,24 @@ export function portEvaluators(
       const r = n === undefined ? [] : routes.covering(n);
       return r.sort((x, y) => Number(y.cidr.split('/')[1]) - Number(x.cidr.split('/')[1]))[0]?.name;
     };
-    const outs = [...addresses].map(routeFor);
+    // Routing looks at the destination after DNAT: the out interfaces are those of `routed`.
+    const outs = routed.map(routeFor);
     const keys = new Set([...addresses].flatMap((a) => key(a)?.toString() ?? []));
     const view: PortView = {
       addresses: keys,
       ports,
+      in: inName,
       ...(outs.includes(undefined) ? {} : { outs: new Set(outs as string[]) }),
     };
     const facts: HostFacts = { ...base.facts, routes: [...new Set(covering)] };
     return viewRuleset(base, tables, view, facts);
   };
   return {
-    forPort(addresses, ports) {
+    forPort(addresses, ports, inName, routed) {
       let addrs = new Set(addresses);
       let portSet = new Set(ports);
-      let rs = forView(addrs, portSet);
+      let outAddrs = [...routed];
+      let rs = forView(addrs, portSet, inName, outAddrs);
       return (p) => {
         for (let i = 0; ; i++) {
           const e = evaluate(rs, p);
@@ -237,7 +257,8 @@ export function portEvaluators(
           if (!fresh || i >= 3) return e;
           addrs = new Set([...addrs, e.dst]);
           portSet = new Set([...portSet, ...(e.dport === undefined ? [] : [e.dport])]);
-          rs = forView(addrs, portSet);
+          outAddrs = [...outAddrs, e.dst];
+          rs = forView(addrs, portSet, inName, outAddrs);
         }
       };
     },

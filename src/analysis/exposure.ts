@@ -15,7 +15,7 @@ import { computeExposure, isInternal, type Exposure } from './exposure-compute.j
 import { portEvaluators } from './exposure-index.js';
 import { setSpans } from './exposure-rules.js';
 import { evaluate } from './evaluate.js';
-import { prepareRuleset } from './ruleset.js';
+import { prepareRuleset, type Ruleset } from './ruleset.js';
 import { addressNumber, spanOf } from './split.js';
 import type { HostFacts } from './types.js';
 
@@ -95,15 +95,20 @@ function hostAddress(given: string | undefined, family: Family, facts: HostFacts
 export function exposure(dump: IptablesDump, options: ExposureOptions = {}): Exposure {
   const family = familyOf(dump, options.family);
   if (options.ipsets !== undefined) checkSetFamily(options.ipsets, family);
-  const derived = prepareRuleset(dump, { family, facts: options.facts, ipsets: options.ipsets }).facts;
+  const prepared = prepareRuleset(dump, { family, facts: options.facts, ipsets: options.ipsets });
+  const derived = prepared.facts;
   if (options.external !== undefined) checkExternal(options.external, derived);
   const host = hostAddress(options.hostAddress, family, derived);
   // The host address is the host's: addrtype LOCAL holds for it (and for no address the facts do not list).
-  const rs = prepareRuleset(dump, {
-    family,
-    ipsets: options.ipsets,
-    facts: { routes: derived.routes, localAddresses: [...new Set([...derived.localAddresses, host])] },
-  });
+  // The same prepared dump, with the facts completed (a Ruleset is plain data; preparing again would derive them again).
+  const rs: Ruleset = {
+    ...prepared,
+    facts: {
+      routes: derived.routes,
+      localAddresses: [...new Set([...derived.localAddresses, host])],
+      localAddressesComplete: true,
+    },
+  };
   const sets = options.ipsets === undefined ? undefined : dumpState(options.ipsets);
   return computeExposure(
     dump,
