@@ -24,6 +24,8 @@ export interface EvaluatorLike {
     inName: string,
     routed: readonly string[],
   ): (p: Packet) => Evaluation;
+  /** The exact `-i` names of a chain's rules (whether or not a view showed them). */
+  inNames(table: string, chain: string): readonly string[];
   /** The interface the facts route an address to, or undefined when no route covers it. */
   routeOf(address: string): string | undefined;
   /** The rule a step names (its chain's `n`th). */
@@ -105,10 +107,22 @@ class Context {
   cutter(learned: Learned): (e: Evaluation) => Span[] {
     return (e) => {
       const spans: Span[] = [];
+      const chains = new Set<string>();
       for (const s of e.path) {
+        const key = `${s.table} ${s.chain}`;
+        if (!chains.has(key)) {
+          chains.add(key);
+          for (const i of this.ev.inNames(s.table, s.chain)) learned.interfaces.add(i);
+        }
         if (s.rule === 0) continue;
         const r = this.rule(s.table, s.chain, s.rule);
         if (r === undefined) continue;
+        // A chain whose rules all name another interface shows no step: learn its names at the jump.
+        const target = r.spec.target?.name;
+        if (target !== undefined && !chains.has(`${s.table} ${target}`)) {
+          chains.add(`${s.table} ${target}`);
+          for (const i of this.ev.inNames(s.table, target)) learned.interfaces.add(i);
+        }
         const c = this.reader.cuts(r);
         spans.push(...c.spans);
         for (const i of c.interfaces) learned.interfaces.add(i);

@@ -212,6 +212,7 @@ export function portEvaluators(
   ): (p: Packet) => Evaluation;
   rule(table: string, chain: string, n: number): Rule | undefined;
   routeOf(address: string): string | undefined;
+  inNames(table: string, chain: string): readonly string[];
 } {
   const family = base.family;
   const tables = indexDump(dump, family);
@@ -263,6 +264,8 @@ export function portEvaluators(
       };
     },
     rule: (table, chain, n) => tables.get(table as TableName)?.rules(chain)[n - 1],
+    // A view leaves out the `-i` rules of other interfaces: exposure still learns their names.
+    inNames: (table, chain) => [...(tables.get(table as TableName)?.buckets(chain).byIn.keys() ?? [])],
     routeOf(address) {
       const n = key(address);
       const r = n === undefined ? [] : routes.covering(n);
