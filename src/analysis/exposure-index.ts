@@ -265,7 +265,12 @@ export function portEvaluators(
     },
     rule: (table, chain, n) => tables.get(table as TableName)?.rules(chain)[n - 1],
     // A view leaves out the `-i` rules of other interfaces: exposure still learns their names.
-    inNames: (table, chain) => [...(tables.get(table as TableName)?.buckets(chain).byIn.keys() ?? [])],
+    inNames: (table, chain) => [
+      ...(tables
+        .get(table as TableName)
+        ?.buckets(chain)
+        .byIn.keys() ?? []),
+    ],
     routeOf(address) {
       const n = key(address);
       const r = n === undefined ? [] : routes.covering(n);
