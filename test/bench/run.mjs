@@ -7,6 +7,7 @@
 //   iptables-nft-restore --test FILE             idem
 //   dfw fmt FILE
 //   dfw transform FILE --policy P                (full)
+//   dfw exposure FILE                            (A5: at most 2 × transform at 1M lines)
 //   dfw transform FILE --policy P --mode noflush
 //   dfw transform T --policy P --check           T = FILE already transformed by dfw
 //   node baseline.mjs N, dfw transform N --policy P --create-chain   N = the same dump without Docker
@@ -16,6 +17,7 @@
 //
 //   node test/bench/run.mjs [--sizes 10k,100k,1M] [--runs 5] [--cell-budget 45]
 //                              [--timeout 300] [--no-iptables] [--ipset-members 100k]
+//                              [--cells transform,exposure]
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -73,6 +75,11 @@ const opts = {
     else if (a === '--cell-budget') opts.cellBudget = posInt(val(), a);
     else if (a === '--timeout') opts.timeout = posInt(val(), a);
     else if (a === '--no-iptables') opts.iptables = false;
+    else if (a === '--cells')
+      opts.cells = val()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (a === '--ipset-members') opts.ipsetMembers = parseSize(val());
     else if (a === '--dfw') {
       dfwMain = resolve(val());
@@ -89,6 +96,8 @@ const opts = {
           '  --dfw FILE        the dfw CLI to run with node (default: a copy of dist/ taken at start,\n' +
           '                    so that a concurrent rebuild cannot change dfw in the middle of a run)\n' +
           '  --no-snapshot     run dist/dfw.cjs in place\n' +
+          '  --cells K,K       run only these cells of each size (keys: node, legacy, nft, fmt, transform,\n' +
+          '                    exposure, noflush, check, node-nodocker, create-chain), e.g. transform,exposure\n' +
           'Results: a Markdown table on stdout, bench-out/results.md and bench-out/results.json.\n',
       );
       process.exit(0);
@@ -339,6 +348,8 @@ function groupCells(n) {
     cell(l, n, 'transform', 'dfw transform (full)', f.main, dfw('transform', f.main, '--policy', policy), {
       dfw: true,
     }),
+    // issue 16: exposure's speed target is relative to dfw transform of the same dump (A5)
+    cell(l, n, 'exposure', 'dfw exposure', f.main, dfw('exposure', f.main), { dfw: true }),
     cell(
       l,
       n,
@@ -447,7 +458,7 @@ try {
   log(`peak RSS: ${rss.name}; ${rss.calibration}`);
   for (const n of sizes) {
     log(`== ${label(n)} lines`);
-    const cells = groupCells(n);
+    const cells = groupCells(n).filter((c) => opts.cells === undefined || opts.cells.includes(c.key));
     const err = prepareTransformed(n);
     if (err) for (const c of cells) if (c.needsTransformed) c.skip = err;
     measure(cells);
@@ -469,8 +480,9 @@ try {
       dfw: true,
     }),
   ];
-  measure(ipsetCells);
-  allCells.push(...ipsetCells);
+  const ipsetRun = ipsetCells.filter((c) => opts.cells === undefined || opts.cells.includes(c.key));
+  measure(ipsetRun);
+  allCells.push(...ipsetRun);
 } finally {
   netns?.del();
   rmSync(RSS_FILE, { force: true });
@@ -603,6 +615,21 @@ check(
       value: ratio,
       limit: 1.25,
       detail: `${fx(a, 2)} µs/line at 1M vs ${fx(b, 2)} µs/line at 100k: ${fx(ratio)}× (limit 1.25×)`,
+    };
+  }),
+);
+check(
+  'A5',
+  '1M lines: dfw exposure wall time ≤ 2 × dfw transform (issue 16)',
+  guarded(() => {
+    const e = need(1e6, 'exposure');
+    const t = need(1e6, 'transform');
+    const ratio = e.median / t.median;
+    return {
+      status: ratio <= 2 ? 'PASS' : 'FAIL',
+      value: ratio,
+      limit: 2,
+      detail: `${fx(e.median, 3)} s vs transform ${fx(t.median, 3)} s: ${fx(ratio)}× (limit 2×)`,
     };
   }),
 );
