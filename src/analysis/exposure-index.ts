@@ -134,6 +134,18 @@ export function indexDump(dump: IptablesDump, family: Family): Map<TableName, Ch
   return out;
 }
 
+/** The whole chains, as the evaluator's table index (deriveFacts reads them through rules() and decl()). */
+export function asTableIndexes(tables: ReadonlyMap<TableName, ChainIndex>): Map<TableName, TableIndex> {
+  const out = new Map<TableName, TableIndex>();
+  for (const [name, ix] of tables)
+    out.set(name, {
+      name,
+      rules: (c: string) => ix.buckets(c).compiled,
+      decl: (c: string) => ix.decl(c),
+    } as unknown as TableIndex);
+  return out;
+}
+
 /**
  * A ruleset for the evaluator that shows it only what a packet of `view` can match, with the
  * host facts cut to the routes of its addresses (routing looks for the most specific one).
@@ -200,7 +212,7 @@ class RouteIndex {
  * did not foresee (a DNAT elsewhere) is done again with it added.
  */
 export function portEvaluators(
-  dump: IptablesDump,
+  tables: ReadonlyMap<TableName, ChainIndex>,
   base: Ruleset,
   evaluate: (rs: Ruleset, p: Packet) => Evaluation,
 ): {
@@ -215,7 +227,6 @@ export function portEvaluators(
   inNames(table: string, chain: string): readonly string[];
 } {
   const family = base.family;
-  const tables = indexDump(dump, family);
   const routes = new RouteIndex(base.facts.routes, family);
   const key = (a: string) => spanOf(a, family)?.from;
   const forView = (

@@ -12,10 +12,12 @@ import { familyName, type Family } from '../net/family.js';
 import type { Policy } from '../policy/types.js';
 import { transformDump } from '../transform/inject.js';
 import { computeExposure, isInternal, type Exposure } from './exposure-compute.js';
-import { portEvaluators } from './exposure-index.js';
+import { asTableIndexes, indexDump, portEvaluators } from './exposure-index.js';
+import { deriveFacts } from './facts.js';
+import { SetIndex } from './sets.js';
 import { setSpans } from './exposure-rules.js';
 import { evaluate } from './evaluate.js';
-import { prepareRuleset, type Ruleset } from './ruleset.js';
+import type { Ruleset } from './ruleset.js';
 import { addressNumber, spanOf } from './split.js';
 import type { HostFacts } from './types.js';
 
@@ -95,14 +97,21 @@ function hostAddress(given: string | undefined, family: Family, facts: HostFacts
 export function exposure(dump: IptablesDump, options: ExposureOptions = {}): Exposure {
   const family = familyOf(dump, options.family);
   if (options.ipsets !== undefined) checkSetFamily(options.ipsets, family);
-  const prepared = prepareRuleset(dump, { family, facts: options.facts, ipsets: options.ipsets });
-  const derived = prepared.facts;
+  // The dump indexed once, by chain (prepareRuleset's index finds a chain's rules by a scan of the
+  // table: fine for the chains of one packet, not for the thousands a big dump's ports enter).
+  const tables = indexDump(dump, family);
+  const found = deriveFacts(asTableIndexes(tables), family);
+  const derived: HostFacts = {
+    localAddresses: options.facts?.localAddresses ?? found.localAddresses,
+    routes: options.facts?.routes ?? found.routes,
+  };
   if (options.external !== undefined) checkExternal(options.external, derived);
   const host = hostAddress(options.hostAddress, family, derived);
   // The host address is the host's: addrtype LOCAL holds for it (and for no address the facts do not list).
-  // The same prepared dump, with the facts completed (a Ruleset is plain data; preparing again would derive them again).
   const rs: Ruleset = {
-    ...prepared,
+    family,
+    tables: asTableIndexes(tables),
+    sets: new SetIndex(options.ipsets),
     facts: {
       routes: derived.routes,
       localAddresses: [...new Set([...derived.localAddresses, host])],
@@ -112,7 +121,7 @@ export function exposure(dump: IptablesDump, options: ExposureOptions = {}): Exp
   const sets = options.ipsets === undefined ? undefined : dumpState(options.ipsets);
   return computeExposure(
     dump,
-    { facts: rs.facts, ...portEvaluators(dump, rs, evaluate) },
+    { facts: rs.facts, ...portEvaluators(tables, rs, evaluate) },
     {
       family,
       hostAddress: host,
