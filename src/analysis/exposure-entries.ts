@@ -111,6 +111,7 @@ class Walker {
     if (path.depth > MAX_DEPTH || this.#stack.has(chain) || this.found.length >= MAX_ENTRIES) return;
     this.#stack.add(chain);
     for (const r of this.#chains.get(chain) ?? []) {
+      if (this.#elsewhere(r, path)) continue;
       const t = r.spec.target;
       if (t === undefined) continue;
       const next = narrowed(path, r, this.family, this.options);
@@ -123,6 +124,19 @@ class Walker {
         break;
     }
     this.#stack.delete(chain);
+  }
+
+  /**
+   * A rule that demands a destination other than the host's, read from its line without parsing
+   * it (`-A KUBE-SERVICES -d 10.96.0.10/32 …`: kube-proxy has tens of thousands).
+   */
+  #elsewhere(r: Rule, path: Path): boolean {
+    if (this.options.routed || path.dst !== undefined) return false;
+    const text = sourceText(r);
+    if (text === undefined) return false;
+    const m = /^(?:\[\d+:\d+\] )?-A \S+ -d (\S+) /.exec(text);
+    const span = m === null ? undefined : spanOf(m[1]!, this.family);
+    return span !== undefined && !this.options.local(span);
   }
 }
 
