@@ -542,6 +542,8 @@ function check(id, text, fn) {
 const need = (n, key) => {
   if (!sizes.includes(n)) throw Object.assign(new Error(`${label(n)} not measured (--sizes)`), { skip: true });
   const c = find(label(n), key);
+  if (!c && opts.cells !== undefined && !opts.cells.includes(key))
+    throw Object.assign(new Error(`${label(n)} ${key} not measured (--cells)`), { skip: true });
   if (!c) throw new Error(`${label(n)} ${key}: not measured`);
   if (c.median === undefined) throw new Error(`${label(n)} ${c.command}: ${c.result ?? 'no runs'}`);
   return c;
