@@ -10,9 +10,11 @@ const ifaceName = (i: string, alone: boolean): string =>
   i === OTHER_INTERFACES ? (alone ? 'any interface' : 'any other interface') : i;
 
 export const ruleName = (r: RuleRef): string =>
-  r.rule === 0
-    ? `${r.table} ${r.chain} policy`
-    : `${r.table} ${r.chain} rule ${r.rule}${r.line === undefined ? '' : ` (line ${r.line})`}`;
+  r.table === 'routing'
+    ? 'routing'
+    : r.rule === 0
+      ? `${r.table} ${r.chain} policy`
+      : `${r.table} ${r.chain} rule ${r.rule}${r.line === undefined ? '' : ` (line ${r.line})`}`;
 
 /** `a`, `a and b`, `a, b and c`. */
 function andList(xs: readonly string[]): string {
