@@ -35,7 +35,13 @@ export interface CompiledRule {
   readonly action: Action;
 }
 
-export function compileRule(rule: Rule, number: number, family: Family): CompiledRule {
+/** The rule as iptables-save prints it, without its `[p:b]` counters. */
+export function ruleText(rule: Rule): string {
+  const raw = sourceText(rule) ?? printRule(rule);
+  return raw.charCodeAt(0) === 91 /* [ */ ? raw.slice(raw.indexOf(']') + 1).trimStart() : raw;
+}
+
+export function compileRule(rule: Rule, number: number, family: Family, text = ruleText(rule)): CompiledRule {
   const spec = rule.spec;
   const tests: Test[] = [];
   for (const o of spec.options) {
@@ -43,9 +49,69 @@ export function compileRule(rule: Rule, number: number, family: Family): Compile
     if (t !== undefined) tests.push(t);
   }
   for (const m of spec.matches) tests.push(...matchTests(m, family));
-  const raw = sourceText(rule) ?? printRule(rule);
-  const text = raw.charCodeAt(0) === 91 /* [ */ ? raw.slice(raw.indexOf(']') + 1).trimStart() : raw;
   return { rule, number, line: rule.source?.line, text, tests, action: actionOf(rule, family) };
+}
+
+const QUICK_FLAGS = new Set(['-s', '-d', '-i', '-o', '-p']);
+
+/**
+ * The rule's own options read straight from its line, as iptables-save prints them first
+ * (`-A C [!] -s X [!] -d X -i X -o X -p X ...`), without building the rule's spec: most rules a
+ * packet meets in a big dump fail on one of them, and parsing every rule would cost more than the
+ * dump's whole transform. Stops at the first word it does not know (the spec then decides).
+ */
+export function quickTests(text: string, family: Family, lead: readonly Option[] = leadingOptions(text)): Test[] {
+  const out: Test[] = [];
+  for (const o of lead) {
+    const t = ownTest(o, family);
+    if (t !== undefined) out.push(t);
+  }
+  // Then `-m tcp --dport N` (udp, sctp), as iptables-save prints a port match next.
+  const m = /^ -m (tcp|udp|sctp)((?: (?:! )?--[ds]port [0-9:]+)+)(?: |$)/.exec(text.slice(lineOffset(text, lead)));
+  if (m !== null)
+    for (const p of m[2]!.matchAll(/(! )?--([ds]port) ([0-9:]+)/g))
+      out.push(
+        ...matchTests(
+          { name: m[1]!, options: [{ flag: `--${p[2]}`, negated: p[1] !== undefined, values: [p[3]!] }] },
+          family,
+        ),
+      );
+  return out;
+}
+
+/** Where the words after the leading options start in the line. */
+function lineOffset(text: string, lead: readonly Option[]): number {
+  let at = text.indexOf(' ', 3); // after `-A CHAIN`
+  for (const o of lead) at += (o.negated ? 2 : 0) + 1 + o.flag.length + 1 + (o.values[0]?.length ?? 0);
+  return at < 0 ? text.length : at;
+}
+
+/** The `-s -d -i -o -p` options at the start of a rule's line (see quickTests). */
+export function leadingOptions(text: string): Option[] {
+  if (!text.startsWith('-A ')) return [];
+  const out: Option[] = [];
+  // Word by word from after `-A CHAIN`, stopping at the first other word: long lines are not split whole.
+  let at = text.indexOf(' ', 3);
+  const word = (): string | undefined => {
+    if (at < 0 || at >= text.length) return undefined;
+    const end = text.indexOf(' ', at + 1);
+    const w = text.slice(at + 1, end < 0 ? text.length : end);
+    at = end;
+    return w;
+  };
+  for (;;) {
+    const start = at;
+    let flag = word();
+    const negated = flag === '!';
+    if (negated) flag = word();
+    const value = word();
+    if (flag === undefined || !QUICK_FLAGS.has(flag) || value === undefined || value === '' || /["'\\]/.test(value)) {
+      at = start;
+      break;
+    }
+    out.push({ flag, negated, values: [value] });
+  }
+  return out;
 }
 
 export const neg = (o: Option): string => (o.negated ? '! ' : '');
@@ -57,7 +123,7 @@ export function ifaceMatches(pattern: string, name: string): boolean {
   return pattern.endsWith('+') ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
 }
 
-function ownTest(o: Option, family: Family): Test | undefined {
+export function ownTest(o: Option, family: Family): Test | undefined {
   const flag = RULE_OPTIONS.get(o.flag)?.flag ?? o.flag;
   const text = optText(o);
   const v = o.values[0] ?? '';
@@ -157,7 +223,7 @@ function actionOf(rule: Rule, family: Family): Action {
 }
 
 /** `--to-destination ADDR[:PORT]` (`[V6]:PORT`); a range of addresses or ports picks one per connection: unknown. */
-function dnatAction(options: readonly Option[], family: Family): Action {
+export function dnatAction(options: readonly Option[], family: Family): Action {
   const to = options.filter((o) => o.flag === '--to-destination' || o.flag === '--to');
   if (to.length !== 1) return { kind: 'unknown', why: 'DNAT without exactly one --to-destination' };
   const v = to[0]!.values[0] ?? '';

@@ -4,7 +4,8 @@
 // outcomes are walked; if they end alike the verdict stands, else it is unknown and says which
 // rules it depends on.
 import type { TableName } from '../iptables/ast.js';
-import type { CompiledRule } from './compile.js';
+import type { RuleEntry } from './ruleset.js';
+import { type HostWords, fastReject } from './fast-reject.js';
 import { type Hook, type Pkt } from './packet.js';
 import type { Ruleset, TableIndex } from './ruleset.js';
 import { type Route, checkPacket, makeEnv, routeOf, startPacket } from './start.js';
@@ -37,7 +38,7 @@ export const MAX_STEPS = 2_000_000;
 interface Frame {
   readonly table: TableIndex;
   readonly chain: string;
-  readonly rules: readonly CompiledRule[];
+  readonly rules: readonly RuleEntry[];
   i: number;
 }
 
@@ -110,9 +111,30 @@ class Walker {
     }
   }
 
-  test(rule: CompiledRule, pkt: Pkt): { value: Tri; why: string } {
+  #words:
+    { src: readonly number[]; dst: readonly number[]; words: HostWords; srcText: string; dstText: string } | undefined;
+
+  test(rule: RuleEntry, pkt: Pkt): { value: Tri; why: string } {
+    let w = this.#words;
+    if (w === undefined || w.src !== pkt.src || w.dst !== pkt.dst) {
+      const srcText = this.env.text(pkt.src);
+      const dstText = this.env.text(pkt.dst);
+      const bits = pkt.family === 4 ? 32 : 128;
+      w = {
+        src: pkt.src,
+        dst: pkt.dst,
+        srcText,
+        dstText,
+        words: { src: `${srcText}/${bits}`, dst: `${dstText}/${bits}` },
+      };
+      this.#words = w;
+    }
+    const fast = fastReject(rule.text, pkt, w.words, w.srcText, w.dstText);
+    if (fast !== undefined) return { value: false, why: fast };
+    for (const t of rule.quick)
+      if (t.eval(pkt, this.env) === false) return { value: false, why: `${t.text}: ${t.detail(pkt, this.env)}` };
     let unknown: string | undefined;
-    for (const t of rule.tests) {
+    for (const t of rule.compiled.tests) {
       const v = t.eval(pkt, this.env);
       if (v === false) return { value: false, why: `${t.text}: ${t.detail(pkt, this.env)}` };
       if (v === 'unknown' && unknown === undefined) unknown = `${t.text}: ${t.detail(pkt, this.env)}`;
@@ -197,8 +219,8 @@ class Walker {
   }
 
   /** What a matched rule does; undefined to go on walking. */
-  act(w: Walk, rule: CompiledRule, step: Step): Outcome | undefined {
-    const a = rule.action;
+  act(w: Walk, rule: RuleEntry, step: Step): Outcome | undefined {
+    const a = rule.compiled.action;
     switch (a.kind) {
       case 'accept':
         w.stack = [];

@@ -9,8 +9,7 @@
 import type { IptablesDump, Rule, Table, TableName } from '../iptables/ast.js';
 import { ruleDestination, ruleInInterface, ruleOutInterface } from '../iptables/rule.js';
 import type { Family } from '../net/family.js';
-import { compileRule, type CompiledRule } from './compile.js';
-import type { Ruleset, TableIndex } from './ruleset.js';
+import { RuleEntry, type Ruleset, type TableIndex } from './ruleset.js';
 import { spanOf } from './split.js';
 import type { Evaluation, HostFacts, Packet } from './types.js';
 
@@ -25,7 +24,7 @@ export interface PortView {
 }
 
 interface Buckets {
-  readonly compiled: readonly CompiledRule[];
+  readonly compiled: readonly RuleEntry[];
   readonly generic: readonly number[];
   readonly byDst: ReadonlyMap<string, number[]>;
   readonly byPort: ReadonlyMap<number, number[]>;
@@ -53,7 +52,7 @@ function push<K>(map: Map<K, number[]>, key: K, i: number): void {
   else list.push(i);
 }
 
-function bucketsOf(compiled: readonly CompiledRule[], family: Family): Buckets {
+function bucketsOf(compiled: readonly RuleEntry[], family: Family): Buckets {
   const generic: number[] = [];
   const byDst = new Map<string, number[]>();
   const byPort = new Map<number, number[]>();
@@ -106,7 +105,7 @@ export class ChainIndex {
   buckets(chain: string): Buckets {
     let b = this.#buckets.get(chain);
     if (b === undefined) {
-      const compiled = this.rules(chain).map((r, i) => compileRule(r, i + 1, this.family));
+      const compiled = this.rules(chain).map((r, i) => new RuleEntry(r, i + 1, this.family));
       b = bucketsOf(compiled, this.family);
       this.#buckets.set(chain, b);
     }
@@ -114,7 +113,7 @@ export class ChainIndex {
   }
 
   /** The chain's rules a packet of `view` can match, in chain order. */
-  view(chain: string, view: PortView): CompiledRule[] {
+  view(chain: string, view: PortView): RuleEntry[] {
     const b = this.buckets(chain);
     const picked = [...b.generic];
     for (const a of view.addresses) picked.push(...(b.byDst.get(a) ?? []));
@@ -158,10 +157,10 @@ export function viewRuleset(
 ): Ruleset {
   const views = new Map<TableName, TableIndex>();
   for (const [name, ix] of tables) {
-    const cache = new Map<string, CompiledRule[]>();
+    const cache = new Map<string, RuleEntry[]>();
     const t = {
       name,
-      rules(chain: string): readonly CompiledRule[] {
+      rules(chain: string): readonly RuleEntry[] {
         let r = cache.get(chain);
         if (r === undefined) cache.set(chain, (r = ix.view(chain, view)));
         return r;
@@ -171,7 +170,7 @@ export function viewRuleset(
     // The evaluator reads a table through rules() and decl() only.
     views.set(name, t as unknown as TableIndex);
   }
-  return { family: base.family, tables: views, sets: base.sets, facts };
+  return { family: base.family, tables: views, sets: base.sets, facts, given: facts };
 }
 
 /** The routes of the facts by prefix length, to find the ones covering an address without a scan. */

@@ -108,15 +108,17 @@ export function exposure(dump: IptablesDump, options: ExposureOptions = {}): Exp
   if (options.external !== undefined) checkExternal(options.external, derived);
   const host = hostAddress(options.hostAddress, family, derived);
   // The host address is the host's: addrtype LOCAL holds for it (and for no address the facts do not list).
+  const facts: HostFacts = {
+    routes: derived.routes,
+    localAddresses: [...new Set([...derived.localAddresses, host])],
+    localAddressesComplete: true,
+  };
   const rs: Ruleset = {
     family,
     tables: asTableIndexes(tables),
     sets: new SetIndex(options.ipsets),
-    facts: {
-      routes: derived.routes,
-      localAddresses: [...new Set([...derived.localAddresses, host])],
-      localAddressesComplete: true,
-    },
+    facts,
+    given: facts,
   };
   const sets = options.ipsets === undefined ? undefined : dumpState(options.ipsets);
   return computeExposure(

@@ -11,8 +11,16 @@ export interface Net {
   readonly mask: readonly number[];
 }
 
+const DOTTED = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+
 /** inet_pton of either family; undefined when the text is not an address. */
 export function parseAddr(text: string): { family: Family; bytes: number[] } | undefined {
+  // The common case first, without ipaddr.js: a big dump's rules are mostly IPv4 hosts.
+  const m = DOTTED.exec(text);
+  if (m !== null) {
+    const bytes = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+    return bytes.every((b) => b <= 255) ? { family: 4, bytes } : undefined;
+  }
   if (text.includes(':')) {
     const b = parseIPv6(text);
     return b === undefined ? undefined : { family: 6, bytes: b };

@@ -6,9 +6,11 @@ import type { Family, IptablesDump, Rule, Table, TableName } from '../iptables/a
 import { detectFamily } from '../iptables/family.js';
 import { chainRules, tableBodyText } from '../iptables/parsed.js';
 import type { IpsetDump } from '../ipset/ast.js';
-import { type CompiledRule, compileRule } from './compile.js';
+import { type CompiledRule, type Test, compileRule, leadingOptions, quickTests, ruleText } from './compile.js';
+import type { Option } from '../iptables/ast.js';
 import { deriveFacts } from './facts.js';
 import { SetIndex } from './sets.js';
+import { sourceLine } from '../source.js';
 import type { HostFacts } from './types.js';
 
 export interface RulesetOptions {
@@ -27,9 +29,44 @@ interface Decl {
   readonly text: string;
 }
 
+/** A rule of a chain: its own options read from its line at once, the rest compiled on first need. */
+export class RuleEntry {
+  readonly text: string;
+  readonly line: number | undefined;
+  #quick: readonly Test[] | undefined;
+  #lead: readonly Option[] | undefined;
+  #compiled: CompiledRule | undefined;
+
+  constructor(
+    readonly rule: Rule,
+    readonly number: number,
+    private readonly family: Family,
+  ) {
+    this.text = ruleText(rule);
+    this.line = sourceLine(rule) ?? rule.source?.line;
+  }
+
+  /** The `-s -d -i -o -p` options at the start of its line (empty when it does not start so). */
+  get leading(): readonly Option[] {
+    this.#lead ??= leadingOptions(this.text);
+    return this.#lead;
+  }
+
+  /** Tests of `-s -d -i -o -p` (and tcp/udp ports) read from the line: a false one decides without the spec. */
+  get quick(): readonly Test[] {
+    this.#quick ??= quickTests(this.text, this.family, this.leading);
+    return this.#quick;
+  }
+
+  get compiled(): CompiledRule {
+    this.#compiled ??= compileRule(this.rule, this.number, this.family, this.text);
+    return this.#compiled;
+  }
+}
+
 /** One table of the dump, its chains read on demand. */
 export class TableIndex {
-  readonly #rules = new Map<string, readonly CompiledRule[]>();
+  readonly #rules = new Map<string, readonly RuleEntry[]>();
   readonly #decls = new Map<string, Decl | undefined>();
   #allDecls: Map<string, Decl> | undefined;
 
@@ -39,11 +76,11 @@ export class TableIndex {
     private readonly family: Family,
   ) {}
 
-  /** The compiled rules of a chain (empty for a chain without rules or not declared). */
-  rules(chain: string): readonly CompiledRule[] {
+  /** The rules of a chain (empty for a chain without rules or not declared). */
+  rules(chain: string): readonly RuleEntry[] {
     let r = this.#rules.get(chain);
     if (r === undefined) {
-      r = chainRules(this.table, chain).map((rule: Rule, i) => compileRule(rule, i + 1, this.family));
+      r = chainRules(this.table, chain).map((rule: Rule, i) => new RuleEntry(rule, i + 1, this.family));
       this.#rules.set(chain, r);
     }
     return r;
@@ -90,7 +127,10 @@ export interface Ruleset {
   readonly family: Family;
   readonly tables: ReadonlyMap<TableName, TableIndex>;
   readonly sets: SetIndex;
+  /** The host facts used: those given, the rest derived from the dump (on first read: a big dump's scan costs). */
   readonly facts: HostFacts;
+  /** The facts the caller gave (prepareRuleset's `options.facts`). */
+  readonly given: Partial<HostFacts>;
 }
 
 /**
@@ -105,12 +145,24 @@ export function prepareRuleset(dump: IptablesDump, options: RulesetOptions = {})
   const tables = new Map<TableName, TableIndex>();
   for (const item of dump.items)
     if (item.kind === 'table' && !tables.has(item.name)) tables.set(item.name, new TableIndex(item.name, item, family));
-  const derived = deriveFacts(tables, family);
   const given = options.facts ?? {};
-  const facts: HostFacts = {
-    localAddresses: given.localAddresses ?? derived.localAddresses,
-    routes: given.routes ?? derived.routes,
-    localAddressesComplete: given.localAddresses !== undefined ? (given.localAddressesComplete ?? true) : false,
+  let facts: HostFacts | undefined;
+  return {
+    family,
+    tables,
+    sets: new SetIndex(options.ipsets),
+    given,
+    get facts(): HostFacts {
+      if (facts === undefined) {
+        const derived =
+          given.localAddresses !== undefined && given.routes !== undefined ? undefined : deriveFacts(tables, family);
+        facts = {
+          localAddresses: given.localAddresses ?? derived?.localAddresses ?? [],
+          routes: given.routes ?? derived?.routes ?? [],
+          localAddressesComplete: given.localAddresses !== undefined ? (given.localAddressesComplete ?? true) : false,
+        };
+      }
+      return facts;
+    },
   };
-  return { family, tables, sets: new SetIndex(options.ipsets), facts };
 }

@@ -5,7 +5,8 @@ import type { Env, Pkt } from './packet.js';
 import { type Net, addrText, inNet, isLoopback, maskLength, parseAddr, parseNet } from './net.js';
 import type { Ruleset } from './ruleset.js';
 import { protoNumber } from './sets.js';
-import type { Packet, Tri } from './types.js';
+import type { HostFacts, Packet, Tri } from './types.js';
+import { deriveBridges } from './facts.js';
 
 /** The ephemeral source port assumed when the packet gives none (in Linux's default range). */
 export const DEFAULT_SPORT = 40000;
@@ -94,9 +95,60 @@ export interface Route {
   readonly out?: string;
 }
 
-interface Facts {
-  readonly locals: ReadonlySet<string>;
-  readonly nets: readonly { name: string; net: Net; length: number }[];
+interface RouteNet {
+  readonly name: string;
+  readonly net: Net;
+  readonly length: number;
+}
+
+function netsOf(routes: HostFacts['routes'], family: 4 | 6): RouteNet[] {
+  const nets = routes.flatMap((r) => {
+    const net = parseNet(r.cidr);
+    return net === undefined || net.family !== family ? [] : [{ name: r.name, net, length: maskLength(net.mask) }];
+  });
+  return nets.sort((a, b) => b.length - a.length);
+}
+
+/** The facts as lookups, each part computed when first needed: a trace on a big dump often needs only the bridges. */
+class Facts {
+  #locals: ReadonlySet<string> | undefined;
+  #bridges: RouteNet[] | undefined;
+  #all: RouteNet[] | undefined;
+
+  constructor(private readonly rs: Ruleset) {}
+
+  get complete(): boolean {
+    return this.rs.given.localAddresses !== undefined && this.rs.given.localAddressesComplete !== false;
+  }
+
+  get locals(): ReadonlySet<string> {
+    if (this.#locals === undefined) {
+      const locals = new Set<string>();
+      for (const a of this.rs.given.localAddresses ?? this.rs.facts.localAddresses) {
+        const p = parseAddr(a.replace(/\/\d+$/, ''));
+        if (p !== undefined && p.family === this.rs.family) locals.add(addrText(p.family, p.bytes));
+      }
+      this.#locals = locals;
+    }
+    return this.#locals;
+  }
+
+  /** Given routes, or the bridge networks alone. */
+  get bridges(): RouteNet[] {
+    this.#bridges ??= netsOf(this.rs.given.routes ?? deriveBridges(this.rs.tables, this.rs.family), this.rs.family);
+    return this.#bridges;
+  }
+
+  /** Every route, given or derived. */
+  get all(): RouteNet[] {
+    this.#all ??= netsOf(this.rs.facts.routes, this.rs.family);
+    return this.#all;
+  }
+
+  /** The most specific route covering an address: from the bridges when one covers it, else from every route. */
+  route(b: readonly number[]): RouteNet | undefined {
+    return this.bridges.find((n) => inNet(n.net, b)) ?? this.all.find((n) => inNet(n.net, b));
+  }
 }
 
 const factsCache = new WeakMap<Ruleset, Facts>();
@@ -104,17 +156,7 @@ const factsCache = new WeakMap<Ruleset, Facts>();
 function factsOf(rs: Ruleset): Facts {
   let f = factsCache.get(rs);
   if (f === undefined) {
-    const locals = new Set<string>();
-    for (const a of rs.facts.localAddresses) {
-      const p = parseAddr(a.replace(/\/\d+$/, ''));
-      if (p !== undefined && p.family === rs.family) locals.add(addrText(p.family, p.bytes));
-    }
-    const nets = rs.facts.routes.flatMap((r) => {
-      const net = parseNet(r.cidr);
-      return net === undefined || net.family !== rs.family ? [] : [{ name: r.name, net, length: maskLength(net.mask) }];
-    });
-    nets.sort((a, b) => b.length - a.length);
-    f = { locals, nets };
+    f = new Facts(rs);
     factsCache.set(rs, f);
   }
   return f;
@@ -123,22 +165,21 @@ function factsOf(rs: Ruleset): Facts {
 /** Where routing sends a packet that is not for the host: the most specific route, or no known interface. */
 export function routeOf(rs: Ruleset, p: Pkt, local: boolean): Route {
   if (local) return { hook: 'input' };
-  const r = factsOf(rs).nets.find((n) => inNet(n.net, p.dst));
+  const r = factsOf(rs).route(p.dst);
   return r === undefined ? { hook: 'forward' } : { hook: 'forward', out: r.name };
 }
 
 export function makeEnv(rs: Ruleset): Env & { text: (b: readonly number[]) => string } {
   const f = factsOf(rs);
-  const complete = rs.facts.localAddressesComplete === true;
   const isLocal = (family: 4 | 6, b: readonly number[]): Tri => {
     if (isLoopback(family, b) || f.locals.has(addrText(family, b))) return true;
-    if (complete) return false;
+    if (f.complete) return false;
     // A container's own address (a host route to a bridge) is not the host's.
-    const r = f.nets.find((n) => inNet(n.net, b));
+    const r = f.all.find((n) => inNet(n.net, b));
     return r !== undefined && r.length === bitsOf(family) ? false : 'unknown';
   };
   const isBroadcast = (family: 4 | 6, b: readonly number[]): boolean =>
     family === 4 &&
-    f.nets.some((n) => n.length <= 30 && inNet(n.net, b) && b.every((x, i) => (x | (n.net.mask[i] ?? 0)) === 0xff));
+    f.bridges.some((n) => n.length <= 30 && inNet(n.net, b) && b.every((x, i) => (x | (n.net.mask[i] ?? 0)) === 0xff));
   return { sets: rs.sets, isLocal, isBroadcast, text: (b) => addrText(rs.family, b) };
 }

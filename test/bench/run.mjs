@@ -7,7 +7,7 @@
 //   iptables-nft-restore --test FILE             idem
 //   dfw fmt FILE
 //   dfw transform FILE --policy P                (full)
-//   dfw exposure FILE                            (A5: at most 2 × transform at 1M lines)
+//   dfw exposure FILE                            (A6: at most 2 × transform at 1M lines)
 //   dfw transform FILE --policy P --mode noflush
 //   dfw transform T --policy P --check           T = FILE already transformed by dfw
 //   node baseline.mjs N, dfw transform N --policy P --create-chain   N = the same dump without Docker
@@ -75,11 +75,7 @@ const opts = {
     else if (a === '--cell-budget') opts.cellBudget = posInt(val(), a);
     else if (a === '--timeout') opts.timeout = posInt(val(), a);
     else if (a === '--no-iptables') opts.iptables = false;
-    else if (a === '--cells')
-      opts.cells = val()
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
+    else if (a === '--cells') opts.cells = new Set(val().split(','));
     else if (a === '--ipset-members') opts.ipsetMembers = parseSize(val());
     else if (a === '--dfw') {
       dfwMain = resolve(val());
@@ -96,8 +92,8 @@ const opts = {
           '  --dfw FILE        the dfw CLI to run with node (default: a copy of dist/ taken at start,\n' +
           '                    so that a concurrent rebuild cannot change dfw in the middle of a run)\n' +
           '  --no-snapshot     run dist/dfw.cjs in place\n' +
-          '  --cells K,K       run only these cells of each size (keys: node, legacy, nft, fmt, transform,\n' +
-          '                    exposure, noflush, check, node-nodocker, create-chain), e.g. transform,exposure\n' +
+          '  --cells K,K       only these cells of each size (keys: node, legacy, nft, fmt, transform, noflush,\n' +
+          '                    check, node-nodocker, create-chain, trace, exposure); no ipset group\n' +
           'Results: a Markdown table on stdout, bench-out/results.md and bench-out/results.json.\n',
       );
       process.exit(0);
@@ -348,7 +344,7 @@ function groupCells(n) {
     cell(l, n, 'transform', 'dfw transform (full)', f.main, dfw('transform', f.main, '--policy', policy), {
       dfw: true,
     }),
-    // issue 16: exposure's speed target is relative to dfw transform of the same dump (A5)
+    // issue 16: exposure's speed target is relative to dfw transform of the same dump (A6)
     cell(l, n, 'exposure', 'dfw exposure', f.main, dfw('exposure', f.main), { dfw: true }),
     cell(
       l,
@@ -388,8 +384,31 @@ function groupCells(n) {
         nodocker: true,
       },
     ),
+    // issue 16: one packet traced through the dump, to a port the Docker section publishes.
+    cell(
+      l,
+      n,
+      'trace',
+      'dfw trace (one packet)',
+      f.main,
+      dfw(
+        'trace',
+        f.main,
+        '--in',
+        'eth0',
+        '--src',
+        '203.0.113.5',
+        '--dst',
+        '198.51.100.1',
+        '--local',
+        '198.51.100.1',
+        '--dport',
+        '8080',
+      ),
+      { dfw: true },
+    ),
   ];
-  return cells;
+  return opts.cells === undefined ? cells : cells.filter((c) => opts.cells.has(c.key));
 }
 
 /** Makes the transformed dump the --check cell reads; returns an error text or undefined. */
@@ -458,31 +477,32 @@ try {
   log(`peak RSS: ${rss.name}; ${rss.calibration}`);
   for (const n of sizes) {
     log(`== ${label(n)} lines`);
-    const cells = groupCells(n).filter((c) => opts.cells === undefined || opts.cells.includes(c.key));
+    const cells = groupCells(n);
     const err = prepareTransformed(n);
     if (err) for (const c of cells) if (c.needsTransformed) c.skip = err;
     measure(cells);
     allCells.push(...cells);
   }
-  log(`== ipset, ${label(opts.ipsetMembers)} members`);
-  const ig = `ipset ${label(opts.ipsetMembers)}`;
-  const ipsetCells = [
-    cell(
-      ig,
-      opts.ipsetMembers,
-      'node',
-      'node baseline.mjs (read, split, join, write)',
-      ipsetFile,
-      [NODE, baseline, ipsetFile],
-      { baseline: true },
-    ),
-    cell(ig, opts.ipsetMembers, 'ipset', 'dfw ipset', ipsetFile, dfw('ipset', ipsetFile, '--policy', policy), {
-      dfw: true,
-    }),
-  ];
-  const ipsetRun = ipsetCells.filter((c) => opts.cells === undefined || opts.cells.includes(c.key));
-  measure(ipsetRun);
-  allCells.push(...ipsetRun);
+  if (opts.cells === undefined) {
+    log(`== ipset, ${label(opts.ipsetMembers)} members`);
+    const ig = `ipset ${label(opts.ipsetMembers)}`;
+    const ipsetCells = [
+      cell(
+        ig,
+        opts.ipsetMembers,
+        'node',
+        'node baseline.mjs (read, split, join, write)',
+        ipsetFile,
+        [NODE, baseline, ipsetFile],
+        { baseline: true },
+      ),
+      cell(ig, opts.ipsetMembers, 'ipset', 'dfw ipset', ipsetFile, dfw('ipset', ipsetFile, '--policy', policy), {
+        dfw: true,
+      }),
+    ];
+    measure(ipsetCells);
+    allCells.push(...ipsetCells);
+  }
 } finally {
   netns?.del();
   rmSync(RSS_FILE, { force: true });
@@ -542,7 +562,7 @@ function check(id, text, fn) {
 const need = (n, key) => {
   if (!sizes.includes(n)) throw Object.assign(new Error(`${label(n)} not measured (--sizes)`), { skip: true });
   const c = find(label(n), key);
-  if (!c && opts.cells !== undefined && !opts.cells.includes(key))
+  if (!c && opts.cells !== undefined && !opts.cells.has(key))
     throw Object.assign(new Error(`${label(n)} ${key} not measured (--cells)`), { skip: true });
   if (!c) throw new Error(`${label(n)} ${key}: not measured`);
   if (c.median === undefined) throw new Error(`${label(n)} ${c.command}: ${c.result ?? 'no runs'}`);
@@ -622,6 +642,21 @@ check(
 );
 check(
   'A5',
+  '1M lines: dfw trace wall time ≤ 1 × dfw transform (full) of the same dump (issue 16)',
+  guarded(() => {
+    const t = need(1e6, 'trace');
+    const x = need(1e6, 'transform');
+    const ratio = t.median / x.median;
+    return {
+      status: ratio <= 1 ? 'PASS' : 'FAIL',
+      value: ratio,
+      limit: 1,
+      detail: `${fx(t.median, 3)} s vs transform ${fx(x.median, 3)} s: ${fx(ratio)}× (limit 1×)`,
+    };
+  }),
+);
+check(
+  'A6',
   '1M lines: dfw exposure wall time ≤ 2 × dfw transform (issue 16)',
   guarded(() => {
     const e = need(1e6, 'exposure');

@@ -300,7 +300,7 @@ async function randomCase(lab: Lab, dir: string, r: Rng, i: number, tag: string,
       try {
         lab.restore(f, text, { noflush: true });
       } catch (e) {
-        throw new Error(`${String(e)}\nthe hand rules:\n${text}`);
+        throw new Error(`${String(e)}\nthe hand rules:\n${text}`, { cause: e });
       }
     }
     let what = `case ${i}: ${layout}, ${sets.names[4].length + sets.names[6].length} sets`;

@@ -91,7 +91,7 @@ export const traceCommand = defineCommand({
     const out =
       args.format === 'json'
         ? `${JSON.stringify({ ...e, packet, facts: rs.facts }, null, 2)}\n`
-        : traceText(e, packet, rs.facts);
+        : traceText(e, packet, rs.given);
     writeOutput(out, args.o);
     return 0;
   },
@@ -167,11 +167,13 @@ function stepLine(s: Step): string {
   return s.matched === true && s.why === 'matched' ? head : `${head}\n${' '.repeat(4)}${s.why}`;
 }
 
-function traceText(e: Evaluation, p: Packet, facts: HostFacts): string {
+function traceText(e: Evaluation, p: Packet, given: Partial<HostFacts>): string {
   const ports = p.dport !== undefined ? `:${p.dport}` : '';
+  const list = (xs: readonly string[] | undefined) =>
+    xs === undefined ? 'as the dump implies' : xs.join(' ') || 'none';
   const lines = [
     `packet: ${p.proto} ${p.src} -> ${p.dst}${ports} in ${p.in}, ${p.state}${p.direction === 'reply' ? ' (reply)' : ''}`,
-    `host: local ${facts.localAddresses.join(' ') || 'none known'}${facts.localAddressesComplete ? '' : ' (derived, maybe partial)'}; routes ${facts.routes.map((r) => `${r.cidr}=${r.name}`).join(' ') || 'none known'}`,
+    `host: local ${list(given.localAddresses)}; routes ${list(given.routes?.map((r) => `${r.cidr}=${r.name}`))}`,
     '',
     ...e.path.map(stepLine),
     '',
