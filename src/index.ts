@@ -126,3 +126,12 @@ export type {
 // analysis: what the kernel does with one packet, offline (docs/library.md#analysis)
 export { prepareRuleset, evaluate, MAX_DEPTH, MAX_STEPS, DEFAULT_SPORT } from './analysis/index.js';
 export type { Ruleset, RulesetOptions, Packet, Step, Tri, Verdict, HostFacts, Evaluation } from './analysis/index.js';
+
+// exposure: who can reach each published port, computed with the evaluator (docs/library.md#exposure)
+export { exposure, exposureWithPolicy } from './analysis/exposure.js';
+export type { ExposureOptions } from './analysis/exposure.js';
+export { compareExposure } from './analysis/exposure-compare.js';
+export type { ReachPair } from './analysis/exposure-compare.js';
+export type { Exposure, PortExposure } from './analysis/exposure-compute.js';
+export type { Published } from './analysis/exposure-entries.js';
+export type { Reach, RuleRef, SetReach, UnknownPart } from './analysis/exposure-reach.js';

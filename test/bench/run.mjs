@@ -8,6 +8,7 @@
 //   iptables-nft-restore --test FILE             idem
 //   dfw fmt FILE
 //   dfw transform FILE --policy P                (full)
+//   dfw exposure FILE                            (A6: at most 2 × transform at 1M lines)
 //   dfw transform FILE --policy P --mode noflush
 //   dfw transform T --policy P --check           T = FILE already transformed by dfw
 //   node baseline.mjs N, dfw transform N --policy P --create-chain   N = the same dump without Docker
@@ -17,6 +18,7 @@
 //
 //   node test/bench/run.mjs [--sizes 10k,100k,1M] [--runs 5] [--cell-budget 45]
 //                              [--timeout 300] [--no-iptables] [--ipset-members 100k]
+//                              [--cells transform,exposure]
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -98,7 +100,7 @@ const opts = {
           '  --stdout pipe     (default) every command writes into a pipe that `cat` drains, as in\n' +
           '                    `iptables-save | dfw transform | iptables-restore`; null: /dev/null\n' +
           '  --cells K,K       only these cells of each size (keys: node, legacy, nft, fmt, transform, noflush,\n' +
-          '                    check, node-nodocker, create-chain, trace); no ipset group\n' +
+          '                    check, node-nodocker, create-chain, trace, exposure); no ipset group\n' +
           'Results: a Markdown table on stdout, bench-out/results.md and bench-out/results.json.\n',
       );
       process.exit(0);
@@ -355,6 +357,8 @@ function groupCells(n) {
     cell(l, n, 'transform', 'dfw transform (full)', f.main, dfw('transform', f.main, '--policy', policy), {
       dfw: true,
     }),
+    // issue 16: exposure's speed target is relative to dfw transform of the same dump (A6)
+    cell(l, n, 'exposure', 'dfw exposure', f.main, dfw('exposure', f.main), { dfw: true }),
     cell(
       l,
       n,
@@ -571,6 +575,8 @@ function check(id, text, fn) {
 const need = (n, key) => {
   if (!sizes.includes(n)) throw Object.assign(new Error(`${label(n)} not measured (--sizes)`), { skip: true });
   const c = find(label(n), key);
+  if (!c && opts.cells !== undefined && !opts.cells.has(key))
+    throw Object.assign(new Error(`${label(n)} ${key} not measured (--cells)`), { skip: true });
   if (!c) throw new Error(`${label(n)} ${key}: not measured`);
   if (c.median === undefined) throw new Error(`${label(n)} ${c.command}: ${c.result ?? 'no runs'}`);
   return c;
@@ -659,6 +665,21 @@ check(
       value: ratio,
       limit: 1,
       detail: `${fx(t.median, 3)} s vs transform ${fx(x.median, 3)} s: ${fx(ratio)}× (limit 1×)`,
+    };
+  }),
+);
+check(
+  'A6',
+  '1M lines: dfw exposure wall time ≤ 2 × dfw transform (issue 16)',
+  guarded(() => {
+    const e = need(1e6, 'exposure');
+    const t = need(1e6, 'transform');
+    const ratio = e.median / t.median;
+    return {
+      status: ratio <= 2 ? 'PASS' : 'FAIL',
+      value: ratio,
+      limit: 2,
+      detail: `${fx(e.median, 3)} s vs transform ${fx(t.median, 3)} s: ${fx(ratio)}× (limit 2×)`,
     };
   }),
 );

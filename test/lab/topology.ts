@@ -206,12 +206,15 @@ export class Lab {
     this.tools = toolsFor(variant);
   }
 
-  /** Creates the namespaces, links and addresses. Deletes what it made if anything fails. */
-  static create(variant: Variant): Lab {
+  /**
+   * Creates the namespaces, links and addresses. Deletes what it made if anything fails.
+   * `prefix` starts every namespace label, so that labs of different tests are told apart.
+   */
+  static create(variant: Variant, prefix = ''): Lab {
     const made: Netns[] = [];
     try {
       const mk = (label: string) => {
-        const ns = Netns.create(`${variant}-${label}`);
+        const ns = Netns.create(`${prefix}${variant}-${label}`);
         made.push(ns);
         // No DAD anywhere, set before the interfaces exist so that they inherit it.
         ns.ok('sysctl', ['-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);

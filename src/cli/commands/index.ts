@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { bundleCommand } from './bundle.js';
 import { diffCommand } from './diff.js';
+import { exposureCommand } from './exposure.js';
 import { fmtCommand } from './fmt.js';
 import { ipsetCommand } from './ipset.js';
 import { nftCommand } from './nft.js';
@@ -18,6 +19,7 @@ export const commands: CommandModule<object, any>[] = [
   bundleCommand,
   nftCommand,
   diffCommand,
+  exposureCommand,
   parseCommand,
   fmtCommand,
   traceCommand,
