@@ -1,6 +1,7 @@
 // Every CLI command, in the order `dfw --help` lists them. Add one import and one entry per command.
 import type { CommandModule } from 'yargs';
 import { bundleCommand } from './bundle.js';
+import { completionCommand } from './completion.js';
 import { diffCommand } from './diff.js';
 import { fmtCommand } from './fmt.js';
 import { ipsetCommand } from './ipset.js';
@@ -19,4 +20,6 @@ export const commands: CommandModule<object, any>[] = [
   diffCommand,
   parseCommand,
   fmtCommand,
+  // Issue 20: the shell completion script, made from the entries above (and any added later).
+  completionCommand,
 ];

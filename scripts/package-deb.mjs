@@ -1,0 +1,3 @@
+export function buildDeb() {
+  throw new Error('todo');
+}
