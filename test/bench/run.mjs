@@ -10,6 +10,8 @@
 //   dfw transform FILE --policy P --mode noflush
 //   dfw transform T --policy P --check           T = FILE already transformed by dfw
 //   node baseline.mjs N, dfw transform N --policy P --create-chain   N = the same dump without Docker
+//   dist/dfw-linux-x64 transform FILE --policy P (the single executable, npm run package)
+// once: dfw --version with node dist/dfw.cjs and with the executable (start-up),
 // and once: node baseline.mjs / dfw ipset on a 100k-member `ipset save` dump.
 // Cells of one size are run round-robin (pair by pair), so that a noisy neighbour hits all of
 // them alike. Wall time: median of the runs; peak RSS: the child's ru_maxrss (GNU time %M).
@@ -39,6 +41,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const out = join(root, 'bench-out');
 let dfwMain = join(root, 'dist', 'dfw.cjs');
+// The single executable (issue 20), measured beside the npm build when it exists.
+let dfwExe = join(root, 'dist', 'dfw-linux-x64');
 const policy = join(here, 'policy.yaml');
 const baseline = join(here, 'baseline.mjs');
 const NODE = process.execPath;
@@ -54,6 +58,7 @@ const opts = {
   iptables: true,
   ipsetMembers: 100_000,
   snapshot: true,
+  only: undefined,
 };
 {
   const argv = process.argv.slice(2);
@@ -77,18 +82,22 @@ const opts = {
     else if (a === '--dfw') {
       dfwMain = resolve(val());
       opts.snapshot = false;
-    } else if (a === '--no-snapshot') opts.snapshot = false;
+    } else if (a === '--exe') dfwExe = resolve(val());
+    else if (a === '--only') opts.only = new Set(val().split(','));
+    else if (a === '--no-snapshot') opts.snapshot = false;
     else if (a === '-h' || a === '--help') {
       process.stdout.write(
         'usage: node test/bench/run.mjs [--sizes 10k,100k,1M] [--runs 5] [--cell-budget 45]\n' +
           '                                [--timeout 300] [--no-iptables] [--ipset-members 100k]\n' +
-          '                                [--dfw dist/dfw.cjs] [--no-snapshot]\n' +
+          '                                [--dfw dist/dfw.cjs] [--no-snapshot] [--exe FILE] [--only KEYS]\n' +
           '  --runs N          runs per measurement (median); a cell whose first run is slow gets\n' +
           '                    fewer, so that it takes about --cell-budget seconds (at least 1 run)\n' +
           '  --timeout S       per run; a run over it is reported as a timeout\n' +
           '  --dfw FILE        the dfw CLI to run with node (default: a copy of dist/ taken at start,\n' +
           '                    so that a concurrent rebuild cannot change dfw in the middle of a run)\n' +
           '  --no-snapshot     run dist/dfw.cjs in place\n' +
+          '  --exe FILE        the single executable (default dist/dfw-linux-x64, from npm run package)\n' +
+          '  --only KEYS       only these rows, e.g. version,version-exe,transform,transform-exe\n' +
           'Results: a Markdown table on stdout, bench-out/results.md and bench-out/results.json.\n',
       );
       process.exit(0);
@@ -298,11 +307,19 @@ if (!dfwMissing && opts.snapshot) {
     if (attempt < 3) spawnSync('sleep', ['10']);
   }
   dfwMain = join(snapshotDir, 'dfw.cjs');
+  if (existsSync(dfwExe)) {
+    cpSync(dfwExe, join(snapshotDir, 'dfw-exe'));
+    dfwExe = join(snapshotDir, 'dfw-exe');
+  }
   process.on('exit', () => rmSync(snapshotDir, { recursive: true, force: true }));
   process.on('SIGINT', () => process.exit(130));
   process.on('SIGTERM', () => process.exit(143));
 }
 const dfw = (...args) => [NODE, dfwMain, ...args];
+const exeMissing = existsSync(dfwExe) ? undefined : `skipped (${shown(dfwExe)} missing: run npm run package)`;
+const exe = (...args) => [dfwExe, ...args];
+/** Whether a row is measured (--only). */
+const wanted = (key) => opts.only === undefined || opts.only.has(key);
 
 function cell(group, size, key, command, file, argv, extra = {}) {
   return {
@@ -377,8 +394,19 @@ function groupCells(n) {
         nodocker: true,
       },
     ),
+    cell(
+      l,
+      n,
+      'transform-exe',
+      'dfw transform (full), the single executable',
+      f.main,
+      exe('transform', f.main, '--policy', policy),
+      {
+        skip: exeMissing,
+      },
+    ),
   ];
-  return cells;
+  return cells.filter((c) => wanted(c.key));
 }
 
 /** Makes the transformed dump the --check cell reads; returns an error text or undefined. */
@@ -448,11 +476,20 @@ try {
   for (const n of sizes) {
     log(`== ${label(n)} lines`);
     const cells = groupCells(n);
-    const err = prepareTransformed(n);
+    const err = wanted('check') ? prepareTransformed(n) : undefined;
     if (err) for (const c of cells) if (c.needsTransformed) c.skip = err;
     measure(cells);
     allCells.push(...cells);
   }
+  log('== start-up');
+  const startup = [
+    cell('start-up', 0, 'version', 'node dist/dfw.cjs --version', policy, dfw('--version'), { dfw: true }),
+    cell('start-up', 0, 'version-exe', 'dfw --version, the single executable', policy, exe('--version'), {
+      skip: exeMissing,
+    }),
+  ].filter((c) => wanted(c.key));
+  measure(startup);
+  allCells.push(...startup);
   log(`== ipset, ${label(opts.ipsetMembers)} members`);
   const ig = `ipset ${label(opts.ipsetMembers)}`;
   const ipsetCells = [
@@ -468,7 +505,7 @@ try {
     cell(ig, opts.ipsetMembers, 'ipset', 'dfw ipset', ipsetFile, dfw('ipset', ipsetFile, '--policy', policy), {
       dfw: true,
     }),
-  ];
+  ].filter((c) => wanted(c.key));
   measure(ipsetCells);
   allCells.push(...ipsetCells);
 } finally {
@@ -528,8 +565,10 @@ function check(id, text, fn) {
   acceptance.push({ id, text, ...r });
 }
 const need = (n, key) => {
-  if (!sizes.includes(n)) throw Object.assign(new Error(`${label(n)} not measured (--sizes)`), { skip: true });
-  const c = find(label(n), key);
+  if (typeof n === 'number' && !sizes.includes(n))
+    throw Object.assign(new Error(`${label(n)} not measured (--sizes)`), { skip: true });
+  const c = find(typeof n === 'string' ? n : label(n), key);
+  if (!c && !wanted(key)) throw Object.assign(new Error(`${key} not measured (--only)`), { skip: true });
   if (!c) throw new Error(`${label(n)} ${key}: not measured`);
   if (c.median === undefined) throw new Error(`${label(n)} ${c.command}: ${c.result ?? 'no runs'}`);
   return c;
@@ -603,6 +642,36 @@ check(
       value: ratio,
       limit: 1.25,
       detail: `${fx(a, 2)} µs/line at 1M vs ${fx(b, 2)} µs/line at 100k: ${fx(ratio)}× (limit 1.25×)`,
+    };
+  }),
+);
+check(
+  'A5',
+  "100k lines: the single executable's transform wall time ≤ 1.2 × the npm build's (node dist/dfw.cjs)",
+  guarded(() => {
+    const e = need(1e5, 'transform-exe');
+    const t = need(1e5, 'transform');
+    const ratio = e.median / t.median;
+    return {
+      status: ratio <= 1.2 ? 'PASS' : 'FAIL',
+      value: ratio,
+      limit: 1.2,
+      detail: `${fx(e.median, 3)} s vs ${fx(t.median, 3)} s: ${fx(ratio)}× (limit 1.2×)`,
+    };
+  }),
+);
+check(
+  'A6',
+  "start-up: the single executable's --version ≤ 1.2 × node dist/dfw.cjs --version",
+  guarded(() => {
+    const e = need('start-up', 'version-exe');
+    const t = need('start-up', 'version');
+    const ratio = e.median / t.median;
+    return {
+      status: ratio <= 1.2 ? 'PASS' : 'FAIL',
+      value: ratio,
+      limit: 1.2,
+      detail: `${fx(e.median, 3)} s vs ${fx(t.median, 3)} s: ${fx(ratio)}× (limit 1.2×)`,
     };
   }),
 );
