@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dfw } from './support/cli.js';
 import { inCI } from './support/netns.js';
@@ -107,6 +108,17 @@ describeDeb('the Debian package (issue 20)', () => {
     // Every paragraph is fields and continuation lines (one leading space), nothing else.
     for (const line of copyright.split('\n').filter((l) => l !== ''))
       expect(line, line).toMatch(/^([A-Z][\w-]*: |[ ])/);
+  });
+
+  it("changelog.gz is Debian's format, made from CHANGELOG.md", () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+    const text = gunzipSync(readFileSync(join(root, 'usr/share/doc/dfw/changelog.gz'))).toString('utf8');
+    const lines = text.trimEnd().split('\n');
+    expect(lines[0]).toBe(`dfw (${version}) unstable; urgency=medium`);
+    expect(lines.at(-1)).toMatch(/^ -- .+ <[^>]+>  \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000$/);
+    expect(text).toMatch(/^ {2}\[ Added \]$/m);
+    expect(text).toContain('npm run package');
+    for (const l of lines.slice(1, -1)) expect(l.length, l).toBeLessThanOrEqual(80);
   });
 
   it('lintian reports no error (warnings are printed)', () => {

@@ -201,8 +201,29 @@ describe.skipIf(!has('zsh') && !inCI)('dfw completion zsh', () => {
   });
 });
 
-it('README and CHANGELOG name the install paths the package uses', () => {
+describe('README and CHANGELOG (issue 20)', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  expect(readme).toContain('dfw_');
-  expect(readme).toContain('dfw-linux-x64');
+
+  it("README: the developer's two commands first, then Install (the .deb, the executable, then npm)", () => {
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1]!.split('\n');
+    expect(firstBlock[0]).toMatch(/^npm ci && npm start\b/);
+    expect(firstBlock[1]).toMatch(/^npm test\b/);
+    const headings = [...readme.matchAll(/^(#{2,3}) (.*)$/gm)].map((m) => m[2]);
+    expect(headings.slice(0, 3)).toEqual([
+      'Install',
+      'On a host: the Debian package or the single executable',
+      'For development: npm',
+    ]);
+    const install = readme.split(/^## Install$/m)[1]!.split(/^## /m)[0]!;
+    expect(install.indexOf('.deb')).toBeLessThan(install.indexOf('dfw-linux-x64'));
+    expect(install.indexOf('dfw-linux-x64')).toBeLessThan(install.indexOf('npm install -g'));
+  });
+
+  it('CHANGELOG: Keep a Changelog, with an [Unreleased] section first', () => {
+    const changelog = readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8');
+    expect(changelog).toMatch(/\[Keep a Changelog\]\(https:\/\/keepachangelog\.com\//);
+    expect(/^## (.*)$/m.exec(changelog)![1]).toBe('[Unreleased]');
+    for (const h of [...changelog.matchAll(/^### (.*)$/gm)].map((m) => m[1]))
+      expect(['Added', 'Changed', 'Deprecated', 'Removed', 'Fixed', 'Security', 'Breaking']).toContain(h);
+  });
 });

@@ -34,7 +34,12 @@ function lock(): void {
 export function ensurePackage(): void {
   lock();
   try {
-    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'package.mjs'), '--if-stale'], {
+    // Without dpkg-dev the executable alone (its test runs; the .deb's skips, or fails in CI).
+    const deb = ['dpkg-deb', 'dpkg-shlibdeps'].every(
+      (t) => spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status === 0,
+    );
+    const args = ['--if-stale', ...(deb ? [] : ['--no-deb'])];
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'package.mjs'), ...args], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 600_000,
