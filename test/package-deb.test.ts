@@ -115,7 +115,7 @@ describeDeb('the Debian package (issue 20)', () => {
     const text = gunzipSync(readFileSync(join(root, 'usr/share/doc/dfw/changelog.gz'))).toString('utf8');
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe(`dfw (${version}) unstable; urgency=medium`);
-    expect(lines.at(-1)).toMatch(/^ -- .+ <[^>]+>  \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000$/);
+    expect(lines.at(-1)).toMatch(/^ -- .+ <[^>]+> {2}\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000$/);
     expect(text).toMatch(/^ {2}\[ Added \]$/m);
     expect(text).toContain('npm run package');
     for (const l of lines.slice(1, -1)) expect(l.length, l).toBeLessThanOrEqual(80);
