@@ -106,7 +106,7 @@ function zshOption(o: OptionDecl): string[] {
   const action = zshAction(valueKind(o));
   const specs = flags.map((f) => shq(`${o.array ? '*' : exclusive}${f}${desc}${action}`));
   if (o.type === 'boolean' && o.name.length > 1 && o.name !== 'help' && o.name !== 'version')
-    specs.push(shq(`--no-${o.name}[${zshDescription(`not ${o.name}`)}]`));
+    specs.push(shq(`--no-${o.name}[turn off --${o.name}]`));
   return specs;
 }
 
