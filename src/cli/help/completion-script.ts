@@ -1,22 +1,18 @@
 // `dfw completion bash|zsh`: completion scripts made from the commands' declarations
 // (declarations.ts), so that a new command or option completes without another list to keep.
 import type { CommandModule } from 'yargs';
-import { declarationOf, flagsOf, GLOBAL_OPTIONS, type CommandDecl, type OptionDecl } from './declarations.js';
+import {
+  declarationOf,
+  flagsOf,
+  GLOBAL_OPTIONS,
+  valueKind,
+  type CommandDecl,
+  type OptionDecl,
+  type ValueKind,
+} from './declarations.js';
 
 export const SHELLS = ['bash', 'zsh'] as const;
 export type Shell = (typeof SHELLS)[number];
-
-/** What the value of an option (or a positional) completes to. */
-type ValueKind =
-  { kind: 'none' } | { kind: 'flag' } | { kind: 'file' } | { kind: 'dir' } | { kind: 'words'; words: string[] };
-
-export function valueKind(o: OptionDecl): ValueKind {
-  if (o.type === 'boolean') return { kind: 'flag' };
-  if (o.choices !== undefined) return { kind: 'words', words: o.choices.map(String) };
-  if (o.type === 'number') return { kind: 'none' };
-  if (/\bfolder\b/i.test(o.describe)) return { kind: 'dir' };
-  return /\bfile\b|\bdump\b|\bmodule\b/i.test(o.describe) ? { kind: 'file' } : { kind: 'none' };
-}
 
 /** Every flag a user may type for an option; a boolean also has its --no- form. */
 function typedFlags(o: OptionDecl): string[] {

@@ -123,3 +123,20 @@ export function declarationOf(module: CommandModule<object, unknown>): CommandDe
 export function flagsOf(o: OptionDecl): string[] {
   return [o.name, ...o.aliases].map((n) => (n.length === 1 ? `-${n}` : `--${n}`));
 }
+
+/**
+ * What the value of an option (or a positional) is, for the man page's word after the flag and
+ * for what completes: yargs knows only `string`, so a file or a folder is told by the description.
+ */
+export type ValueKind =
+  { kind: 'none' } | { kind: 'flag' } | { kind: 'file' } | { kind: 'dir' } | { kind: 'words'; words: string[] };
+
+export function valueKind(o: OptionDecl): ValueKind {
+  if (o.type === 'boolean') return { kind: 'flag' };
+  if (o.choices !== undefined) return { kind: 'words', words: o.choices.map(String) };
+  if (o.type === 'number') return { kind: 'none' };
+  if (/\bfolder\b/i.test(o.describe)) return { kind: 'dir' };
+  return /\bfile\b|\bdump\b|\bmodule\b|\bexecutable\b|\binstalled\b/i.test(o.describe)
+    ? { kind: 'file' }
+    : { kind: 'none' };
+}

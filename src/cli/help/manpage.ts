@@ -1,6 +1,13 @@
 // dfw(1), in roff (man 7 man), from the commands' declarations (declarations.ts) and the words
 // that `dfw --help` shows too (text.ts). scripts/man.mjs writes it at build time.
-import { declarationOf, flagsOf, GLOBAL_OPTIONS, type CommandDecl, type OptionDecl } from './declarations.js';
+import {
+  declarationOf,
+  flagsOf,
+  GLOBAL_OPTIONS,
+  valueKind,
+  type CommandDecl,
+  type OptionDecl,
+} from './declarations.js';
 import { DESCRIPTION, DESCRIPTION_MORE, EXIT_CODES, FILES, SEE_ALSO, SUMMARY } from './text.js';
 import type { CommandModule } from 'yargs';
 
@@ -32,11 +39,11 @@ function optionDetail(o: OptionDecl): string {
 
 /** The word after a flag in the page: what the option takes. */
 function valueWord(o: OptionDecl): string {
-  if (o.type === 'boolean') return '';
-  if (o.choices !== undefined) return o.choices.join('|');
-  if (o.type === 'number') return 'N';
-  if (/\bfolder\b/i.test(o.describe)) return 'DIR';
-  return /\bfile\b|\bdump\b/i.test(o.describe) ? 'FILE' : 'VALUE';
+  const v = valueKind(o);
+  if (v.kind === 'flag') return '';
+  if (v.kind === 'words') return v.words.join('|');
+  if (v.kind === 'none') return o.type === 'number' ? 'N' : 'VALUE';
+  return v.kind === 'dir' ? 'DIR' : 'FILE';
 }
 
 function optionItem(o: OptionDecl, positional = false): string[] {
