@@ -28,6 +28,16 @@ const importMetaUrl = {
 
 // `dfw --version`: the bundle has no package.json beside it for yargs to read.
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+// ... and the commit it is built from (issue 20): DFW_COMMIT when set (a build from a tarball),
+// else git's HEAD, "-dirty" when tracked files differ from it; undefined without either.
+function commit() {
+  if (process.env.DFW_COMMIT) return process.env.DFW_COMMIT;
+  const git = (...args) => spawnSync('git', ['-C', root, ...args], { encoding: 'utf8', timeout: 10_000 });
+  const head = git('rev-parse', '--short=12', 'HEAD');
+  if (head.status !== 0) return undefined;
+  const dirty = git('status', '--porcelain', '--untracked-files=no').stdout !== '';
+  return `${head.stdout.trim()}${dirty ? '-dirty' : ''}`;
+}
 
 rmSync(join(dist, 'cli.cjs.cache'), { force: true });
 await build({
@@ -38,7 +48,12 @@ await build({
   // yargs-parser needs import.meta.url (for createRequire); yargs reads import.meta.resolve
   // only for `extends` in a config file, which dfw does not use.
   transform: {
-    define: { ...importMetaUrl.define, 'import.meta.resolve': 'undefined', __DFW_VERSION__: JSON.stringify(version) },
+    define: {
+      ...importMetaUrl.define,
+      'import.meta.resolve': 'undefined',
+      __DFW_VERSION__: JSON.stringify(version),
+      __DFW_COMMIT__: JSON.stringify(commit() ?? null),
+    },
   },
   output: { file: join(dist, 'cli.cjs'), format: 'cjs', codeSplitting: false, minify, banner: importMetaUrl.banner },
 });

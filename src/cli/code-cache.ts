@@ -46,27 +46,35 @@ function header(bundle: Buffer, data: Buffer): Buffer {
 }
 
 export function loadBundle(file: string, cacheFile: string): LoadedBundle {
-  const bytes = readFileSync(file);
-  let cachedData: Buffer | undefined;
+  let cache: Buffer | undefined;
   try {
-    const cache = canStamp ? readFileSync(cacheFile) : undefined;
-    const data = cache?.subarray(HEADER_BYTES);
-    if (data !== undefined && data.length > 0 && cache!.subarray(0, HEADER_BYTES).equals(header(bytes, data)))
-      cachedData = data;
+    cache = canStamp ? readFileSync(cacheFile) : undefined;
   } catch {
     // No cache (or unreadable): compile from source, as any script.
   }
+  return runBundle(readFileSync(file), cache, file, createRequire(file));
+}
+
+/**
+ * Runs the bundle's text with its cache (when it matches): the bin reads both from dist/, the
+ * single executable (sea.ts) from its assets. `file` names the bundle in stack traces and is its
+ * __filename.
+ */
+export function runBundle(
+  bytes: Buffer,
+  cache: Buffer | undefined,
+  file: string,
+  require: NodeJS.Require,
+): LoadedBundle {
+  let cachedData: Buffer | undefined;
+  const data = canStamp ? cache?.subarray(HEADER_BYTES) : undefined;
+  if (data !== undefined && data.length > 0 && cache!.subarray(0, HEADER_BYTES).equals(header(bytes, data)))
+    cachedData = data;
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${bytes.toString('utf8')}\n})`;
   // A cache V8 cannot use (another Node version, other V8 flags) is rejected, and the source compiled.
   const script = new Script(wrapped, { filename: file, cachedData });
   const module = { exports: {} as BundleExports };
-  (script.runInThisContext() as (...args: unknown[]) => void)(
-    module.exports,
-    createRequire(file),
-    module,
-    file,
-    dirname(file),
-  );
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, file, dirname(file));
   return { exports: module.exports, script, bytes, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
 }
 

@@ -2,6 +2,7 @@
 // The bin (bin.ts) runs this from a bundle compiled with a code cache (code-cache.ts).
 import yargs from 'yargs';
 import { commands } from './commands/index.js';
+import { DESCRIPTION, EXIT_CODES_LINE, HELP_DESCRIBE, VERSION_DESCRIBE } from './help/text.js';
 import { reportError } from './io.js';
 import { exitNow, pendingWork, pluginsLoaded, setModuleImporter, type ModuleImporter } from './plugins.js';
 
@@ -13,7 +14,10 @@ export interface CliHost {
 // The package's version, written into the bundle at build time (bundle.mjs): the bundle has no
 // package.json next to it for yargs to find.
 declare const __DFW_VERSION__: string | undefined;
-const VERSION = typeof __DFW_VERSION__ === 'string' ? __DFW_VERSION__ : 'unknown';
+// The commit it was built from (issue 20), null when built outside git without DFW_COMMIT.
+declare const __DFW_COMMIT__: string | null | undefined;
+const COMMIT = typeof __DFW_COMMIT__ === 'string' ? __DFW_COMMIT__ : undefined;
+const VERSION = `${typeof __DFW_VERSION__ === 'string' ? __DFW_VERSION__ : 'unknown'}${COMMIT !== undefined ? ` (commit ${COMMIT})` : ''}`;
 
 const COMMAND_NAMES = commands.map((c) => String(c.command).split(' ')[0]!);
 
@@ -56,14 +60,14 @@ export async function main(argv: string[], host: CliHost): Promise<void> {
   }
   const cli = yargs(argv)
     .scriptName('dfw')
-    .usage('$0 <command> [FILE] [options]\n\nTransforms iptables-save / ipset save dumps; never runs a command itself.')
+    .usage(`$0 <command> [FILE] [options]\n\n${DESCRIPTION}`)
     .strict()
     .wrap(null)
     .demandCommand(1, 'Name a command: see dfw --help.')
-    .help()
+    .help('help', HELP_DESCRIBE)
     .alias('help', 'h')
-    .version(VERSION)
-    .epilogue('Exit codes: 0 done / no difference, 1 --check or diff found a difference, 2 bad input, policy or usage.')
+    .version('version', VERSION_DESCRIBE, VERSION)
+    .epilogue(EXIT_CODES_LINE)
     .fail((msg, err) => usageError(msg ?? err?.message ?? 'usage error'));
   for (const c of commands) cli.command(c);
   // A plugin whose promise never settles lets the event loop drain with the command pending:

@@ -12,6 +12,8 @@
 //   dfw transform FILE --policy P --mode noflush
 //   dfw transform T --policy P --check           T = FILE already transformed by dfw
 //   node baseline.mjs N, dfw transform N --policy P --create-chain   N = the same dump without Docker
+//   dist/dfw-linux-x64 transform FILE --policy P (the single executable, npm run package)
+// once: dfw --version with node dist/dfw.cjs and with the executable (start-up),
 // and once: node baseline.mjs / dfw ipset on a 100k-member `ipset save` dump.
 // Cells of one size are run round-robin (pair by pair), so that a noisy neighbour hits all of
 // them alike. Wall time: median of the runs; peak RSS: the child's ru_maxrss (GNU time %M).
@@ -42,6 +44,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const out = join(root, 'bench-out');
 let dfwMain = join(root, 'dist', 'dfw.cjs');
+// The single executable (issue 20), measured beside the npm build when it exists.
+let dfwExe = join(root, 'dist', 'dfw-linux-x64');
 const policy = join(here, 'policy.yaml');
 const baseline = join(here, 'baseline.mjs');
 const NODE = process.execPath;
@@ -80,7 +84,8 @@ const opts = {
     else if (a === '--stdout') {
       opts.stdout = val();
       if (!['pipe', 'null'].includes(opts.stdout)) die(`--stdout takes pipe or null, got ${opts.stdout}`);
-    } else if (a === '--cells') opts.cells = new Set(val().split(','));
+    } else if (a === '--cells' || a === '--only') opts.cells = new Set(val().split(','));
+    else if (a === '--exe') dfwExe = resolve(val());
     else if (a === '--ipset-members') opts.ipsetMembers = parseSize(val());
     else if (a === '--dfw') {
       dfwMain = resolve(val());
@@ -91,6 +96,7 @@ const opts = {
         'usage: node test/bench/run.mjs [--sizes 10k,100k,1M] [--runs 5] [--cell-budget 45]\n' +
           '                                [--timeout 300] [--no-iptables] [--ipset-members 100k]\n' +
           '                                [--dfw dist/dfw.cjs] [--no-snapshot] [--stdout pipe|null]\n' +
+          '                                [--cells KEYS] [--exe FILE]\n' +
           '  --runs N          runs per measurement (median); a cell whose first run is slow gets\n' +
           '                    fewer, so that it takes about --cell-budget seconds (at least 1 run)\n' +
           '  --timeout S       per run; a run over it is reported as a timeout\n' +
@@ -100,7 +106,9 @@ const opts = {
           '  --stdout pipe     (default) every command writes into a pipe that `cat` drains, as in\n' +
           '                    `iptables-save | dfw transform | iptables-restore`; null: /dev/null\n' +
           '  --cells K,K       only these cells of each size (keys: node, legacy, nft, fmt, transform, noflush,\n' +
-          '                    check, node-nodocker, create-chain, trace, exposure); no ipset group\n' +
+          '                    check, node-nodocker, create-chain, trace, exposure, transform-exe,\n' +
+          '                    version, version-exe, ipset); --only is the same\n' +
+          '  --exe FILE        the single executable (default dist/dfw-linux-x64, from npm run package)\n' +
           'Results: a Markdown table on stdout, bench-out/results.md and bench-out/results.json.\n',
       );
       process.exit(0);
@@ -316,11 +324,19 @@ if (!dfwMissing && opts.snapshot) {
     if (attempt < 3) spawnSync('sleep', ['10']);
   }
   dfwMain = join(snapshotDir, 'dfw.cjs');
+  if (existsSync(dfwExe)) {
+    cpSync(dfwExe, join(snapshotDir, 'dfw-exe'));
+    dfwExe = join(snapshotDir, 'dfw-exe');
+  }
   process.on('exit', () => rmSync(snapshotDir, { recursive: true, force: true }));
   process.on('SIGINT', () => process.exit(130));
   process.on('SIGTERM', () => process.exit(143));
 }
 const dfw = (...args) => [NODE, dfwMain, ...args];
+const exeMissing = existsSync(dfwExe) ? undefined : `skipped (${shown(dfwExe)} missing: run npm run package)`;
+const exe = (...args) => [dfwExe, ...args];
+/** Whether a cell is measured (--cells / --only). */
+const wanted = (key) => opts.cells === undefined || opts.cells.has(key);
 
 function cell(group, size, key, command, file, argv, extra = {}) {
   return {
@@ -420,8 +436,17 @@ function groupCells(n) {
       ),
       { dfw: true },
     ),
+    cell(
+      l,
+      n,
+      'transform-exe',
+      'dfw transform (full), the single executable',
+      f.main,
+      exe('transform', f.main, '--policy', policy),
+      { skip: exeMissing },
+    ),
   ];
-  return opts.cells === undefined ? cells : cells.filter((c) => opts.cells.has(c.key));
+  return cells.filter((c) => wanted(c.key));
 }
 
 /** Makes the transformed dump the --check cell reads; returns an error text or undefined. */
@@ -491,12 +516,21 @@ try {
   for (const n of sizes) {
     log(`== ${label(n)} lines`);
     const cells = groupCells(n);
-    const err = prepareTransformed(n);
+    const err = wanted('check') ? prepareTransformed(n) : undefined;
     if (err) for (const c of cells) if (c.needsTransformed) c.skip = err;
     measure(cells);
     allCells.push(...cells);
   }
-  if (opts.cells === undefined) {
+  log('== start-up');
+  const startup = [
+    cell('start-up', 0, 'version', 'node dist/dfw.cjs --version', policy, dfw('--version'), { dfw: true }),
+    cell('start-up', 0, 'version-exe', 'dfw --version, the single executable', policy, exe('--version'), {
+      skip: exeMissing,
+    }),
+  ].filter((c) => wanted(c.key));
+  measure(startup);
+  allCells.push(...startup);
+  if (wanted('ipset')) {
     log(`== ipset, ${label(opts.ipsetMembers)} members`);
     const ig = `ipset ${label(opts.ipsetMembers)}`;
     const ipsetCells = [
@@ -573,10 +607,10 @@ function check(id, text, fn) {
   acceptance.push({ id, text, ...r });
 }
 const need = (n, key) => {
-  if (!sizes.includes(n)) throw Object.assign(new Error(`${label(n)} not measured (--sizes)`), { skip: true });
-  const c = find(label(n), key);
-  if (!c && opts.cells !== undefined && !opts.cells.has(key))
-    throw Object.assign(new Error(`${label(n)} ${key} not measured (--cells)`), { skip: true });
+  if (typeof n === 'number' && !sizes.includes(n))
+    throw Object.assign(new Error(`${label(n)} not measured (--sizes)`), { skip: true });
+  const c = find(typeof n === 'string' ? n : label(n), key);
+  if (!c && !wanted(key)) throw Object.assign(new Error(`${key} not measured (--cells)`), { skip: true });
   if (!c) throw new Error(`${label(n)} ${key}: not measured`);
   if (c.median === undefined) throw new Error(`${label(n)} ${c.command}: ${c.result ?? 'no runs'}`);
   return c;
@@ -680,6 +714,36 @@ check(
       value: ratio,
       limit: 2,
       detail: `${fx(e.median, 3)} s vs transform ${fx(t.median, 3)} s: ${fx(ratio)}× (limit 2×)`,
+    };
+  }),
+);
+check(
+  'A7',
+  "100k lines: the single executable's transform wall time ≤ 1.2 × the npm build's (node dist/dfw.cjs)",
+  guarded(() => {
+    const e = need(1e5, 'transform-exe');
+    const t = need(1e5, 'transform');
+    const ratio = e.median / t.median;
+    return {
+      status: ratio <= 1.2 ? 'PASS' : 'FAIL',
+      value: ratio,
+      limit: 1.2,
+      detail: `${fx(e.median, 3)} s vs ${fx(t.median, 3)} s: ${fx(ratio)}× (limit 1.2×)`,
+    };
+  }),
+);
+check(
+  'A8',
+  "start-up: the single executable's --version ≤ 1.2 × node dist/dfw.cjs --version",
+  guarded(() => {
+    const e = need('start-up', 'version-exe');
+    const t = need('start-up', 'version');
+    const ratio = e.median / t.median;
+    return {
+      status: ratio <= 1.2 ? 'PASS' : 'FAIL',
+      value: ratio,
+      limit: 1.2,
+      detail: `${fx(e.median, 3)} s vs ${fx(t.median, 3)} s: ${fx(ratio)}× (limit 1.2×)`,
     };
   }),
 );

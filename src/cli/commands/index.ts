@@ -1,6 +1,7 @@
 // Every CLI command, in the order `dfw --help` lists them. Add one import and one entry per command.
 import type { CommandModule } from 'yargs';
 import { bundleCommand } from './bundle.js';
+import { completionCommand } from './completion.js';
 import { diffCommand } from './diff.js';
 import { exposureCommand } from './exposure.js';
 import { fmtCommand } from './fmt.js';
@@ -19,8 +20,10 @@ export const commands: CommandModule<object, any>[] = [
   bundleCommand,
   nftCommand,
   diffCommand,
-  exposureCommand,
   parseCommand,
   fmtCommand,
+  exposureCommand,
   traceCommand,
+  // Issue 20: the shell completion script, made from the entries above (and any added later).
+  completionCommand,
 ];
