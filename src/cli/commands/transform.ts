@@ -167,7 +167,7 @@ function checkPublished(dump: IptablesDump, policy: Policy, file: string): void 
   if (missing.length === 0) return;
   const list =
     publishedPorts(dump)
-      .map((p) => `${p.proto}/${p.hostPort}`)
+      .map((p) => `${p.proto}/${p.hostPort}${p.loopbackOnly === true ? ` (on ${p.hostAddress} only)` : ''}`)
       .join(', ') || 'none';
   for (const { rule, port } of missing) {
     const text = port.from === port.to ? `${port.from}` : `${port.from}:${port.to}`;
