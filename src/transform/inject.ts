@@ -126,6 +126,19 @@ export function transformDump(dump: IptablesDump, policy: Policy, options: Trans
 }
 
 /**
+ * Whether the policy's rules differ between IPv4 and IPv6 (addresses, sets of one family,
+ * REJECT's ICMP type): then a dump whose family cannot be told (no header line, no address)
+ * needs the family said (issue 22: v4 rules in a v6 file fail to load).
+ */
+export function familyMatters(policy: Policy, setFamilies?: ReadonlyMap<string, SetFamily>): boolean {
+  const text = (family: Family) =>
+    compilePolicy(policy, family, { setFamilies })
+      .map((r) => printSpec(r.spec))
+      .join('\n');
+  return text(4) !== text(6);
+}
+
+/**
  * The input's jump to the owned chain when it is where it belongs: the only rule of this policy
  * in the policy's chain that is the jump, with only other policies' jumps (`dfw:<other>:jump`)
  * above it, not counting this policy's rules that go anyway (the layout before the owned
