@@ -16,7 +16,7 @@ import { quoted } from '../text/quote.js';
 import { checkRuleFamilies, readAllow, RESERVED_RULE_NAMES } from './allow.js';
 import { readIpsets } from './ipsets.js';
 import { checkInterface, checkPolicyName } from './names.js';
-import { readSources } from './sources.js';
+import { checkSourceSets, readSources } from './sources.js';
 import type { Policy, Source } from './types.js';
 import { type Field, type YamlReader, describe, isNull, readYaml } from './yaml-reader.js';
 
@@ -86,7 +86,11 @@ function readPolicy(r: YamlReader): Policy {
   const ipsetsField = top.get('ipsets');
   const ipsets = ipsetsField ? readIpsets(r, ipsetsField, KEY_ALIASES) : [];
 
-  for (const rule of rules) checkRuleFamilies(r, rule, ipsets);
+  for (const rule of rules) {
+    checkSourceSets(r, rule.from, ipsets);
+    checkRuleFamilies(r, rule, ipsets);
+  }
+  checkSourceSets(r, sources, ipsets);
   return {
     version: 1,
     name,

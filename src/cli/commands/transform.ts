@@ -7,6 +7,7 @@ import { printIptablesChunks } from '../../iptables/print.js';
 import type { IptablesDump } from '../../iptables/ast.js';
 import type { Family, Policy } from '../../policy/types.js';
 import type { SetFamily } from '../../policy/compile.js';
+import { checkHostSourceSets, type HostSet } from '../../policy/sources.js';
 import { optionValue } from '../../ipset/ast.js';
 import { parseIpset } from '../../ipset/parse.js';
 import { familyMatters, transformDump } from '../../transform/inject.js';
@@ -102,7 +103,9 @@ export const transformCommand = defineCommand({
     const input = readInput(args.file);
     refuseEmpty(input, 'iptables', '--no-dump builds the chain from the policy alone');
     const dump = parseIptables(input.text, { file: input.file });
-    const setFamilies = args.ipsets === undefined ? undefined : ipsetFamilies(args.ipsets);
+    const hostSets = args.ipsets === undefined ? undefined : ipsetFamilies(args.ipsets);
+    const setFamilies = hostSets?.families;
+    if (hostSets !== undefined) atPolicyPosition(loaded, () => checkHostSourceSets(policy, hostSets.sets));
     const family = familyOf(args.family, dump, input.file, () =>
       atPolicyPosition(loaded, () => familyMatters(policy, setFamilies)),
     );
@@ -142,15 +145,18 @@ function fromPolicyAlone(args: Args, policy: Policy): number {
   return 0;
 }
 
-/** Families of the sets in an ipset save dump (--ipsets FILE). */
-function ipsetFamilies(path: string): Map<string, SetFamily> {
+/** Families and types of the sets in an ipset save dump (--ipsets FILE). */
+function ipsetFamilies(path: string): { families: Map<string, SetFamily>; sets: Map<string, HostSet> } {
   const { text, file } = readInput(path);
-  const out = new Map<string, SetFamily>();
+  const families = new Map<string, SetFamily>();
+  const sets = new Map<string, HostSet & { members: string[] }>();
   for (const line of parseIpset(text, file).lines) {
+    if (line.kind === 'add') sets.get(line.set)?.members.push(line.entry);
     if (line.kind !== 'create') continue;
-    out.set(line.set, line.type === 'list:set' ? 'any' : optionValue(line.options, 'family') === 'inet6' ? 6 : 4);
+    families.set(line.set, line.type === 'list:set' ? 'any' : optionValue(line.options, 'family') === 'inet6' ? 6 : 4);
+    sets.set(line.set, { type: line.type, members: [] });
   }
-  return out;
+  return { families, sets };
 }
 
 function familyOf(flag: number | undefined, dump: IptablesDump, file: string, matters: () => boolean): Family {
