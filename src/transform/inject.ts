@@ -59,6 +59,7 @@ export interface TransformResult {
  *   process.stdout.write(printIptables(out));
  */
 export function transformDump(dump: IptablesDump, policy: Policy, options: TransformOptions): TransformResult {
+  refuseTableTwice(dump);
   const rules = compilePolicy(policy, options.family, { setFamilies: options.setFamilies });
   const prefix = managedPrefix(policy.name);
   const owned = ownedChain(policy.name);
@@ -123,6 +124,26 @@ export function transformDump(dump: IptablesDump, policy: Policy, options: Trans
     createdChain,
     addedJump,
   };
+}
+
+/**
+ * A table given twice: iptables-restore applies both (the second replaces the first in a full
+ * restore), and dfw would change only the first, so the policy would never load (issue 22).
+ */
+function refuseTableTwice(dump: IptablesDump): void {
+  const seen = new Map<string, Table>();
+  for (const t of dump.items) {
+    if (t.kind !== 'table') continue;
+    const first = seen.get(t.name);
+    if (first === undefined) {
+      seen.set(t.name, t);
+      continue;
+    }
+    const lines = first.source && t.source ? ` (lines ${first.source.line} and ${t.source.line})` : '';
+    throw new DfwError(
+      `the dump holds table ${t.name} twice${lines}: iptables-restore applies both, the second over the first, and dfw would change only the first; give each table once`,
+    );
+  }
 }
 
 /**

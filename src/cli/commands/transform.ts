@@ -12,6 +12,7 @@ import { optionValue } from '../../ipset/ast.js';
 import { parseIpset } from '../../ipset/parse.js';
 import { familyMatters, transformDump } from '../../transform/inject.js';
 import { applyPlugins } from '../../transform/plugins.js';
+import { forwardReachProblem } from '../../transform/reach.js';
 import { loadPlugins } from '../plugins.js';
 import { nftBackendHint } from '../../nft/backend-hint.js';
 import { noflushText, ownedChainText } from '../../transform/noflush.js';
@@ -115,6 +116,8 @@ export const transformCommand = defineCommand({
     );
     if (plugins.length > 0) result.dump = await applyPlugins(result.dump, plugins, { policy, family });
     checkPublished(dump, policy, input.file);
+    const reach = result.createdChain ? undefined : forwardReachProblem(dump, policy);
+    if (reach !== undefined) warn(`${input.file}: ${reach}`);
     const nftHint = nftBackendHint(dump); // a host on Docker's nftables backend needs dfw nft
     if (nftHint !== undefined) warn(`${input.file}: ${nftHint}`);
     const full = (emit: (chunk: string) => void) => printIptablesChunks(result.dump, emit);
