@@ -2,7 +2,8 @@
 // tagged jump at the top of Docker's chain; everything else byte for byte and in order. Pure:
 // the input dump is never modified.
 import { DfwError } from '../errors.js';
-import type { IptablesDump, Rule, Statement, Table } from '../iptables/ast.js';
+import type { IptablesDump, Rule, Statement, Table, TopLevel } from '../iptables/ast.js';
+import { tableIncludes } from '../iptables/parsed.js';
 import { chain, rule, table as newTable } from '../iptables/build.js';
 import { isManaged } from '../iptables/managed.js';
 import { ruleComments } from '../iptables/rule.js';
@@ -113,7 +114,9 @@ export function transformDump(dump: IptablesDump, policy: Policy, options: Trans
   if (kept === undefined) body.splice(topOfChain(body, policy.chain), 0, counted ? zeroCounters(jump) : jump);
 
   const newFilter: Table = { ...filter, body };
-  const items = index >= 0 ? dump.items.map((it, i) => (i === index ? newFilter : it)) : [...dump.items, newFilter];
+  const items = (
+    index >= 0 ? dump.items.map((it, i) => (i === index ? newFilter : it)) : [...dump.items, newFilter]
+  ).map((it) => (it === newFilter ? it : withoutManaged(it, prefix)));
   return {
     dump: { ...dump, items, finalNewline: dump.finalNewline || index < 0 },
     rules: placed,
@@ -124,6 +127,16 @@ export function transformDump(dump: IptablesDump, policy: Policy, options: Trans
     createdChain,
     addedJump,
   };
+}
+
+/**
+ * Another table without this policy's tagged rules (a plugin's, from an earlier run): the
+ * plugins run again on the result, so that they never pile up (issue 22).
+ */
+function withoutManaged<T extends TopLevel>(it: T, prefix: string): T {
+  if (it.kind !== 'table' || !tableIncludes(it, prefix)) return it;
+  const body = it.body.filter((s) => !(s.kind === 'rule' && isManaged(s, prefix)));
+  return body.length === it.body.length ? it : ({ ...it, body } as T);
 }
 
 /**

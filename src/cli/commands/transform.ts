@@ -114,6 +114,7 @@ export const transformCommand = defineCommand({
     const result = atPolicyPosition(loaded, () =>
       transformDump(dump, policy, { family, createChain: args.createChain, setFamilies }),
     );
+    const transformed = result.dump;
     if (plugins.length > 0) result.dump = await applyPlugins(result.dump, plugins, { policy, family });
     checkPublished(dump, policy, input.file);
     const reach = result.createdChain ? undefined : forwardReachProblem(dump, policy);
@@ -121,7 +122,7 @@ export const transformCommand = defineCommand({
     const nftHint = nftBackendHint(dump); // a host on Docker's nftables backend needs dfw nft
     if (nftHint !== undefined) warn(`${input.file}: ${nftHint}`);
     const full = (emit: (chunk: string) => void) => printIptablesChunks(result.dump, emit);
-    const noflush = args.mode === 'noflush' ? noflushText(result, policy, family) : '';
+    const noflush = args.mode === 'noflush' ? noflushText(result, policy, family, { input: dump, transformed }) : '';
     const output = args.mode === 'full' ? full : (emit: (chunk: string) => void) => emit(noflush);
     return emitResult(args, input, full, output, 'dfw transform');
   },
