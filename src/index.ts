@@ -60,17 +60,18 @@ export { isManaged } from './iptables/managed.js';
 export { detectFamily } from './iptables/family.js';
 
 // policy
-export { loadPolicy, referencedSets } from './policy/load.js';
+export { loadPolicy, policyWarnings, referencedSets, type PolicyWarning } from './policy/load.js';
 export { compilePolicy, managedTag, managedPrefix, ownedChain, jumpRule, policySetFamilies } from './policy/compile.js';
 export type { CompileOptions } from './policy/compile.js';
 export type { AllowRule, IpsetSpec, Policy, PortRange, Source } from './policy/types.js';
 
 // transforms
-export { transformDump } from './transform/inject.js';
+export { familyMatters, transformDump } from './transform/inject.js';
+export { forwardReachProblem } from './transform/reach.js';
 export type { TransformOptions, TransformResult } from './transform/inject.js';
 export { stripDump, stripNoflushText } from './transform/strip.js';
 export type { StripOptions } from './transform/strip.js';
-export { noflushText, ownedChainText, jumpCommand } from './transform/noflush.js';
+export { noflushText, ownedChainText, jumpCommand, type NoflushSources } from './transform/noflush.js';
 export { applyPlugins } from './transform/plugins.js';
 export type { Plugin, PluginContext, PluginFunction } from './transform/plugins.js';
 

@@ -136,16 +136,14 @@ describe('reconcileIpsets', () => {
     }
   });
 
-  it('rebuilds a set whose header differs in swap mode, and warns in the others', () => {
+  it('rebuilds a set whose header differs in swap mode, and refuses the others (issue 22 item 5)', () => {
     const want = [spec('ipfriends', 'hash:ip', ['203.0.113.7', '198.51.100.22'], { maxelem: 4096 })];
     const swap = reconcileIpsets(current, want, 'swap');
     expect(swap.changes[0]).toMatchObject({ action: 'replace', header: ['maxelem: 65536 → 4096'] });
     expect(swap.text).toContain('create ipfriends-dfwtmp hash:ip family inet maxelem 4096\n');
     for (const mode of ['flush', 'incremental'] as const) {
-      const r = reconcileIpsets(current, want, mode);
-      expect(r.text).toBe('');
-      expect(r.warnings.join('\n')).toMatch(
-        /header differs from the policy \(maxelem: 65536 → 4096\); only --mode swap/,
+      expect(() => reconcileIpsets(current, want, mode)).toThrow(
+        /header differs from the policy \(maxelem: 65536 → 4096\), and --mode \w+ cannot change a header .*use --mode swap/,
       );
     }
   });

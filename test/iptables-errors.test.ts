@@ -89,8 +89,8 @@ describe('bad iptables input', () => {
 });
 
 describe('what the restore tools accept quietly is kept', () => {
-  it('a missing final newline is accepted and kept', () => {
-    const text = '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT';
+  it('a missing final newline is accepted and kept (after a comment; a final COMMIT needs one: test/defects-text.test.ts)', () => {
+    const text = '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n# Completed on Sat Nov 28 05:31:36 2026';
     expect(dfw(['fmt'], text).stdout).toBe(text);
   });
   it('251 arguments are accepted (the most iptables-restore reads)', () => {

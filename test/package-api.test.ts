@@ -82,7 +82,15 @@ process.stdout.write(JSON.stringify(bundle.files));`;
   it('README shows the plugin and jq examples that these tests run', () => {
     expect(README).toContain(pluginCommand);
     expect(README).toContain(jqCommand);
-    expect(README).toContain("import { jump, match, opt, rule } from 'dfw';");
+    expect(README).toContain('export function transform(dump, { policy, build: { jump, match, opt, rule } }) {');
+    // The README's plugin is the fixture's, comments aside.
+    const code = (t: string) =>
+      t
+        .split('\n')
+        .filter((l) => !l.startsWith('//') && l.trim() !== '')
+        .join('\n');
+    const shown = /### User transforms[\s\S]*?```js\n([\s\S]*?)```/.exec(README)?.[1] ?? '';
+    expect(code(shown)).toBe(code(readFileSync(join(FIXTURES, 'plugins', 'log-before-drop.mjs'), 'utf8')));
   });
 
   it('the plugin example puts a LOG rule before the default drop', () => {

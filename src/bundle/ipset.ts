@@ -29,8 +29,10 @@ const HEADER = [
   'temporary set is filled and swapped in: the rules follow the name, so they see the old members',
   'until the swap and the new ones after it, never an empty or half-filled set (a flush would drop',
   'the allowlisted sources for a moment, and a set in use cannot be destroyed). The temporary set,',
-  'now holding the old members, is destroyed. A set whose type or family changed cannot be swapped:',
-  'the restore stops at its first line (remove the rules using it and destroy it, or rename it).',
+  'now holding the old members, is destroyed. A set the host has with another type, family or',
+  'header (maxelem, timeout, counters, comment...) cannot be made to exist with this one: the',
+  'restore stops at its create line, in the first block, before any set was changed (see which',
+  'with dfw ipset --check; change it with dfw ipset --mode swap, or destroy it and reload).',
 ];
 
 /**
@@ -41,7 +43,9 @@ const HEADER = [
 export function ipsetRestoreText(policy: Policy): string | undefined {
   if (policy.ipsets.length === 0) return undefined;
   // With no current sets, the reconciler writes each set as `create` followed by its `add` lines.
-  const plan = reconcileIpsets(undefined, policy.ipsets, 'swap').lines;
+  const { lines: plan, changes } = reconcileIpsets(undefined, policy.ipsets, 'swap');
+  // A bitmap set's range is one add line: count the members, not the lines.
+  const count = (set: string) => changes.find((c) => c.set === set)?.added.length ?? 0;
   const taken = new Set(policy.ipsets.map((s) => s.name));
   const groups: { create: CreateLine; adds: EntryLine[] }[] = [];
   for (const line of plan) {
@@ -57,13 +61,23 @@ export function ipsetRestoreText(policy: Policy): string | undefined {
     ),
     ...HEADER.map((t) => commentLine(`# ${t}`)),
   ];
-  for (const { create, adds } of groups) {
-    const temp = tempSetName(create.set, taken);
+  // Every set made to exist first: a set the host has with another header (maxelem, timeout…)
+  // stops the restore at its create line, before any set was changed.
+  // The temporary sets too: one left by an interrupted run of an older header stops it there.
+  const temps = groups.map(({ create }) => tempSetName(create.set, taken));
+  lines.push(
+    { kind: 'blank' },
+    commentLine('# every set and its temporary set first'),
+    ...groups.flatMap(({ create }, i) => [
+      createLine(create.set, create.type, create.options, true),
+      createLine(temps[i]!, create.type, create.options, true),
+    ]),
+  );
+  for (const [i, { create, adds }] of groups.entries()) {
+    const temp = temps[i]!;
     lines.push(
       { kind: 'blank' },
-      commentLine(`# set ${create.set}: ${adds.length} ${adds.length === 1 ? 'member' : 'members'}`),
-      createLine(create.set, create.type, create.options, true),
-      createLine(temp, create.type, create.options, true),
+      commentLine(`# set ${create.set}: ${count(create.set)} ${count(create.set) === 1 ? 'member' : 'members'}`),
       setsLine('flush', temp),
       ...adds.map((a) => ({ ...a, set: temp, exist: false })),
       pairLine('swap', create.set, temp),

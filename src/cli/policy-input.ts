@@ -1,8 +1,8 @@
 // Reading the policy file named by --policy (a CLI concern: the library takes text).
 import { PolicyPathError } from '../policy/compile.js';
-import { loadPolicy, policyErrorAt } from '../policy/load.js';
+import { loadPolicy, policyErrorAt, policyWarnings } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
-import { readInput } from './io.js';
+import { readInput, warn } from './io.js';
 
 export interface LoadedPolicy {
   policy: Policy;
@@ -12,7 +12,10 @@ export interface LoadedPolicy {
 
 export function readPolicy(path: string): LoadedPolicy {
   const { text, file } = readInput(path);
-  return { policy: loadPolicy(text, file), text, file };
+  const policy = loadPolicy(text, file);
+  // Redundant items are valid: said once, at their place, on stderr (issue 22).
+  for (const w of policyWarnings(policy)) warn(policyErrorAt(text, file, w.path, w.reason).message);
+  return { policy, text, file };
 }
 
 /** Runs `fn`; a problem the compiler finds in the policy is reported at its place in the file. */

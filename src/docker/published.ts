@@ -1,7 +1,12 @@
 // Published ports, read offline from the nat table's DNAT rules of the same dump
-// (`-A DOCKER ! -i br -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.0.2.2:80`).
+// (`-A DOCKER ! -i br -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.0.2.2:80`), in
+// Docker's DOCKER chain and in Swarm's DOCKER-INGRESS (the routing mesh publishes there).
+// A port published on a loopback address only (`-p 127.0.0.1:5432:5432` gives the DNAT rule
+// `-d 127.0.0.1/32`) cannot be reached from an external interface: it is listed, with its
+// `hostAddress`, but it does not count as published for the policy's `port` entries.
 import type { IptablesDump, Rule } from '../iptables/ast.js';
 import { chainRules } from '../iptables/parsed.js';
+import { spellingsOf } from '../iptables/rule-options.js';
 import { ruleProtocol } from '../iptables/rule.js';
 import type { AllowRule, Policy, PortRange } from '../policy/types.js';
 import { sourceText } from '../source.js';
@@ -13,14 +18,32 @@ export interface PublishedPort {
   /** Container address and port from --to-destination. */
   address: string;
   port?: string;
+  /** The host address it is published on (the DNAT rule's `-d`), when only one. */
+  hostAddress?: string;
+  /** Published on a loopback address only (127.0.0.0/8, ::1): not reachable from outside. */
+  loopbackOnly?: boolean;
 }
 
+/** The nat chains whose DNAT rules publish host ports: Docker's, and Swarm's routing mesh. */
+export const PUBLISHING_CHAINS: readonly string[] = ['DOCKER', 'DOCKER-INGRESS'];
+
 /**
- * Docker writes its port DNAT rules in the nat DOCKER chain (kube-proxy's, in KUBE-SEP-*, are
- * not published host ports).
+ * Docker writes its port DNAT rules in the nat DOCKER chain, Swarm's ingress in DOCKER-INGRESS
+ * (kube-proxy's, in KUBE-SEP-*, are not published host ports).
  */
 function dockerNatRules(dump: IptablesDump): Rule[] {
-  return dump.items.flatMap((t) => (t.kind === 'table' && t.name === 'nat' ? chainRules(t, 'DOCKER') : []));
+  return dump.items.flatMap((t) =>
+    t.kind === 'table' && t.name === 'nat' ? PUBLISHING_CHAINS.flatMap((c) => chainRules(t, c)) : [],
+  );
+}
+
+const DEST_FLAGS = spellingsOf('-d');
+
+/** Whether a CIDR as iptables-save prints it (`127.0.0.1/32`, `::1/128`) holds loopback addresses only. */
+function isLoopback(cidr: string): boolean {
+  const [addr, len] = cidr.split('/');
+  if (addr === '::1') return len === undefined || len === '128';
+  return /^127\./.test(addr ?? '') && Number(len ?? 32) >= 8;
 }
 
 /** The port a DNAT rule publishes, or undefined for any other rule. */
@@ -36,11 +59,17 @@ function publishedBy(s: Rule): PublishedPort | undefined {
   const m = /^\[([^\]]+)\](?::(.+))?$/.exec(to) ?? /^([^:]+)(?::(.+))?$/.exec(to) ?? [to, to];
   const p: PublishedPort = { proto, hostPort: dport, address: m[1]! };
   if (m[2] !== undefined) p.port = m[2];
+  const dest = s.spec.options.find((o) => DEST_FLAGS.includes(o.flag));
+  if (dest !== undefined && !dest.negated && dest.values[0] !== undefined) {
+    p.hostAddress = dest.values[0];
+    if (isLoopback(dest.values[0])) p.loopbackOnly = true;
+  }
   return p;
 }
 
 /**
- * The host ports Docker publishes, read from the nat DOCKER chain's DNAT rules of a dump.
+ * The host ports Docker publishes, read from the DNAT rules of the nat DOCKER and DOCKER-INGRESS
+ * chains of a dump; those published on a loopback address only have `loopbackOnly`.
  *
  *   publishedPorts(parseIptables(saved)) // [{ proto: 'tcp', hostPort: '8080', address: '172.17.0.2', port: '80' }]
  */
@@ -49,8 +78,9 @@ export function publishedPorts(dump: IptablesDump): PublishedPort[] {
 }
 
 /**
- * The policy's `port` entries that no DNAT rule of the dump publishes (a typo there would
- * silently open nothing). Empty when the dump has no nat table. A single port is first looked
+ * The policy's `port` entries that no DNAT rule of the dump publishes on an address reachable
+ * from outside (a typo there would silently open nothing; a port published on 127.0.0.1 only
+ * is not reachable through the external interfaces). Empty when the dump has no nat table. A single port is first looked
  * for among the rules whose line mentions it, so that a host publishing a thousand ports does
  * not have every DNAT rule parsed when the policy's ports are all there.
  */
@@ -59,7 +89,7 @@ export function unpublishedPorts(dump: IptablesDump, policy: Policy): { rule: Al
   const rules = dockerNatRules(dump);
   let all: PublishedPort[] | undefined;
   const publishes = (x: PublishedPort | undefined, a: AllowRule, p: PortRange) =>
-    x !== undefined && x.proto === a.proto && overlaps(x.hostPort, p);
+    x !== undefined && x.loopbackOnly !== true && x.proto === a.proto && overlaps(x.hostPort, p);
   const out: { rule: AllowRule; port: PortRange }[] = [];
   for (const a of policy.allow) {
     for (const p of a.port ?? []) {

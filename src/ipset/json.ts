@@ -85,6 +85,23 @@ export function ipsetFromJson(value: unknown, file: string): IpsetDump {
     throw new DfwError(`version: expected ${IPSET_JSON_VERSION} (or 1, the older form)`);
   if (!Array.isArray(o.lines)) throw new DfwError('lines: expected an array');
   const lines = o.lines.map(readJsonLine);
+  checkAsText(lines);
   const finalNewline = o.finalNewline === undefined ? lines.length > 0 : o.finalNewline === true;
   return deepFreeze({ kind: 'ipset', file, lines, finalNewline });
+}
+
+/**
+ * The checks the text parser makes across lines (issue 22): an entry against its set's type
+ * (`add s not-an-ip` to a hash:ip set), a set created twice, an add to a set never created. The
+ * lines are printed and read as one dump; a problem is reported at the line's JSON path.
+ */
+function checkAsText(lines: readonly IpsetLine[]): void {
+  const text = lines.map((l) => `${printLine(l)}\n`).join('');
+  try {
+    parseIpset(text, 'json');
+  } catch (e) {
+    const line = (e as { line?: number }).line;
+    const where = line === undefined ? '(top)' : `lines[${line - 1}]`;
+    throw new DfwError(`${where}: ${(e as Error).message.replace(/^[^ ]*: /, '')}`);
+  }
 }

@@ -49,7 +49,7 @@ export interface ReconcileResult {
   text: string;
   lines: IpsetLine[];
   changes: IpsetChange[];
-  /** Things dfw cannot do in this mode (header changes outside swap mode). */
+  /** Things to tell the user (none since a header change outside swap mode is an error). */
   warnings: string[];
   /** Whether the restore file does anything. */
   changed: boolean;
@@ -199,6 +199,9 @@ export function reconcileIpsets(
     if (plan.warning !== undefined) warnings.push(plan.warning);
   }
 
+  // Every `create -exist` first: a set that exists with another header (a host the dump does not
+  // show) stops the restore there, before any set was flushed or filled.
+  if (mode !== 'swap') lines.sort((a, b) => Number(b.kind === 'create') - Number(a.kind === 'create'));
   const text = lines.map((l) => `${printLine(l)}\n`).join('');
   const before = order.map((w) => {
     const cur = have.get(w.name);
@@ -216,14 +219,41 @@ interface SetPlan {
   warning?: string;
 }
 
-const adds = (set: string, exist: boolean, members: readonly Member[]): IpsetLine[] =>
-  members.map((m) => entryLine('add', set, m.element, m.options, exist));
+/**
+ * The `add` lines of `members`. In a bitmap set (without netmask) consecutive members with the
+ * same options are one range, which ipset expands itself: a `1024-65535` entry of a bitmap:port
+ * set is one line, not 64,512.
+ */
+function adds(set: string, exist: boolean, members: readonly Member[], h: SetHeader): IpsetLine[] {
+  const value = bitmapValue(h);
+  if (value === undefined) return members.map((m) => entryLine('add', set, m.element, m.options, exist));
+  const keyed = members.map((m) => ({ m, v: value.of(m.element), opts: m.options.map(optionText).join(' ') }));
+  keyed.sort((a, b) => a.v - b.v);
+  const out: IpsetLine[] = [];
+  for (let i = 0; i < keyed.length;) {
+    let j = i;
+    while (j + 1 < keyed.length && keyed[j + 1]!.v === keyed[j]!.v + 1 && keyed[j + 1]!.opts === keyed[i]!.opts) j++;
+    const { m } = keyed[i]!;
+    const element = j === i ? m.element : `${m.element}-${keyed[j]!.m.element}`;
+    out.push(entryLine('add', set, element, m.options, exist));
+    i = j + 1;
+  }
+  return out;
+}
+
+/** A bitmap set's members as numbers (ports, IPv4 addresses), when they can be written as ranges. */
+function bitmapValue(h: SetHeader): { of: (element: string) => number } | undefined {
+  if (h.type === 'bitmap:port') return { of: Number };
+  if (h.type === 'bitmap:ip' && h.netmask === undefined)
+    return { of: (e) => e.split('.').reduce((n, octet) => n * 256 + Number(octet), 0) };
+  return undefined;
+}
 
 /** `create -exist`, `flush` and the adds: the classic recipe of flush mode. */
 const flushed = (w: Wanted): IpsetLine[] => [
   createLine(w.name, w.header.type, w.options, true),
   setsLine('flush', w.name),
-  ...adds(w.name, false, w.members),
+  ...adds(w.name, false, w.members, w.header),
 ];
 
 /** A set the host does not have yet. */
@@ -231,10 +261,10 @@ function createSet(w: Wanted, mode: ReconcileMode): SetPlan {
   const type = w.header.type;
   const lines =
     mode === 'swap'
-      ? [createLine(w.name, type, w.options), ...adds(w.name, false, w.members)]
+      ? [createLine(w.name, type, w.options), ...adds(w.name, false, w.members, w.header)]
       : mode === 'flush'
         ? flushed(w)
-        : [createLine(w.name, type, w.options, true), ...adds(w.name, true, w.members)];
+        : [createLine(w.name, type, w.options, true), ...adds(w.name, true, w.members, w.header)];
   return {
     lines,
     change: { set: w.name, type, action: 'create', added: w.members.map(memberKey), removed: [], header: [] },
@@ -269,28 +299,35 @@ function updateSet(w: Wanted, cur: SetState, mode: ReconcileMode, taken: Set<str
     const temp = tempSetName(w.name, taken);
     const lines = [
       createLine(temp, type, w.options),
-      ...adds(temp, false, w.members),
+      ...adds(temp, false, w.members, w.header),
       pairLine('swap', w.name, temp),
       setsLine('destroy', temp),
     ];
     return { lines, change: { ...change, action: 'replace', temp } };
   }
-  let warning: string | undefined;
   if (header.length > 0) {
     const blocking = blockingDifference(w.name, cur.header, w);
     if (blocking !== undefined && membersDiffer) throw new DfwError(blocking);
-    warning = `set ${w.name}: its header differs from the policy (${header.join('; ')}); only --mode swap can change a header`;
+    // A file that would stop halfway (flush: `create -exist` of another header fails, after the
+    // sets before it changed) or leave the header as it is (incremental): refused, not written.
+    const why =
+      mode === 'flush'
+        ? 'ipset restore refuses its "create -exist" line for a set with another header ("set with the same name already exists"), after the sets before it were changed'
+        : 'it only adds and deletes members';
+    throw new DfwError(
+      `set ${w.name}: its header differs from the policy (${header.join('; ')}), and --mode ${mode} cannot change a header (${why}): use --mode swap, which fills a new set with the policy's header and swaps it in`,
+    );
   }
-  if (!membersDiffer) return { lines: [], change, warning };
-  if (mode === 'flush') return { lines: flushed(w), change: { ...change, action: 'replace' }, warning };
+  if (!membersDiffer) return { lines: [], change };
+  if (mode === 'flush') return { lines: flushed(w), change: { ...change, action: 'replace' } };
   const lines =
     type === 'list:set'
       ? listUpdate(w.name, [...cur.members.values()], w.members)
       : [
           ...sorted(cur.header, removed).map((m) => entryLine('del', w.name, m.element, [], true)),
-          ...adds(w.name, true, sorted(w.header, added)),
+          ...adds(w.name, true, sorted(w.header, added), w.header),
         ];
-  return { lines, change: { ...change, action: 'update' }, warning };
+  return { lines, change: { ...change, action: 'update' } };
 }
 
 /**

@@ -26,7 +26,8 @@ import {
 import { COMMAND_OPS } from './commands.js';
 import { chainNameBytes, parseIptables, MAX_CHAIN_NAME } from './parse.js';
 import { relocatedStatement } from './parsed.js';
-import { deepFreeze, type Mutable, type SourceText } from '../source.js';
+import { deepFreeze, sourceText, type Mutable, type SourceText } from '../source.js';
+import { printSpec, printStatement } from './print.js';
 
 /** The version of the JSON form this dfw writes (both formats); it reads 1 and 2. */
 export const JSON_VERSION = 2;
@@ -303,7 +304,80 @@ function table(it: Record<string, Json>, p: Path, v1: boolean): Table {
   if (it.commit !== undefined && !v1) sourceOf(it.commit, p.key('commit'));
   const bp = p.key('body');
   const body = arr(it.body ?? [], bp).map((s, j) => statement(v1 ? fromV1(s) : s, bp.at(j)));
-  return { kind: 'table', name: name as TableName, body: trusted(name as TableName, body) };
+  const nodes = trusted(name as TableName, body);
+  nodes.forEach((n, j) => paths.set(n, body[j]!.path));
+  const t: Table = { kind: 'table', name: name as TableName, body: nodes };
+  paths.set(t, p);
+  return t;
+}
+
+/** The JSON path of each node read, for the check of the whole text (reset by each read). */
+let paths = new WeakMap<object, Path>();
+
+/**
+ * The checks of the text parser on what a dump read from JSON prints as (issue 22): each line
+ * must parse, and each node printed canonically must read back as the same node (a match option
+ * `-j ACCEPT` would become the rule's target). A problem is reported at the node's JSON path.
+ */
+function checkAsText(dump: IptablesDump): void {
+  const where: (Path | undefined)[] = [];
+  const nodes: (Statement | undefined)[] = [];
+  const lines: string[] = [];
+  const add = (node: Statement | undefined, path: Path | undefined, line: () => string) => {
+    try {
+      lines.push(line());
+    } catch (e) {
+      (path ?? new Path('')).fail((e as Error).message);
+    }
+    where.push(path);
+    nodes.push(node);
+  };
+  for (const it of dump.items) {
+    if (it.kind !== 'table') {
+      add(undefined, paths.get(it), () => printStatement(it));
+      continue;
+    }
+    const tp = paths.get(it);
+    add(undefined, tp, () => `*${it.name}`);
+    for (const s of it.body) add(s, paths.get(s), () => printStatement(s));
+    const last = it === dump.items[dump.items.length - 1] && !dump.finalNewline;
+    add(undefined, last ? new Path('finalNewline') : tp, () => 'COMMIT');
+  }
+  const text = lines.join('\n') + (dump.finalNewline ? '\n' : '');
+  let parsed: IptablesDump;
+  try {
+    parsed = parseIptables(text);
+  } catch (e) {
+    const line = (e as { line?: number }).line ?? 1;
+    const at = where[line - 1] ?? new Path('');
+    const reason = (e as Error).message.replace(/^[^ ]*: /, '');
+    return at.fail(
+      `it would be written as ${JSON.stringify(lines[line - 1] ?? '')}, which iptables-restore cannot take: ${reason}`,
+    );
+  }
+  const back = parsed.items.flatMap((it) => (it.kind === 'table' ? [undefined, ...it.body, undefined] : [undefined]));
+  nodes.forEach((n, i) => {
+    if (n === undefined || sourceText(n) !== undefined || readsBack(n, back[i])) return;
+    (where[i] ?? new Path('')).fail(
+      `it would be written as ${JSON.stringify(lines[i])}, which reads back as another rule`,
+    );
+  });
+}
+
+/** Whether a node printed canonically parses back as the same node (the parts the printer keeps as they are). */
+function readsBack(node: Statement, back: Statement | undefined): boolean {
+  if (back === undefined || back.kind !== node.kind) return false;
+  const spec = (s: Statement) => (s.kind === 'rule' || s.kind === 'command' ? s.spec : undefined);
+  const a = spec(node);
+  const b = spec(back);
+  if (a === undefined || b === undefined) return a === b;
+  const target = (t: RuleSpec['target']) =>
+    t === undefined ? undefined : { kind: t.kind ?? 'jump', name: t.name, options: t.options };
+  return (
+    printSpec(a) === printSpec(b) &&
+    isDeepStrictEqual(plain(a.matches), plain(b.matches)) &&
+    isDeepStrictEqual(plain(target(a.target)), plain(target(b.target)))
+  );
 }
 
 /**
@@ -314,6 +388,7 @@ function table(it: Record<string, Json>, p: Path, v1: boolean): Table {
  *   printIptables(iptablesFromJson(JSON.parse(edited)))
  */
 export function iptablesFromJson(value: Json): IptablesDump {
+  paths = new WeakMap();
   const top = new Path('');
   const o = obj(value, top);
   onlyKeys(o, ['version', 'kind', 'family', 'items', 'finalNewline'], top);
@@ -335,10 +410,12 @@ export function iptablesFromJson(value: Json): IptablesDump {
   });
   const lines = trusted(undefined, outside);
   const items = read.map((x) => ('path' in x ? (lines[outside.indexOf(x)] as TopLevel) : x));
+  outside.forEach((c, i) => paths.set(lines[i]!, c.path));
   const finalNewline = o.finalNewline === undefined ? true : o.finalNewline === true;
   const dump: IptablesDump =
     o.family === 4 || o.family === 6
       ? { kind: 'iptables', family: o.family, items, finalNewline }
       : { kind: 'iptables', items, finalNewline };
+  checkAsText(dump);
   return deepFreeze(dump);
 }

@@ -105,13 +105,16 @@ export const FREE_TEXT_OPTIONS = new Set([
 ]);
 
 /**
- * Options that take a fixed number of words: the rule's own options (src/iptables/rule-options.ts)
- * and, among extension options, those whose value iptables-save prints raw (docs/format.md#names-printed-raw): a
+ * Options that take a fixed number of words: the rule's own options (src/iptables/rule-options.ts),
+ * the free-text options, and, among other extension options, those whose value iptables-save prints raw (docs/format.md#names-printed-raw): a
  * value with a blank in it then shows up as extra words, which iptables-restore rejects ("Bad
  * argument") or reads as something else.
  */
 export const VALUE_COUNTS: Readonly<Record<string, number>> = {
   ...Object.fromEntries([...RULE_OPTIONS].map(([spelling, info]) => [spelling, info.values])),
+  // getopt gives a free-text option exactly one word: `--comment 'a b'`, `--comment a\ b` and
+  // `--comment "a"b` are two, and both restore tools reject the second ("Bad argument").
+  ...Object.fromEntries([...FREE_TEXT_OPTIONS].map((f) => [f, 1])),
   '--physdev-in': 1,
   '--physdev-out': 1,
   '--match-set': 2,

@@ -199,6 +199,15 @@ class DumpParser {
     if (!this.table) this.fail('COMMIT outside a table: expected a *table line first', lineNo, raw, 0);
     if (raw !== 'COMMIT')
       this.fail('characters after COMMIT: iptables-restore accepts only `COMMIT` alone on its line', lineNo, raw, 6);
+    // iptables-legacy-restore commits only on `COMMIT\n` and reads a bare final COMMIT as a rule
+    // ("Bad argument `COMMIT'"); iptables-nft-restore accepts it (docs/format.md#how-a-line-is-classified).
+    if (start + raw.length >= this.text.length)
+      this.fail(
+        'COMMIT without a line end at the end of the input: iptables-legacy-restore rejects it ("Bad argument `COMMIT\'"); end the file with a newline',
+        lineNo,
+        raw,
+        6,
+      );
     this.table!.close({ text: raw, line: lineNo }, start);
     this.table = undefined;
   }
@@ -480,7 +489,9 @@ function checkRuleTokens(toks: Token[], hasCounters: boolean, raw: string, lineN
         const reason =
           what !== undefined && got > want
             ? `${t.value} takes ${want === 1 ? 'one' : want} word${want === 1 ? '' : 's'}, found ${got} (\`${words}\`): ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} with a blank in it, which iptables-save prints raw and iptables-restore cannot read back ("Bad argument")`
-            : `${t.value} takes ${want} value${want === 1 ? '' : 's'}, found ${got}${got > 0 ? ` (\`${words}\`)` : ''}`;
+            : FREE_TEXT_OPTIONS.has(t.value) && got > want
+              ? `${t.value} takes one word, found ${got} (\`${raw.slice(toks[k + 1]!.offset, toks[k + got]!.offset + toks[k + got]!.text.length)}\`): both restore tools reject the second ("Bad argument"); only double quotes group words (not single quotes or a backslash), and a closing quote ends the word: write the whole text in one pair of double quotes`
+              : `${t.value} takes ${want} value${want === 1 ? '' : 's'}, found ${got}${got > 0 ? ` (\`${words}\`)` : ''}`;
         fail(reason, lineNo, raw, toks[k + 1 + Math.min(got, want)]?.offset ?? t.offset);
       }
     }

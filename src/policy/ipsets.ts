@@ -6,11 +6,11 @@
 import { isScalar, isSeq } from 'yaml';
 import { INET_WORDS } from '../net/family.js';
 import { type SpecProblem, checkSetSpec } from '../ipset/set-spec.js';
-import type { SetTypeName } from '../ipset/settypes.js';
+import { type SetTypeName, setTypeOf } from '../ipset/settypes.js';
 import type { Path } from '../text/path.js';
 import { checkSetName } from './names.js';
 import type { IpsetSpec } from './types.js';
-import { type Field, type YamlNode, type YamlReader, describe } from './yaml-reader.js';
+import { type Field, type YamlNode, type YamlReader, describe, isNull } from './yaml-reader.js';
 
 export const IPSET_KEYS = ['type', 'family', 'options', 'entries'];
 
@@ -43,6 +43,7 @@ function readIpset(r: YamlReader, name: string, f: Field, path: Path, aliases: R
   const expected = 'a set (a mapping with type, family, options, entries)';
   const node = r.present(f, path, expected);
   const fields = r.fields(node, path, expected, f.key);
+  refuseSplitType(r, fields, path);
   r.only(fields, path, IPSET_KEYS, aliases);
 
   const typeField = fields.get('type');
@@ -70,6 +71,31 @@ function readIpset(r: YamlReader, name: string, f: Field, path: Path, aliases: R
     r.fail(problemNode(nodes, checked.problem), [...path, ...checked.problem.path], checked.problem.reason);
   }
   return spec;
+}
+
+/**
+ * In a flow mapping a comma ends the value: `{type: hash:ip,port}` is `type: hash:ip` and a key
+ * `port` with no value. Said as such, at the type, rather than as an unknown key.
+ */
+function refuseSplitType(r: YamlReader, fields: Map<string, Field>, path: Path): void {
+  const typeField = fields.get('type');
+  const value = typeField?.value;
+  if (value === null || value === undefined || !isScalar(value) || typeof value.value !== 'string') return;
+  const after = [...fields.keys()].slice([...fields.keys()].indexOf('type') + 1);
+  let type = value.value;
+  let longest: { type: string; keys: string[] } | undefined;
+  for (const [i, key] of after.entries()) {
+    if (!isNull(fields.get(key)!.value)) break;
+    type = `${type},${key}`;
+    if (setTypeOf(type) !== undefined) longest = { type, keys: after.slice(0, i + 1) };
+  }
+  if (longest === undefined) return;
+  const { keys } = longest;
+  r.fail(
+    value,
+    [...path, 'type'],
+    `in a flow mapping ({...}) a comma ends the value: this reads as type ${value.value} and ${keys.length === 1 ? 'a key' : 'keys'} ${keys.join(', ')}; quote the type: type: "${longest.type}"`,
+  );
 }
 
 /** The node a problem is about: the key for a wrong key, else the value, else its nearest parent. */

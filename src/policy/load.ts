@@ -11,12 +11,13 @@
 
 import { isMap, isScalar } from 'yaml';
 import type { DfwSyntaxError } from '../errors.js';
-import type { Path } from '../text/path.js';
+import { compareBytes, maskBytes, parseIPv4, parseIPv6 } from '../net/address.js';
+import { formatPath, type Path } from '../text/path.js';
 import { quoted } from '../text/quote.js';
 import { checkRuleFamilies, readAllow, RESERVED_RULE_NAMES } from './allow.js';
 import { readIpsets } from './ipsets.js';
 import { checkInterface, checkPolicyName } from './names.js';
-import { readSources } from './sources.js';
+import { checkSourceSets, readSources } from './sources.js';
 import type { Policy, Source } from './types.js';
 import { type Field, type YamlReader, describe, isNull, readYaml } from './yaml-reader.js';
 
@@ -86,7 +87,11 @@ function readPolicy(r: YamlReader): Policy {
   const ipsetsField = top.get('ipsets');
   const ipsets = ipsetsField ? readIpsets(r, ipsetsField, KEY_ALIASES) : [];
 
-  for (const rule of rules) checkRuleFamilies(r, rule, ipsets);
+  for (const rule of rules) {
+    checkSourceSets(r, rule.from, ipsets);
+    checkRuleFamilies(r, rule, ipsets);
+  }
+  checkSourceSets(r, sources, ipsets);
   return {
     version: 1,
     name,
@@ -176,4 +181,53 @@ export function referencedSets(p: Policy): string[] {
   for (const rule of p.allow) rule.from.forEach(add);
   p.sources.forEach(add);
   return out;
+}
+
+/** A policy item that another one of the same list already covers: its rules are redundant. */
+export interface PolicyWarning {
+  path: Path;
+  reason: string;
+}
+
+/**
+ * Items of a list that another item of the same list covers (`external: [eth0, eth+]`,
+ * `from: [192.0.2.0/24, 192.0.2.7]`): valid, but each gives rules that can never match first.
+ * Warnings, not errors: the policy does what it says.
+ */
+export function policyWarnings(p: Policy): PolicyWarning[] {
+  const out: PolicyWarning[] = [];
+  p.external.forEach((iface, i) => {
+    const j = p.external.findIndex(
+      (w, k) => k !== i && w.endsWith('+') && w !== iface && iface.startsWith(w.slice(0, -1)),
+    );
+    if (j >= 0)
+      out.push({
+        path: ['external', i],
+        reason: `${iface} is covered by ${p.external[j]} (external[${j}]): its rules are redundant`,
+      });
+  });
+  const sources = (list: readonly Source[], at: (i: number) => Path) =>
+    list.forEach((s, i) => {
+      if (s.kind !== 'cidr') return;
+      const j = list.findIndex((o, k) => k !== i && o.kind === 'cidr' && o.cidr !== s.cidr && covers(o.cidr, s.cidr));
+      if (j >= 0)
+        out.push({
+          path: at(i),
+          reason: `${s.cidr} is inside ${(list[j] as { cidr: string }).cidr} (${formatPath(at(j))}): its rules are redundant`,
+        });
+    });
+  p.allow.forEach((a, r) => sources(a.from, (i) => ['allow', r, 'from', i]));
+  sources(p.sources, (i) => ['sources', i]);
+  return out;
+}
+
+/** Whether the canonical CIDR `outer` holds every address of `inner` (same family). */
+function covers(outer: string, inner: string): boolean {
+  const [oa, ol] = outer.split('/');
+  const [ia, il] = inner.split('/');
+  const bytes = (a: string) => (a.includes(':') ? parseIPv6(a) : parseIPv4(a));
+  const o = bytes(oa!);
+  const i = bytes(ia!);
+  if (o === undefined || i === undefined || o.length !== i.length || Number(ol) > Number(il)) return false;
+  return compareBytes(maskBytes(i, Number(ol)), o) === 0;
 }

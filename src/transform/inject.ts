@@ -2,7 +2,8 @@
 // tagged jump at the top of Docker's chain; everything else byte for byte and in order. Pure:
 // the input dump is never modified.
 import { DfwError } from '../errors.js';
-import type { IptablesDump, Rule, Statement, Table } from '../iptables/ast.js';
+import type { IptablesDump, Rule, Statement, Table, TopLevel } from '../iptables/ast.js';
+import { tableIncludes } from '../iptables/parsed.js';
 import { chain, rule, table as newTable } from '../iptables/build.js';
 import { isManaged } from '../iptables/managed.js';
 import { ruleComments } from '../iptables/rule.js';
@@ -61,6 +62,7 @@ export interface TransformResult {
  *   process.stdout.write(printIptables(out));
  */
 export function transformDump(dump: IptablesDump, policy: Policy, options: TransformOptions): TransformResult {
+  refuseTableTwice(dump);
   const rules = compilePolicy(policy, options.family, { setFamilies: options.setFamilies });
   const prefix = managedPrefix(policy.name);
   const owned = ownedChain(policy.name);
@@ -120,7 +122,9 @@ export function transformDump(dump: IptablesDump, policy: Policy, options: Trans
   if (kept === undefined) body.splice(topOfChain(body, policy.chain), 0, counted ? zeroCounters(jump) : jump);
 
   const newFilter: Table = { ...filter, body };
-  const items = index >= 0 ? dump.items.map((it, i) => (i === index ? newFilter : it)) : [...dump.items, newFilter];
+  const items = (
+    index >= 0 ? dump.items.map((it, i) => (i === index ? newFilter : it)) : [...dump.items, newFilter]
+  ).map((it) => (it === newFilter ? it : withoutManaged(it, prefix)));
   return {
     dump: { ...dump, items, finalNewline: dump.finalNewline || index < 0 },
     rules: placed,
@@ -151,6 +155,49 @@ function forwardBackOnTop(body: Statement[], spec: string): Rule | undefined {
   const [moved] = body.splice(i, 1) as [Rule];
   body.splice(topOfChain(body, 'FORWARD'), 0, moved);
   return moved;
+}
+
+/**
+ * Another table without this policy's tagged rules (a plugin's, from an earlier run): the
+ * plugins run again on the result, so that they never pile up (issue 22).
+ */
+function withoutManaged<T extends TopLevel>(it: T, prefix: string): T {
+  if (it.kind !== 'table' || !tableIncludes(it, prefix)) return it;
+  const body = it.body.filter((s) => !(s.kind === 'rule' && isManaged(s, prefix)));
+  return body.length === it.body.length ? it : ({ ...it, body } as T);
+}
+
+/**
+ * A table given twice: iptables-restore applies both (the second replaces the first in a full
+ * restore), and dfw would change only the first, so the policy would never load (issue 22).
+ */
+function refuseTableTwice(dump: IptablesDump): void {
+  const seen = new Map<string, Table>();
+  for (const t of dump.items) {
+    if (t.kind !== 'table') continue;
+    const first = seen.get(t.name);
+    if (first === undefined) {
+      seen.set(t.name, t);
+      continue;
+    }
+    const lines = first.source && t.source ? ` (lines ${first.source.line} and ${t.source.line})` : '';
+    throw new DfwError(
+      `the dump holds table ${t.name} twice${lines}: iptables-restore applies both, the second over the first, and dfw would change only the first; give each table once`,
+    );
+  }
+}
+
+/**
+ * Whether the policy's rules differ between IPv4 and IPv6 (addresses, sets of one family,
+ * REJECT's ICMP type): then a dump whose family cannot be told (no header line, no address)
+ * needs the family said (issue 22: v4 rules in a v6 file fail to load).
+ */
+export function familyMatters(policy: Policy, setFamilies?: ReadonlyMap<string, SetFamily>): boolean {
+  const text = (family: Family) =>
+    compilePolicy(policy, family, { setFamilies })
+      .map((r) => printSpec(r.spec))
+      .join('\n');
+  return text(4) !== text(6);
 }
 
 /**

@@ -1,6 +1,9 @@
 // Output for `iptables-restore --noflush`: only what changes, leaving every other chain
 // and table as it is on the host (docs/design.md#full-and-noflush, docs/format.md#what-a-restore-flushes).
 //
+// With plugins, the changes they made outside the owned chain, and this policy's tagged rules of
+// earlier runs in other tables, follow as -D/-I/-A lines (noflush-delta.ts).
+//
 // Facts of the real tools this file relies on (iptables 1.8.9, nft and legacy, v4 and v6,
 // checked in network namespaces; test/transform-real.test.ts and test/lab-ownchain.test.ts
 // load these files):
@@ -13,13 +16,14 @@
 //   positions of rules added in the same restore, docs/format.md#commands-inside-a-table).
 // - `-F CHAIN` then `-X CHAIN` removes a chain in one restore once no rule jumps to it; `-X`
 //   of a chain that still holds rules fails (nft: "CHAIN_DEL failed (Device or resource busy)").
-import type { Rule, Table } from '../iptables/ast.js';
+import type { IptablesDump, Rule, Table } from '../iptables/ast.js';
 import { editRule } from '../iptables/build.js';
 import { printRule, printSpec } from '../iptables/print.js';
 import { compilePolicy, jumpRule, ownedChain } from '../policy/compile.js';
 import { sourceText } from '../source.js';
 import type { Family, Policy } from '../policy/types.js';
 import type { TransformResult } from './inject.js';
+import { tableDelta, tableNames } from './noflush-delta.js';
 
 const restoreTool = (family: Family): string => (family === 6 ? 'ip6tables-restore' : 'iptables-restore');
 
@@ -36,14 +40,21 @@ const restoreTool = (family: Family): string => (family === 6 ? 'ip6tables-resto
  * tools' rules there (the CrowdSec bouncer's, fail2ban's, an admin's) stay, even those added
  * after the dump was saved.
  */
-export function noflushText(result: TransformResult, policy: Policy, family: Family = 4): string {
+export function noflushText(
+  result: TransformResult,
+  policy: Policy,
+  family: Family = 4,
+  from?: NoflushSources,
+): string {
   const filter = result.dump.items.find((i): i is Table => i.kind === 'table' && i.name === 'filter');
+  const owned = new Set([result.ownedChain, ...(result.createdChain ? [policy.chain] : [])]);
+  const plugin = from && tableDelta(from.transformed ?? result.dump, result.dump, 'filter', owned);
   const lines = [
     `# dfw: policy ${policy.name}, chain ${result.ownedChain} (jumped to from ${policy.chain}); load with ${restoreTool(family)} --noflush`,
     '*filter',
   ];
   if (result.createdChain) lines.push(`:${policy.chain} - [0:0]`);
-  lines.push(`:${result.ownedChain} - [0:0]`);
+  lines.push(`:${result.ownedChain} - [0:0]`, ...(plugin?.declare ?? []));
   if (result.addedJump) lines.push(`-I FORWARD ${printSpec(result.addedJump.spec)}`);
   for (const r of result.stale) lines.push(`-D ${r.chain} ${printSpec(r.spec)}`);
   // Back to the top of FORWARD: delete by specification, then insert (position 1).
@@ -55,8 +66,27 @@ export function noflushText(result: TransformResult, policy: Policy, family: Fam
     if (s.kind === 'rule' && s.chain === result.ownedChain) lines.push(withoutCounters(s));
   }
   if (result.insertJump) lines.push(`-I ${policy.chain} ${printSpec(result.jump.spec)}`);
-  lines.push('COMMIT', '');
+  lines.push(...(plugin?.lines ?? []), 'COMMIT');
+  if (from !== undefined) lines.push(...otherTables(from.input, result.dump));
+  lines.push('');
   return lines.join('\n');
+}
+
+/** Where the noflush file of a transform with plugins takes the changes outside the owned chain from. */
+export interface NoflushSources {
+  /** The dump the transform read: its tables other than filter are brought to the result's. */
+  input: IptablesDump;
+  /** What transformDump gave, before the plugins ran: the filter table's other chains are brought from it. */
+  transformed?: IptablesDump;
+}
+
+/** The sections of the tables other than filter that differ: plugins' rules, this policy's stale tagged ones. */
+function otherTables(input: IptablesDump, result: IptablesDump): string[] {
+  const names = [...new Set([...tableNames(input), ...tableNames(result)])].filter((n) => n !== 'filter');
+  return names.flatMap((name) => {
+    const d = tableDelta(input, result, name, new Set());
+    return d === undefined ? [] : [`*${name}`, ...d.declare, ...d.lines, 'COMMIT'];
+  });
 }
 
 /**
@@ -95,7 +125,12 @@ export function jumpCommand(policy: Policy, family: Family, bin = ''): string {
   );
 }
 
-/** A rule's line without its `[p:b]` prefix (it would only matter with --counters; the live counters stay). */
+/**
+ * A rule's line without its `[p:b]` prefix, which iptables-restore reads only with --counters.
+ * The owned chain is declared, so its rules start again from zero; rules the file does not name
+ * (an admin's in DOCKER-USER, which is never declared) keep their live counters (checked on the
+ * real restore in test/defects-noflush.test.ts).
+ */
 function withoutCounters(r: Rule): string {
   const source = sourceText(r);
   if (source !== undefined) return source.replace(/^\[\d+:\d+\]\s*/, '');

@@ -97,7 +97,8 @@ export const ipsetCommand = defineCommand({
       }
       dump = parseIpset(input.text, input.file);
     }
-    const result = reconcileIpsets(dump, policy.ipsets, args.mode);
+    // --check compares: any difference, a header one too, is exit 1 whatever the mode would write.
+    const result = reconcileIpsets(dump, policy.ipsets, args.check ? 'swap' : args.mode);
 
     if (policy.ipsets.length === 0)
       warn(`${args.policy}: the policy has no ipsets: section, so there is nothing to do`);
