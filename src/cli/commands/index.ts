@@ -4,6 +4,7 @@ import { bundleCommand } from './bundle.js';
 import { diffCommand } from './diff.js';
 import { fmtCommand } from './fmt.js';
 import { ipsetCommand } from './ipset.js';
+import { lintCommand } from './lint.js';
 import { nftCommand } from './nft.js';
 import { parseCommand } from './parse.js';
 import { stripCommand } from './strip.js';
@@ -19,4 +20,5 @@ export const commands: CommandModule<object, any>[] = [
   diffCommand,
   parseCommand,
   fmtCommand,
+  lintCommand,
 ];

@@ -1,0 +1,126 @@
+// Rules that ask the evaluator what happens to a new connection from outside: a published port
+// anyone can reach, and a direct-routing allow of the policy that Docker's raw-PREROUTING drop
+// discards first (docs/docker.md#drops-in-the-raw-table).
+import type { Family } from '../../../iptables/ast.js';
+import { ipaddrOf } from '../reach.js';
+import type { AllowRule, Policy, Source } from '../../../policy/types.js';
+import { portSpan } from '../../../docker/layout-rule.js';
+import type { LintRule, LintedDump } from '../types.js';
+
+/** A source address that stands for "anyone on the internet" (TEST-NET). */
+export const ANYONE: Record<Family, string> = { 4: '203.0.113.200', 6: '2001:db8:ffff::200' };
+
+const external = (policy: Policy | undefined): string[] =>
+  policy !== undefined && policy.external.length > 0 ? policy.external : ['eth0'];
+
+/** Whether the policy lets anyone reach host port `port`/`proto`. */
+function policyAllowsAnyone(policy: Policy, proto: string, port: number): boolean {
+  const any = (from: readonly Source[]) => from.some((s) => s.kind === 'any');
+  if (any(policy.sources)) return true;
+  return policy.allow.some(
+    (a) => a.proto === proto && any(a.from) && (a.port ?? []).some((p) => p.from <= port && port <= p.to),
+  );
+}
+
+export const publishedPortOpen: LintRule = {
+  id: 'published-port-open',
+  severity: 'info',
+  short: 'A published port that anyone on an external interface can reach',
+  full:
+    'Docker publishes ports on every address of the host by default, past INPUT and past ufw or firewalld. ' +
+    'This lists each published port that a new connection from any address on an external interface ' +
+    "reaches, as the rules in the dump decide it (raw, nat, DOCKER-USER and Docker's chains). With --policy " +
+    'it is a warning when the policy does not allow that port from anywhere.',
+  help:
+    "Allow only the sources that need it: a dfw policy's `allow:` entry with `port:` and `from:`, and a " +
+    '`default: drop`; or publish on 127.0.0.1 only (`-p 127.0.0.1:8080:80`) when only the host needs it.',
+  needs: 'the evaluator; --policy for the warning',
+  check(ctx, report) {
+    if (ctx.reach === undefined) return;
+    for (const d of ctx.dumps) {
+      for (const p of d.published) {
+        if (p.hostAddress?.startsWith('127.') || p.hostAddress === '::1') continue;
+        const port = portSpan(p.hostPort)?.from;
+        if (port === undefined || !['tcp', 'udp', 'sctp'].includes(p.proto)) continue;
+        const iface = external(ctx.policy)[0]!;
+        const r = ctx.reach.verdict(d, {
+          in: iface,
+          src: ANYONE[d.family],
+          dst: p.hostAddress ?? '',
+          proto: p.proto,
+          dport: port,
+        });
+        if (r.verdict !== 'accept') continue;
+        const allowed = ctx.policy === undefined || policyAllowsAnyone(ctx.policy, p.proto, port);
+        report(
+          d,
+          { node: p.rule, needle: '--dport' },
+          `published port ${p.hostPort}/${p.proto} (to ${p.address}${p.port ? `:${p.port}` : ''}) is open to anyone on ${iface}` +
+            (ctx.policy !== undefined && !allowed
+              ? `, and policy ${ctx.policy.name} does not allow it from anywhere`
+              : ''),
+          ctx.policy !== undefined && !allowed
+            ? `apply the policy (\`dfw transform --policy P\`): its \`default: ${ctx.policy.default}\` closes what it does not allow`
+            : `if not everyone needs it: \`allow: [{ name: …, proto: ${p.proto}, port: ${p.hostPort}, from: [<sources>] }]\` with \`default: drop\` in a dfw policy`,
+          ctx.policy !== undefined && !allowed ? 'warning' : 'info',
+        );
+      }
+    }
+  },
+};
+
+/** Each `to` address and container port of a direct-routing allow entry, in this family. */
+function directTargets(a: AllowRule, family: Family): { address: string; port: number }[] {
+  const out: { address: string; port: number }[] = [];
+  for (const to of a.to ?? []) {
+    if (to.family !== family) continue;
+    const address = ipaddrOf(to.cidr);
+    for (const p of a.containerPort ?? []) out.push({ address, port: p.from });
+  }
+  return out;
+}
+
+export const rawDropBlocksAllow: LintRule = {
+  id: 'raw-drop-blocks-allow',
+  severity: 'warning',
+  short: "The policy allows direct access to a container that Docker's raw-PREROUTING drop discards first",
+  full:
+    'From 28.0 Docker drops, in raw PREROUTING, packets sent straight to a container address from outside its ' +
+    'bridge (per published port in 28.0 and 28.1, per container from 28.2). The raw table comes before ' +
+    'DOCKER-USER, so an allow there (a dfw policy entry with `to:` and `container_port:`) can never let that ' +
+    'traffic in: the rule looks right and does nothing.',
+  help:
+    'Use the published host port (`port:` in the policy), or give the network the gateway mode `routed` or ' +
+    '`nat-unprotected` (`com.docker.network.bridge.gateway_mode_ipv4`), or, from 28.2, ' +
+    '`com.docker.network.bridge.trusted_host_interfaces` / the daemon option `allow-direct-routing`.',
+  needs: '--policy, and the evaluator',
+  check(ctx, report) {
+    const policy = ctx.policy;
+    if (ctx.reach === undefined || policy === undefined) return;
+    for (const d of ctx.dumps) checkDirect(ctx.reach, d, policy, report);
+  },
+};
+
+function checkDirect(
+  reach: NonNullable<Parameters<LintRule['check']>[0]['reach']>,
+  d: LintedDump,
+  policy: Policy,
+  report: Parameters<LintRule['check']>[1],
+): void {
+  const raw = d.view.rules('raw', 'PREROUTING');
+  for (const a of policy.allow) {
+    for (const t of directTargets(a, d.family)) {
+      const iface = external(policy)[0]!;
+      const r = reach.verdict(d, { in: iface, src: ANYONE[d.family], dst: t.address, proto: a.proto, dport: t.port });
+      if (r.verdict !== 'drop' || r.droppedIn?.table !== 'raw') continue;
+      const at = raw.find((x) => (x as { source?: { line: number } }).source?.line === r.droppedIn?.line) ?? raw[0];
+      if (at === undefined) continue;
+      report(
+        d,
+        { node: at, needle: '-j DROP' },
+        `policy ${policy.name}'s allow ${a.name} lets ${a.proto} ${t.port} to ${t.address} through, but this raw PREROUTING drop discards it before DOCKER-USER`,
+        `in the policy, match the published port instead (\`port: <host port>\` in allow ${a.name}), or set the network's gateway mode to routed / nat-unprotected`,
+      );
+    }
+  }
+}
