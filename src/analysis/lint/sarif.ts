@@ -53,12 +53,22 @@ function result(f: Finding, index: number): Result {
 }
 
 /**
+ * A SARIF 2.1.0 log, as plain JSON data (its full type is @types/sarif's `Log`, which the
+ * package does not make its users install).
+ */
+export interface SarifLog {
+  readonly $schema: string;
+  readonly version: '2.1.0';
+  readonly runs: readonly object[];
+}
+
+/**
  * The report as a SARIF 2.1.0 log: tool.driver.rules lists every rule (so a viewer can show
  * the ones that found nothing), each result points at its dump, line and column.
  */
-export function lintSarif(report: LintReport, options: SarifOptions = {}): Log {
+export function lintSarif(report: LintReport, options: SarifOptions = {}): SarifLog {
   const ids = LINT_RULES.map((r) => r.id);
-  return {
+  const log: Log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [
@@ -74,4 +84,5 @@ export function lintSarif(report: LintReport, options: SarifOptions = {}): Log {
       },
     ],
   };
+  return log as SarifLog;
 }
