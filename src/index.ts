@@ -156,3 +156,7 @@ export type {
   NftJson,
   NftPublishedPort,
 } from './nft/index.js';
+
+// analysis: what the kernel does with one packet, offline (docs/library.md#analysis)
+export { prepareRuleset, evaluate, MAX_DEPTH, MAX_STEPS, DEFAULT_SPORT } from './analysis/index.js';
+export type { Ruleset, RulesetOptions, Packet, Step, Tri, Verdict, HostFacts, Evaluation } from './analysis/index.js';

@@ -19,6 +19,12 @@ export interface Packet {
   readonly dport?: number;
   /** conntrack state as the first rule sees it: a new connection, or a packet of an established one. */
   readonly state: 'new' | 'established';
+  /**
+   * For an established packet: whether it travels as the connection's first packet did
+   * (`original`, the default) or back (`reply`, e.g. a server's answer to a container's own
+   * connection). A reply's `dst` is the address after conntrack undid the connection's NAT.
+   */
+  readonly direction?: 'original' | 'reply';
 }
 
 /** The outcome of one match or rule: true, false, or not decidable offline. */
@@ -40,6 +46,8 @@ export interface Step {
   readonly matched: Tri;
   /** Why: the first match that failed, or what could not be decided (`set ipfriends: no --ipsets given`). */
   readonly why: string;
+  /** What the step is: a rule, a chain's policy, or the routing decision (`rule` 0 for the last two). */
+  readonly kind?: 'rule' | 'policy' | 'routing';
 }
 
 /** Facts about the host that the dump does not state outright; derived from it unless given. */
@@ -48,6 +56,12 @@ export interface HostFacts {
   readonly localAddresses: readonly string[];
   /** Networks routed to an interface of the host (Docker's bridges): `{ name: 'docker0', cidr: '172.17.0.0/16' }`. */
   readonly routes: readonly { readonly name: string; readonly cidr: string }[];
+  /**
+   * Whether `localAddresses` lists every address of the host (true when given by the caller).
+   * When false (derived), an address not in the list may still be local: addrtype LOCAL and the
+   * INPUT/FORWARD choice are then unknown for it, not false.
+   */
+  readonly localAddressesComplete?: boolean;
 }
 
 export interface Evaluation {
