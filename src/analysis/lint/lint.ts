@@ -47,7 +47,6 @@ function skippedRules(ctx: LintContext): string[] {
   if (ctx.policy === undefined)
     out.push('stale-managed-rules: needs --policy', 'raw-drop-blocks-allow: needs --policy');
   if (ctx.ipsets === undefined) out.push('unknown-set: needs --ipsets');
-  if (ctx.reach === undefined) out.push('published-port-open, raw-drop-blocks-allow: no evaluator in this build');
   if (!ctx.dumps.some((d) => d.family === 6)) out.push('ipv6-unfiltered: needs an ip6tables dump (or --family 6)');
   return out;
 }
@@ -59,12 +58,12 @@ function skippedRules(ctx: LintContext): string[] {
  */
 export function lintDumps(inputs: readonly DumpInput[], options: LintOptions = {}): LintReport {
   const dumps = inputs.map((i) => lintedDump(i, options.ipsets));
-  const reach = reachability();
+  const reach = reachability(options.ipsets);
   const ctx: LintContext = {
     dumps,
     ...(options.ipsets ? { ipsets: options.ipsets } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
-    ...(reach ? { reach } : {}),
+    reach,
   };
   const findings: Finding[] = [];
   const order = new Map(LINT_RULES.map((r, i) => [r.id, i]));

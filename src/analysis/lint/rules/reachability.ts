@@ -2,23 +2,41 @@
 // anyone can reach, and a direct-routing allow of the policy that Docker's raw-PREROUTING drop
 // discards first (docs/docker.md#drops-in-the-raw-table).
 import type { Family } from '../../../iptables/ast.js';
+import { sourceLine } from '../../../source.js';
 import { ipaddrOf } from '../reach.js';
 import type { AllowRule, Policy, Source } from '../../../policy/types.js';
 import { portSpan } from '../../../docker/layout-rule.js';
-import type { LintRule, LintedDump } from '../types.js';
+import type { LintRule, LintedDump, PublishedRule } from '../types.js';
 
-/** A source address that stands for "anyone on the internet" (TEST-NET). */
-export const ANYONE: Record<Family, string> = { 4: '203.0.113.200', 6: '2001:db8:ffff::200' };
+/**
+ * Sources that stand for "anyone on the internet": documentation addresses from different
+ * networks, so that a rule allowing one network of them does not pass for "open to anyone".
+ * A port is open to anyone when every one of them gets through.
+ */
+export const ANYONE: Record<Family, readonly string[]> = {
+  4: ['192.0.2.201', '198.51.100.201', '203.0.113.201'],
+  6: ['2001:db8:ffff::c9', '2001:db8:fffe::c9', '2001:db8:fffd::c9'],
+};
 
 const external = (policy: Policy | undefined): string[] =>
   policy !== undefined && policy.external.length > 0 ? policy.external : ['eth0'];
 
-/** Whether the policy lets anyone reach host port `port`/`proto`. */
-function policyAllowsAnyone(policy: Policy, proto: string, port: number): boolean {
+const loopback = (p: PublishedRule): boolean => p.hostAddress?.startsWith('127.') === true || p.hostAddress === '::1';
+
+/**
+ * Whether the policy lets anyone reach the published port: by its host port (`port:`), or by
+ * the container's address and port it is DNAT'ed to (`container_port:`, `to:`).
+ */
+function policyAllowsAnyone(policy: Policy, p: PublishedRule, port: number): boolean {
   const any = (from: readonly Source[]) => from.some((s) => s.kind === 'any');
   if (any(policy.sources)) return true;
+  const inner = p.port === undefined ? undefined : portSpan(p.port)?.from;
+  const within = (ranges: AllowRule['port'], n: number | undefined) =>
+    n !== undefined && (ranges ?? []).some((r) => r.from <= n && n <= r.to);
+  const toMatches = (a: AllowRule) => (a.to ?? []).length === 0 || a.to!.some((t) => ipaddrOf(t.cidr) === p.address);
   return policy.allow.some(
-    (a) => a.proto === proto && any(a.from) && (a.port ?? []).some((p) => p.from <= port && port <= p.to),
+    (a) =>
+      a.proto === p.proto && any(a.from) && (within(a.port, port) || (within(a.containerPort, inner) && toMatches(a))),
   );
 }
 
@@ -39,19 +57,18 @@ export const publishedPortOpen: LintRule = {
     if (ctx.reach === undefined) return;
     for (const d of ctx.dumps) {
       for (const p of d.published) {
-        if (p.hostAddress?.startsWith('127.') || p.hostAddress === '::1') continue;
+        if (loopback(p)) continue;
         const port = portSpan(p.hostPort)?.from;
         if (port === undefined || !['tcp', 'udp', 'sctp'].includes(p.proto)) continue;
         const iface = external(ctx.policy)[0]!;
-        const r = ctx.reach.verdict(d, {
-          in: iface,
-          src: ANYONE[d.family],
-          dst: p.hostAddress ?? '',
-          proto: p.proto,
-          dport: port,
-        });
-        if (r.verdict !== 'accept') continue;
-        const allowed = ctx.policy === undefined || policyAllowsAnyone(ctx.policy, p.proto, port);
+        const reach = ctx.reach;
+        const open = ANYONE[d.family].every(
+          (src) =>
+            reach.verdict(d, { in: iface, src, dst: p.hostAddress ?? '', proto: p.proto, dport: port }).verdict ===
+            'accept',
+        );
+        if (!open) continue;
+        const allowed = ctx.policy === undefined || policyAllowsAnyone(ctx.policy, p, port);
         report(
           d,
           { node: p.rule, needle: '--dport' },
@@ -68,6 +85,12 @@ export const publishedPortOpen: LintRule = {
     }
   },
 };
+
+/** A source the allow entry lets through: its first address of this family, else "anyone". */
+function sourceOf(a: AllowRule, family: Family): string {
+  for (const f of a.from) if (f.kind === 'cidr' && f.family === family) return ipaddrOf(f.cidr);
+  return ANYONE[family][0]!;
+}
 
 /** Each `to` address and container port of a direct-routing allow entry, in this family. */
 function directTargets(a: AllowRule, family: Family): { address: string; port: number }[] {
@@ -110,15 +133,23 @@ function checkDirect(
   const raw = d.view.rules('raw', 'PREROUTING');
   for (const a of policy.allow) {
     for (const t of directTargets(a, d.family)) {
+      // A published port DNAT'ed to this address and port reaches it past the raw drop: the
+      // allow serves that path too.
+      const viaDnat = d.published.some(
+        (p) =>
+          !loopback(p) && p.address === t.address && p.proto === a.proto && portSpan(p.port ?? '')?.from === t.port,
+      );
+      if (viaDnat) continue;
       const iface = external(policy)[0]!;
-      const r = reach.verdict(d, { in: iface, src: ANYONE[d.family], dst: t.address, proto: a.proto, dport: t.port });
+      const src = sourceOf(a, d.family);
+      const r = reach.verdict(d, { in: iface, src, dst: t.address, proto: a.proto, dport: t.port });
       if (r.verdict !== 'drop' || r.droppedIn?.table !== 'raw') continue;
-      const at = raw.find((x) => (x as { source?: { line: number } }).source?.line === r.droppedIn?.line) ?? raw[0];
+      const at = raw.find((x) => sourceLine(x) === r.droppedIn?.line);
       if (at === undefined) continue;
       report(
         d,
         { node: at, needle: '-j DROP' },
-        `policy ${policy.name}'s allow ${a.name} lets ${a.proto} ${t.port} to ${t.address} through, but this raw PREROUTING drop discards it before DOCKER-USER`,
+        `policy ${policy.name}'s allow ${a.name} lets ${a.proto} ${t.port} to ${t.address} through, but no published port leads there and this raw PREROUTING drop discards direct access before DOCKER-USER`,
         `in the policy, match the published port instead (\`port: <host port>\` in allow ${a.name}), or set the network's gateway mode to routed / nat-unprotected`,
       );
     }
