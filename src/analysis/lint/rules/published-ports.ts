@@ -31,8 +31,11 @@ const loopback = (p: PublishedRule): boolean => p.hostAddress?.startsWith('127.'
 const portNeedle = (r: Rule): string | undefined =>
   matchOptions(r, ['--dport', '--dports', '--destination-port', '--destination-ports'])[0]?.option.flag;
 
-const describe = (p: PublishedRule): string =>
-  `${p.hostPort}/${p.proto} (DNAT to ${p.address}${p.port !== undefined ? `:${p.port}` : ''})`;
+/** `172.17.0.2:80`, `[2001:db8::2]:80`: where a published port leads. */
+export const destinationText = (p: PublishedRule): string =>
+  p.port === undefined ? p.address : p.address.includes(':') ? `[${p.address}]:${p.port}` : `${p.address}:${p.port}`;
+
+const describe = (p: PublishedRule): string => `${p.hostPort}/${p.proto} (DNAT to ${destinationText(p)})`;
 
 export const inputRuleForPublishedPort: LintRule = {
   id: 'input-rule-for-published-port',

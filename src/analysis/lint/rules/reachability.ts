@@ -6,6 +6,7 @@ import { sourceLine } from '../../../source.js';
 import { ipaddrOf } from '../reach.js';
 import type { AllowRule, Policy, Source } from '../../../policy/types.js';
 import { portSpan } from '../../../docker/layout-rule.js';
+import { destinationText } from './published-ports.js';
 import type { LintRule, LintedDump, PublishedRule } from '../types.js';
 
 /**
@@ -72,7 +73,7 @@ export const publishedPortOpen: LintRule = {
         report(
           d,
           { node: p.rule, needle: '--dport' },
-          `published port ${p.hostPort}/${p.proto} (to ${p.address}${p.port ? `:${p.port}` : ''}) is open to anyone on ${iface}` +
+          `published port ${p.hostPort}/${p.proto} (to ${destinationText(p)}) is open to anyone on ${iface}` +
             (ctx.policy !== undefined && !allowed
               ? `, and policy ${ctx.policy.name} does not allow it from anywhere`
               : ''),
