@@ -40,37 +40,51 @@ function bridgeNames(view: DumpView): string[] {
 
 const isIcmp = (r: Rule): boolean => ['icmp', 'ipv6-icmp', 'icmpv6'].includes(ruleProtocol(r)?.value ?? '');
 
-function modeOf(view: DumpView, br: string): { mode: GatewayMode; line: number } | undefined {
-  const docker = view.rules('filter', 'DOCKER');
-  const routed = docker.find(
-    (r) => target(r) === 'ACCEPT' && plainIface(outIface(r)) === br && inIface(r) === undefined && isIcmp(r),
-  );
-  if (routed !== undefined) return { mode: 'routed', line: lineOf(routed) };
-  const open = docker.find(
-    (r) =>
-      target(r) === 'ACCEPT' &&
-      plainIface(outIface(r)) === br &&
-      inIface(r)?.negated === true &&
-      inIface(r)?.value === br &&
-      ruleDestination(r) === undefined &&
-      ruleProtocol(r) === undefined,
-  );
-  if (open !== undefined) return { mode: 'nat-unprotected', line: lineOf(open) };
-  const masq = view
-    .rules('nat', 'POSTROUTING')
-    .find((r) => target(r) === 'MASQUERADE' && outIface(r)?.negated === true && outIface(r)?.value === br);
-  if (masq !== undefined) return { mode: 'nat', line: lineOf(masq) };
-  const dnat = view
-    .rules('nat', 'DOCKER')
-    .find((r) => target(r) === 'DNAT' && inIface(r)?.negated === true && inIface(r)?.value === br);
-  if (dnat !== undefined) return { mode: 'nat', line: lineOf(dnat) };
-  return undefined;
+/** Per bridge, the first rule that shows each mode: one pass over each chain (a host may have hundreds of bridges). */
+function modeEvidence(view: DumpView): Map<string, Partial<Record<GatewayMode | 'dnat', number>>> {
+  const out = new Map<string, Partial<Record<GatewayMode | 'dnat', number>>>();
+  const note = (br: string | undefined, what: GatewayMode | 'dnat', line: number) => {
+    if (br === undefined) return;
+    const e = out.get(br) ?? {};
+    if (e[what] === undefined) e[what] = line;
+    out.set(br, e);
+  };
+  for (const r of view.rules('filter', 'DOCKER')) {
+    if (target(r) !== 'ACCEPT') continue;
+    const o = plainIface(outIface(r));
+    const i = inIface(r);
+    if (i === undefined && isIcmp(r)) note(o, 'routed', lineOf(r));
+    else if (i?.negated && i.value === o && ruleDestination(r) === undefined && ruleProtocol(r) === undefined)
+      note(o, 'nat-unprotected', lineOf(r));
+  }
+  for (const r of view.rules('nat', 'POSTROUTING')) {
+    const o = outIface(r);
+    if (target(r) === 'MASQUERADE' && o?.negated) note(o.value, 'nat', lineOf(r));
+  }
+  for (const r of view.rules('nat', 'DOCKER')) {
+    const i = inIface(r);
+    if (target(r) === 'DNAT' && i?.negated) note(i.value, 'dnat', lineOf(r));
+  }
+  return out;
+}
+
+function modeOf(
+  evidence: ReadonlyMap<string, Partial<Record<GatewayMode | 'dnat', number>>>,
+  br: string,
+): { mode: GatewayMode; line: number } | undefined {
+  const e = evidence.get(br);
+  if (e === undefined) return undefined;
+  if (e.routed !== undefined) return { mode: 'routed', line: e.routed };
+  if (e['nat-unprotected'] !== undefined) return { mode: 'nat-unprotected', line: e['nat-unprotected'] };
+  const nat = e.nat ?? e.dnat;
+  return nat === undefined ? undefined : { mode: 'nat', line: nat };
 }
 
 /** Docker's bridges in the dump, each with its gateway mode where the rules show it. */
 export function dockerBridges(view: DumpView): BridgeLayout[] {
+  const evidence = modeEvidence(view);
   return bridgeNames(view).map((name) => {
-    const m = modeOf(view, name);
+    const m = modeOf(evidence, name);
     return m === undefined ? { name } : { name, gatewayMode: m.mode, line: m.line };
   });
 }

@@ -49,12 +49,23 @@ export class DumpView {
     return this.#decls.get(name)!;
   }
 
-  /** The rules of one chain, in order; other chains of a table not yet indexed stay unbuilt. */
+  readonly #chainCache = new Map<string, readonly Rule[]>();
+
+  /**
+   * The rules of one chain, in order; other chains of a table not yet indexed stay unbuilt.
+   * Each chain is looked up once (a lookup scans the table's lines).
+   */
   rules(table: TableName, chain: string): readonly Rule[] {
     const indexed = this.#rules.get(table);
     if (indexed !== undefined) return indexed.get(chain) ?? [];
-    const t = this.#tables.get(table);
-    return t === undefined ? [] : chainRules(t, chain);
+    const key = `${table} ${chain}`;
+    let found = this.#chainCache.get(key);
+    if (found === undefined) {
+      const t = this.#tables.get(table);
+      found = t === undefined ? [] : chainRules(t, chain);
+      this.#chainCache.set(key, found);
+    }
+    return found;
   }
 
   /** Names of the filter chains, in the order they are declared. */

@@ -73,6 +73,12 @@ const opts = {
     else if (a === '--cell-budget') opts.cellBudget = posInt(val(), a);
     else if (a === '--timeout') opts.timeout = posInt(val(), a);
     else if (a === '--no-iptables') opts.iptables = false;
+    // dfw lint (issue 17): run only some cells, e.g. `--sizes 1M --cells transform,lint`.
+    else if (a === '--cells')
+      opts.cells = val()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (a === '--ipset-members') opts.ipsetMembers = parseSize(val());
     else if (a === '--dfw') {
       dfwMain = resolve(val());
@@ -89,6 +95,8 @@ const opts = {
           '  --dfw FILE        the dfw CLI to run with node (default: a copy of dist/ taken at start,\n' +
           '                    so that a concurrent rebuild cannot change dfw in the middle of a run)\n' +
           '  --no-snapshot     run dist/dfw.cjs in place\n' +
+          '  --cells K1,K2     only these cells (keys: node legacy nft fmt transform noflush check lint\n' +
+          '                    node-nodocker create-chain), e.g. --sizes 1M --cells transform,lint\n' +
           'Results: a Markdown table on stdout, bench-out/results.md and bench-out/results.json.\n',
       );
       process.exit(0);
@@ -377,8 +385,13 @@ function groupCells(n) {
         nodocker: true,
       },
     ),
+    // dfw lint (issue 17), with the policy (every rule runs); --severity error: the bench dump's
+    // published ports are open and not all allowed (warnings), which is not a failure of the run.
+    cell(l, n, 'lint', 'dfw lint --policy P', f.main, dfw('lint', f.main, '--policy', policy, '--severity', 'error'), {
+      dfw: true,
+    }),
   ];
-  return cells;
+  return opts.cells ? cells.filter((c) => opts.cells.includes(c.key)) : cells;
 }
 
 /** Makes the transformed dump the --check cell reads; returns an error text or undefined. */
@@ -448,7 +461,7 @@ try {
   for (const n of sizes) {
     log(`== ${label(n)} lines`);
     const cells = groupCells(n);
-    const err = prepareTransformed(n);
+    const err = cells.some((c) => c.needsTransformed) ? prepareTransformed(n) : undefined;
     if (err) for (const c of cells) if (c.needsTransformed) c.skip = err;
     measure(cells);
     allCells.push(...cells);
@@ -469,8 +482,9 @@ try {
       dfw: true,
     }),
   ];
-  measure(ipsetCells);
-  allCells.push(...ipsetCells);
+  const ipsetRun = opts.cells ? ipsetCells.filter((c) => opts.cells.includes(c.key)) : ipsetCells;
+  measure(ipsetRun);
+  allCells.push(...ipsetRun);
 } finally {
   netns?.del();
   rmSync(RSS_FILE, { force: true });
@@ -530,6 +544,8 @@ function check(id, text, fn) {
 const need = (n, key) => {
   if (!sizes.includes(n)) throw Object.assign(new Error(`${label(n)} not measured (--sizes)`), { skip: true });
   const c = find(label(n), key);
+  if (!c && opts.cells && !opts.cells.includes(key))
+    throw Object.assign(new Error(`${key} not measured (--cells)`), { skip: true });
   if (!c) throw new Error(`${label(n)} ${key}: not measured`);
   if (c.median === undefined) throw new Error(`${label(n)} ${c.command}: ${c.result ?? 'no runs'}`);
   return c;
@@ -603,6 +619,21 @@ check(
       value: ratio,
       limit: 1.25,
       detail: `${fx(a, 2)} µs/line at 1M vs ${fx(b, 2)} µs/line at 100k: ${fx(ratio)}× (limit 1.25×)`,
+    };
+  }),
+);
+check(
+  'A5',
+  '1M lines: dfw lint wall time ≤ 2 × dfw transform (issue 17)',
+  guarded(() => {
+    const t = need(1e6, 'lint');
+    const b = need(1e6, 'transform');
+    const ratio = t.median / b.median;
+    return {
+      status: ratio <= 2 ? 'PASS' : 'FAIL',
+      value: ratio,
+      limit: 2,
+      detail: `${fx(t.median, 3)} s vs transform ${fx(b.median, 3)} s: ${fx(ratio)}× (limit 2×)`,
     };
   }),
 );

@@ -36,16 +36,21 @@ export interface DumpInput {
 export function lintedDump(input: DumpInput, ipsets: IpsetDump | undefined): LintedDump {
   const view = new DumpView(input.dump);
   const family = input.dump.family ?? input.family ?? detectFamily(input.dump) ?? 4;
-  const published = view
-    .rules('nat', 'DOCKER')
-    .filter((r) => target(r) === 'DNAT')
-    .flatMap((r) => publishedOf(r) ?? []);
+  let published: PublishedRule[] | undefined;
   return {
     file: input.file,
     family,
     dump: input.dump,
     view,
     layout: layoutOfView(view, ipsets ? { ipsets } : {}),
-    published,
+    // Read when a rule first asks: a host publishing thousands of ports has as many DNAT rules
+    // to parse, and most rules look at their own chains first.
+    get published(): readonly PublishedRule[] {
+      published ??= view
+        .rules('nat', 'DOCKER')
+        .filter((r) => target(r) === 'DNAT')
+        .flatMap((r) => publishedOf(r) ?? []);
+      return published;
+    },
   };
 }

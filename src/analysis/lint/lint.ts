@@ -64,6 +64,7 @@ export function lintDumps(inputs: readonly DumpInput[], options: LintOptions = {
     ...(options.ipsets ? { ipsets: options.ipsets } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
     reach,
+    notes: [],
   };
   const findings: Finding[] = [];
   const order = new Map(LINT_RULES.map((r, i) => [r.id, i]));
@@ -79,7 +80,7 @@ export function lintDumps(inputs: readonly DumpInput[], options: LintOptions = {
   return {
     dumps: dumps.map((d) => ({ file: d.file, family: d.family, layout: d.layout })),
     findings,
-    skipped: skippedRules(ctx),
+    skipped: [...skippedRules(ctx), ...ctx.notes],
   };
 }
 

@@ -37,22 +37,38 @@ interface Prepared {
 /** An interface name the evaluator takes for a policy's `external` entry (`wlan+` → `wlan0`). */
 const concrete = (iface: string): string => (iface.endsWith('+') ? `${iface.slice(0, -1)}0` : iface);
 
+/**
+ * Rules met by all probes of one lint, at most: a few µs each, so about a second. A host with
+ * a few dozen published ports and a few hundred rules on their path uses a small part of it; a
+ * kube-proxy node, whose KUBE-SERVICES every probe walks, gets the first ports probed and a note.
+ */
+export const PROBE_BUDGET = 250_000;
+
 /** The evaluator behind the reachability rules; rulesets are prepared on first use, per dump. */
-export function reachability(ipsets: IpsetDump | undefined): Reachability {
+export function reachability(ipsets: IpsetDump | undefined, budget = PROBE_BUDGET): Reachability {
   const prepared = new Map<LintedDump, Prepared>();
+  let spent = 0;
   const prepare = (d: LintedDump): Prepared => {
     let p = prepared.get(d);
     if (p === undefined) {
       const base = { family: d.family, ...(ipsets ? { ipsets } : {}) };
-      const derived = prepareRuleset(d.dump, base).facts;
+      const first = prepareRuleset(d.dump, base);
+      const derived = first.facts;
       const host = hostAddress(d.family, derived.routes);
-      const facts = { localAddresses: [...derived.localAddresses, host], routes: derived.routes };
-      p = { ruleset: prepareRuleset(d.dump, { ...base, facts }), host };
+      // The same indexed tables (and their compiled chains), with the host address added and the
+      // list of local addresses taken as complete: a container address is then not the host's.
+      const facts = {
+        localAddresses: [...derived.localAddresses, host],
+        routes: derived.routes,
+        localAddressesComplete: true,
+      };
+      p = { ruleset: { ...first, facts }, host };
       prepared.set(d, p);
     }
     return p;
   };
   return {
+    exhausted: () => spent >= budget,
     verdict(d, packet) {
       const p = prepare(d);
       let e: ReturnType<typeof evaluate>;
@@ -70,6 +86,7 @@ export function reachability(ipsets: IpsetDump | undefined): Reachability {
         // A probe the evaluator refuses (an address of the other family in the policy) decides nothing.
         return { verdict: 'unknown' };
       }
+      spent += e.path.length;
       const decided = [...e.path].reverse().find((s) => s.matched === true);
       return {
         verdict: e.verdict,

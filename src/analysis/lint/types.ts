@@ -49,12 +49,19 @@ export interface LintContext {
   readonly dumps: readonly LintedDump[];
   readonly ipsets?: IpsetDump;
   readonly policy?: Policy;
-  /** The evaluator, once it is there (published-port-open, raw-drop-blocks-allow). */
+  /** The evaluator (published-port-open, raw-drop-blocks-allow). */
   readonly reach?: Reachability;
+  /** What a rule could not check, said in the report (`skipped`). */
+  readonly notes: string[];
 }
 
 /** What reachability rules ask: the verdict for a new connection from outside. */
 export interface Reachability {
+  /**
+   * Whether the work budget (rules met by all probes so far) is spent: each probe walks every
+   * rule on its path, and a kube-proxy node's KUBE-SERVICES has tens of thousands of them.
+   */
+  exhausted(): boolean;
   verdict(
     d: LintedDump,
     packet: { in: string; src: string; dst: string; proto: string; dport: number },

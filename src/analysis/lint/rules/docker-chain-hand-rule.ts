@@ -32,7 +32,8 @@ export function shapeOf(r: Rule): string {
 }
 
 const PORT_ACCEPT = '-d ! -i -o -p -m P --dport -j ACCEPT';
-const INTERNAL = ['! -s -o -j DROP', '! -d -i -j DROP', '-i -o -j ACCEPT'];
+/** `--internal` networks: up to 28 in the isolation stage, from 29 in DOCKER-INTERNAL with both addresses. */
+const INTERNAL = ['! -s -o -j DROP', '! -d -i -j DROP', '-s ! -d -i -j DROP', '! -s -d -o -j DROP', '-i -o -j ACCEPT'];
 
 /** The shapes Docker writes, per table and chain (17.06 to 29; docs/docker.md#layouts-by-docker-version). */
 const DOCKER_SHAPES: Record<string, readonly string[]> = {

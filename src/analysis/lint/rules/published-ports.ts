@@ -52,8 +52,8 @@ export const inputRuleForPublishedPort: LintRule = {
     'with `port: 8080`.',
   check(ctx, report) {
     for (const d of ctx.dumps) {
-      if (d.published.length === 0) continue;
       for (const r of d.view.rules('filter', 'INPUT')) {
+        if (destinationPorts(r) === undefined) continue;
         const hits = hostPortsNamed(r, d.published).filter((h) => !loopback(h.port));
         if (hits.length === 0) continue;
         const p = hits[0]!.port;
@@ -72,7 +72,7 @@ export const inputRuleForPublishedPort: LintRule = {
 const usesOrigPort = (r: Rule): boolean => matchOptions(r, ['--ctorigdstport']).length > 0;
 
 function containerPortHits(d: LintedDump, r: Rule): PublishedRule | undefined {
-  if (usesOrigPort(r)) return undefined;
+  if (destinationPorts(r) === undefined || usesOrigPort(r)) return undefined;
   for (const { port } of hostPortsNamed(r, d.published)) {
     if (port.port === undefined || port.port === port.hostPort) continue;
     // The same number may be some container's own port: then the rule can be meant for it.
@@ -101,7 +101,6 @@ export const containerPortMatch: LintRule = {
     'or `container_port: 80`.',
   check(ctx, report) {
     for (const d of ctx.dumps) {
-      if (d.published.length === 0) continue;
       const chains = new Set(['FORWARD', ...reachedFrom(d.view, 'DOCKER-USER')]);
       for (const chain of chains) {
         for (const r of d.view.rules('filter', chain)) {

@@ -5,9 +5,9 @@ import type { Family } from '../../../iptables/ast.js';
 import { sourceLine } from '../../../source.js';
 import { ipaddrOf } from '../reach.js';
 import type { AllowRule, Policy, Source } from '../../../policy/types.js';
-import { portSpan } from '../../../docker/layout-rule.js';
+import { portSpan, target } from '../../../docker/layout-rule.js';
 import { destinationText } from './published-ports.js';
-import type { LintRule, LintedDump, PublishedRule } from '../types.js';
+import type { LintContext, LintRule, LintedDump, PublishedRule } from '../types.js';
 
 /**
  * Sources that stand for "anyone on the internet": documentation addresses from different
@@ -57,7 +57,14 @@ export const publishedPortOpen: LintRule = {
   check(ctx, report) {
     if (ctx.reach === undefined) return;
     for (const d of ctx.dumps) {
-      for (const p of d.published) {
+      if (tooBigToProbe(ctx, d, 'published-port-open')) continue;
+      for (const [i, p] of d.published.entries()) {
+        if (ctx.reach.exhausted()) {
+          ctx.notes.push(
+            `published-port-open: ${d.published.length - i} of ${d.published.length} published ports of ${d.file} not probed (the probes' work budget was spent: each walks every rule on its path)`,
+          );
+          break;
+        }
         if (loopback(p)) continue;
         const port = portSpan(p.hostPort)?.from;
         if (port === undefined || !['tcp', 'udp', 'sctp'].includes(p.proto)) continue;
@@ -93,6 +100,26 @@ function sourceOf(a: AllowRule, family: Family): string {
   return ANYONE[family][0]!;
 }
 
+/** Rules in the chains nat PREROUTING jumps to past which probes are not run (see tooBigToProbe). */
+export const MAX_PROBE_PATH = 20_000;
+
+/**
+ * Every probe from outside walks nat PREROUTING and the chains it jumps to; on a kube-proxy
+ * node KUBE-SERVICES alone has a rule per service port, tens of thousands, and the evaluator
+ * reads (compiles) and walks them all. Past MAX_PROBE_PATH rules the probes are not run, and
+ * the report says so.
+ */
+function tooBigToProbe(ctx: LintContext, d: LintedDump, rule: string): boolean {
+  const chains = new Set(d.view.rules('nat', 'PREROUTING').flatMap((r) => target(r) ?? []));
+  let rules = d.view.rules('nat', 'PREROUTING').length;
+  for (const c of chains) rules += d.view.rules('nat', c).length;
+  if (rules <= MAX_PROBE_PATH) return false;
+  ctx.notes.push(
+    `${rule}: ${d.file} not probed: nat PREROUTING and the chains it jumps to hold ${rules} rules (more than ${MAX_PROBE_PATH}, a kube-proxy node's services), which every probe would walk`,
+  );
+  return true;
+}
+
 /** Each `to` address and container port of a direct-routing allow entry, in this family. */
 function directTargets(a: AllowRule, family: Family): { address: string; port: number }[] {
   const out: { address: string; port: number }[] = [];
@@ -121,7 +148,8 @@ export const rawDropBlocksAllow: LintRule = {
   check(ctx, report) {
     const policy = ctx.policy;
     if (ctx.reach === undefined || policy === undefined) return;
-    for (const d of ctx.dumps) checkDirect(ctx.reach, d, policy, report);
+    for (const d of ctx.dumps)
+      if (!tooBigToProbe(ctx, d, 'raw-drop-blocks-allow')) checkDirect(ctx.reach, d, policy, report);
   },
 };
 
@@ -134,6 +162,7 @@ function checkDirect(
   const raw = d.view.rules('raw', 'PREROUTING');
   for (const a of policy.allow) {
     for (const t of directTargets(a, d.family)) {
+      if (reach.exhausted()) return;
       // A published port DNAT'ed to this address and port reaches it past the raw drop: the
       // allow serves that path too.
       const viaDnat = d.published.some(
