@@ -145,7 +145,7 @@ describe('smaller CLI matters (issue 22, item 16)', () => {
     const other = dfw(['frobnicate']);
     expect(other.status).toBe(2);
     expect(other.stderr).toMatch(
-      /^dfw: unknown command frobnicate \(the commands: transform, strip, ipset, bundle, nft, diff, parse, fmt\)$/m,
+      /^dfw: unknown command frobnicate \(the commands: transform, strip, ipset, bundle, nft, diff, parse, fmt, lint\)$/m,
     );
     expect(other.stderr).not.toMatch(/Unknown argument/);
     expect(other.stdout).toBe('');
