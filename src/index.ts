@@ -79,6 +79,40 @@ export type { Plugin, PluginContext, PluginFunction } from './transform/plugins.
 export { publishedPorts, unpublishedPorts } from './docker/published.js';
 export type { PublishedPort } from './docker/published.js';
 
+// Docker's layout read from a dump, and dfw lint (issue 17)
+export { dockerLayout, isDockerOwnChain } from './docker/layout.js';
+export type {
+  DockerLayout,
+  LayoutKind,
+  LayoutOptions,
+  BridgeLayout,
+  GatewayMode,
+  DockerUserJump,
+} from './docker/layout.js';
+export {
+  lintDumps,
+  lintText,
+  lintJson,
+  lintSarif,
+  layoutLine,
+  failsAt,
+  summary as lintSummary,
+  LINT_RULES,
+  LINT_JSON_VERSION,
+  lintRule,
+  SEVERITIES,
+} from './analysis/lint/index.js';
+export type {
+  Finding,
+  LintRule,
+  Severity,
+  LintOptions,
+  LintReport,
+  SarifLog,
+  SarifOptions,
+  DumpInput,
+} from './analysis/lint/index.js';
+
 // diffs
 export { unifiedDiff, withoutSaveDates } from './diff.js';
 

@@ -391,7 +391,8 @@ export function iptablesFromJson(value: Json): IptablesDump {
   paths = new WeakMap();
   const top = new Path('');
   const o = obj(value, top);
-  onlyKeys(o, ['version', 'kind', 'family', 'items', 'finalNewline'], top);
+  // `layout` is what `dfw parse` reports of the dump (src/docker/layout.ts): read from the rules, never back.
+  onlyKeys(o, ['version', 'kind', 'family', 'items', 'finalNewline', 'layout'], top);
   if (!READS.includes(o.version as number))
     top.key('version').fail(`expected ${JSON_VERSION} (or 1, the older form): the JSON forms this dfw reads`);
   const v1 = o.version === 1;

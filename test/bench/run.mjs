@@ -106,7 +106,7 @@ const opts = {
           '  --stdout pipe     (default) every command writes into a pipe that `cat` drains, as in\n' +
           '                    `iptables-save | dfw transform | iptables-restore`; null: /dev/null\n' +
           '  --cells K,K       only these cells of each size (keys: node, legacy, nft, fmt, transform, noflush,\n' +
-          '                    check, node-nodocker, create-chain, trace, exposure, transform-exe,\n' +
+          '                    check, node-nodocker, create-chain, trace, exposure, lint, transform-exe,\n' +
           '                    version, version-exe, ipset); --only is the same\n' +
           '  --exe FILE        the single executable (default dist/dfw-linux-x64, from npm run package)\n' +
           'Results: a Markdown table on stdout, bench-out/results.md and bench-out/results.json.\n',
@@ -445,6 +445,11 @@ function groupCells(n) {
       exe('transform', f.main, '--policy', policy),
       { skip: exeMissing },
     ),
+    // dfw lint (issue 17), with the policy (every rule runs); --severity error: the bench dump's
+    // published ports are open and not all allowed (warnings), which is not a failure of the run.
+    cell(l, n, 'lint', 'dfw lint --policy P', f.main, dfw('lint', f.main, '--policy', policy, '--severity', 'error'), {
+      dfw: true,
+    }),
   ];
   return cells.filter((c) => wanted(c.key));
 }
@@ -744,6 +749,21 @@ check(
       value: ratio,
       limit: 1.2,
       detail: `${fx(e.median, 3)} s vs ${fx(t.median, 3)} s: ${fx(ratio)}× (limit 1.2×)`,
+    };
+  }),
+);
+check(
+  'A9',
+  '1M lines: dfw lint wall time ≤ 2 × dfw transform (issue 17)',
+  guarded(() => {
+    const t = need(1e6, 'lint');
+    const b = need(1e6, 'transform');
+    const ratio = t.median / b.median;
+    return {
+      status: ratio <= 2 ? 'PASS' : 'FAIL',
+      value: ratio,
+      limit: 2,
+      detail: `${fx(t.median, 3)} s vs transform ${fx(b.median, 3)} s: ${fx(ratio)}× (limit 2×)`,
     };
   }),
 );

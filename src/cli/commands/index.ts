@@ -6,6 +6,7 @@ import { diffCommand } from './diff.js';
 import { exposureCommand } from './exposure.js';
 import { fmtCommand } from './fmt.js';
 import { ipsetCommand } from './ipset.js';
+import { lintCommand } from './lint.js';
 import { nftCommand } from './nft.js';
 import { parseCommand } from './parse.js';
 import { stripCommand } from './strip.js';
@@ -24,6 +25,7 @@ export const commands: CommandModule<object, any>[] = [
   fmtCommand,
   exposureCommand,
   traceCommand,
+  lintCommand,
   // Issue 20: the shell completion script, made from the entries above (and any added later).
   completionCommand,
 ];

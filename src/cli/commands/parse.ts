@@ -1,5 +1,6 @@
 // dfw parse [FILE]: the dump as a JSON AST.
-import { dumpToJson, parseDump } from '../../dump.js';
+import { dockerLayout } from '../../docker/layout.js';
+import { dumpToJson, isIptablesDump, parseDump } from '../../dump.js';
 import { defineCommand } from '../command.js';
 import { readInput, refuseEmpty, writeOutput } from '../io.js';
 import { formatOption, type FormatArg } from './format-option.js';
@@ -18,7 +19,9 @@ export const parseCommand = defineCommand({
     const input = readInput(args.file);
     refuseEmpty(input, args.format);
     const dump = parseDump(input.text, { file: input.file, format: args.format });
-    writeOutput(`${JSON.stringify(dumpToJson(dump), null, 2)}\n`, args.o);
+    // An iptables dump's Docker layout rides along (additive: readers of the JSON form ignore it).
+    const json = isIptablesDump(dump) ? { ...dumpToJson(dump), layout: dockerLayout(dump) } : dumpToJson(dump);
+    writeOutput(`${JSON.stringify(json, null, 2)}\n`, args.o);
     return 0;
   },
 });
