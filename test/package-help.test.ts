@@ -148,7 +148,8 @@ function bashComplete(words: string[], cwd = ROOT): string[] {
 describe('dfw completion bash', () => {
   it('completes commands, options, the choices of --mode, --format and --family', () => {
     expect(bashComplete(['dfw', ''])).toEqual([...COMMAND_NAMES, '--help', '--version', '-h'].sort());
-    expect(bashComplete(['dfw', 'tr'])).toEqual(['transform']);
+    expect(bashComplete(['dfw', 'tr'])).toEqual(['trace', 'transform']);
+    expect(bashComplete(['dfw', 'transf'])).toEqual(['transform']);
     expect(bashComplete(['dfw', 'transform', '--mo'])).toEqual(['--mode']);
     expect(bashComplete(['dfw', 'transform', '--no-d'])).toEqual(['--no-dump']);
     expect(bashComplete(['dfw', 'transform', '--mode', ''])).toEqual(['full', 'noflush']);

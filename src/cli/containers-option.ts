@@ -1,6 +1,6 @@
 // --containers FILE: the snapshot of the running containers (`docker inspect $(docker ps -q)`)
 // that resolves the container, service and label names of a policy. One option for every
-// command that compiles a policy (transform, bundle, nft).
+// command that reads a policy (transform, bundle, nft, exposure, lint).
 import type { Argv } from 'yargs';
 import { readContainers } from '../docker/containers.js';
 import { resolveNames } from '../policy/names-resolve.js';
@@ -8,12 +8,13 @@ import { readInput } from './io.js';
 import { atPolicyPosition, type LoadedPolicy } from './policy-input.js';
 
 export function containersOption<T>(y: Argv<T>): Argv<T & { containers: string | undefined }> {
-  return y.option('containers', {
-    type: 'string',
-    describe:
-      'docker inspect $(docker ps -q) output: resolves the container:, service: and label: names of allow rules to the ports Docker publishes for them',
-  });
+  return y.option('containers', containersOption.spec);
 }
+containersOption.spec = {
+  type: 'string',
+  describe:
+    'docker inspect $(docker ps -q) output: resolves the container:, service: and label: names of allow rules to the ports Docker publishes for them',
+} as const;
 
 /** The policy with its names resolved from the snapshot at `path` (none given: an error if the policy names containers). */
 export function withContainers(loaded: LoadedPolicy, path: string | undefined): LoadedPolicy {

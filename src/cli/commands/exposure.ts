@@ -19,12 +19,14 @@ import type { Family } from '../../net/family.js';
 import { defineCommand } from '../command.js';
 import { readInput, refuseEmpty, refuseStdinTwice, writeOutput } from '../io.js';
 import { atPolicyPosition, readPolicy } from '../policy-input.js';
+import { containersOption, withContainers } from '../containers-option.js';
 
 interface Args {
   file?: string;
   b?: string;
   ipsets?: string[];
   policy?: string;
+  containers?: string;
   external?: string[];
   family?: number;
   format: 'text' | 'json' | 'markdown';
@@ -74,7 +76,10 @@ function checkUsage(args: Args): void {
     ...(two ? ([['the second dump', args.b]] as const) : []),
     ...sets.map((s, i) => [`--ipsets ${i + 1}`, s] as const),
     ...(args.policy === undefined ? [] : ([['--policy', args.policy]] as const)),
+    ...(args.containers === undefined ? [] : ([['--containers', args.containers]] as const)),
   ]);
+  if (args.containers !== undefined && args.policy === undefined)
+    throw new DfwError('--containers resolves the names of a policy: give --policy P with it');
 }
 
 function options(args: Args, ipsets: IpsetDump | undefined): ExposureOptions {
@@ -121,6 +126,7 @@ export const exposureCommand = defineCommand({
         describe: "the host's ipset save dump (set members); twice with two dumps: A's, then B's",
       })
       .option('policy', { alias: 'p', type: 'string', describe: 'show the reach before and after this policy' })
+      .option('containers', containersOption.spec)
       .option('external', {
         type: 'string',
         array: true,
@@ -156,7 +162,7 @@ export const exposureCommand = defineCommand({
       return compared(args, ea, eb, `${a.file} -> ${b.file}`, true);
     }
     if (args.policy !== undefined) {
-      const loaded = readPolicy(args.policy);
+      const loaded = withContainers(readPolicy(args.policy), args.containers);
       const { before, after } = atPolicyPosition(loaded, () =>
         exposureWithPolicy(a.dump, loaded.policy, options(args, sets[0])),
       );

@@ -10,6 +10,7 @@ import { parseIpset } from '../../ipset/parse.js';
 import { defineCommand } from '../command.js';
 import { readInput, refuseEmpty, refuseStdinTwice, writeOutput } from '../io.js';
 import { readPolicy } from '../policy-input.js';
+import { containersOption, withContainers } from '../containers-option.js';
 
 declare const __DFW_VERSION__: string | undefined;
 
@@ -17,6 +18,7 @@ interface Args {
   files?: string[];
   ipsets?: string;
   policy?: string;
+  containers?: string;
   family?: 4 | 6;
   format: 'text' | 'json' | 'sarif';
   severity: Severity;
@@ -68,6 +70,7 @@ export const lintCommand = defineCommand({
       })
       .option('ipsets', { type: 'string', describe: 'ipset save output of the same host (checks the sets rules use)' })
       .option('policy', { alias: 'p', type: 'string', describe: 'the dfw policy meant for the host' })
+      .option('containers', containersOption.spec)
       .option('family', {
         type: 'number',
         choices: [4, 6] as const,
@@ -93,8 +96,12 @@ export const lintCommand = defineCommand({
       ...files.map((f) => ['a dump', f] as const),
       ...(args.ipsets === undefined ? [] : ([['--ipsets', args.ipsets]] as const)),
       ...(args.policy === undefined ? [] : ([['--policy', args.policy]] as const)),
+      ...(args.containers === undefined ? [] : ([['--containers', args.containers]] as const)),
     ]);
-    const policy = args.policy === undefined ? undefined : readPolicy(args.policy).policy;
+    if (args.containers !== undefined && args.policy === undefined)
+      throw new DfwError('--containers resolves the names of a policy: give --policy P with it');
+    const policy =
+      args.policy === undefined ? undefined : withContainers(readPolicy(args.policy), args.containers).policy;
     const ipsets =
       args.ipsets === undefined
         ? undefined

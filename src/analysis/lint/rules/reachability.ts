@@ -26,7 +26,8 @@ const loopback = (p: PublishedRule): boolean => p.hostAddress?.startsWith('127.'
 
 /**
  * Whether the policy lets anyone reach the published port: by its host port (`port:`), or by
- * the container's address and port it is DNAT'ed to (`container_port:`, `to:`).
+ * the container's address and port it is DNAT'ed to (`container_port:`, `to:`), or by a
+ * container name resolved to the host ports published for it.
  */
 function policyAllowsAnyone(policy: Policy, p: PublishedRule, port: number): boolean {
   const any = (from: readonly Source[]) => from.some((s) => s.kind === 'any');
@@ -37,7 +38,12 @@ function policyAllowsAnyone(policy: Policy, p: PublishedRule, port: number): boo
   const toMatches = (a: AllowRule) => (a.to ?? []).length === 0 || a.to!.some((t) => ipaddrOf(t.cidr) === p.address);
   return policy.allow.some(
     (a) =>
-      a.proto === p.proto && any(a.from) && (within(a.port, port) || (within(a.containerPort, inner) && toMatches(a))),
+      a.proto === p.proto &&
+      any(a.from) &&
+      (within(a.port, port) ||
+        (within(a.containerPort, inner) && toMatches(a)) ||
+        // a rule naming containers, resolved from --containers: the host ports Docker published for them
+        (a.published ?? []).some((t) => t.hostPort === port)),
   );
 }
 
