@@ -629,35 +629,42 @@ function guarded(fn) {
     }
   };
 }
-check(
+/**
+ * A target on wall times: `a`'s median ≤ limit × `b`'s, each [size or group, cell key]; `name`
+ * says how the detail names b.
+ */
+function timeRatio(id, text, [an, ak], [bn, bk], limit, name) {
+  check(
+    id,
+    text,
+    guarded(() => {
+      const a = need(an, ak);
+      const b = need(bn, bk);
+      const ratio = a.median / b.median;
+      return {
+        status: ratio <= limit ? 'PASS' : 'FAIL',
+        value: ratio,
+        limit,
+        detail: `${fx(a.median, 3)} s vs ${name ? `${name} ` : ''}${fx(b.median, 3)} s: ${fx(ratio)}× (limit ${limit}×)`,
+      };
+    }),
+  );
+}
+timeRatio(
   'A1',
   '1M lines: dfw transform wall time ≤ 3 × bare Node baseline',
-  guarded(() => {
-    const t = need(1e6, 'transform');
-    const b = need(1e6, 'node');
-    const ratio = t.median / b.median;
-    return {
-      status: ratio <= 3 ? 'PASS' : 'FAIL',
-      value: ratio,
-      limit: 3,
-      detail: `${fx(t.median, 3)} s vs node ${fx(b.median, 3)} s: ${fx(ratio)}× (limit 3×)`,
-    };
-  }),
+  [1e6, 'transform'],
+  [1e6, 'node'],
+  3,
+  'node',
 );
-check(
+timeRatio(
   'A2',
   '100k lines: dfw transform wall time ≤ 0.5 × iptables-legacy-restore --test',
-  guarded(() => {
-    const t = need(1e5, 'transform');
-    const l = need(1e5, 'legacy');
-    const ratio = t.median / l.median;
-    return {
-      status: ratio <= 0.5 ? 'PASS' : 'FAIL',
-      value: ratio,
-      limit: 0.5,
-      detail: `${fx(t.median, 3)} s vs legacy ${fx(l.median, 3)} s: ${fx(ratio)}× (limit 0.5×)`,
-    };
-  }),
+  [1e5, 'transform'],
+  [1e5, 'legacy'],
+  0.5,
+  'legacy',
 );
 check(
   'A3',
@@ -692,80 +699,45 @@ check(
     };
   }),
 );
-check(
+timeRatio(
   'A5',
   '1M lines: dfw trace wall time ≤ 1 × dfw transform (full) of the same dump (issue 16)',
-  guarded(() => {
-    const t = need(1e6, 'trace');
-    const x = need(1e6, 'transform');
-    const ratio = t.median / x.median;
-    return {
-      status: ratio <= 1 ? 'PASS' : 'FAIL',
-      value: ratio,
-      limit: 1,
-      detail: `${fx(t.median, 3)} s vs transform ${fx(x.median, 3)} s: ${fx(ratio)}× (limit 1×)`,
-    };
-  }),
+  [1e6, 'trace'],
+  [1e6, 'transform'],
+  1,
+  'transform',
 );
-check(
+timeRatio(
   'A6',
   '1M lines: dfw exposure wall time ≤ 2 × dfw transform (issue 16)',
-  guarded(() => {
-    const e = need(1e6, 'exposure');
-    const t = need(1e6, 'transform');
-    const ratio = e.median / t.median;
-    return {
-      status: ratio <= 2 ? 'PASS' : 'FAIL',
-      value: ratio,
-      limit: 2,
-      detail: `${fx(e.median, 3)} s vs transform ${fx(t.median, 3)} s: ${fx(ratio)}× (limit 2×)`,
-    };
-  }),
+  [1e6, 'exposure'],
+  [1e6, 'transform'],
+  2,
+  'transform',
 );
-check(
+timeRatio(
   'A7',
   "100k lines: the single executable's transform wall time ≤ 1.2 × the npm build's (node dist/dfw.cjs)",
-  guarded(() => {
-    const e = need(1e5, 'transform-exe');
-    const t = need(1e5, 'transform');
-    const ratio = e.median / t.median;
-    return {
-      status: ratio <= 1.2 ? 'PASS' : 'FAIL',
-      value: ratio,
-      limit: 1.2,
-      detail: `${fx(e.median, 3)} s vs ${fx(t.median, 3)} s: ${fx(ratio)}× (limit 1.2×)`,
-    };
-  }),
+  [1e5, 'transform-exe'],
+  [1e5, 'transform'],
+  1.2,
+  '',
 );
-check(
+timeRatio(
   'A8',
   "start-up: the single executable's --version ≤ 1.2 × node dist/dfw.cjs --version",
-  guarded(() => {
-    const e = need('start-up', 'version-exe');
-    const t = need('start-up', 'version');
-    const ratio = e.median / t.median;
-    return {
-      status: ratio <= 1.2 ? 'PASS' : 'FAIL',
-      value: ratio,
-      limit: 1.2,
-      detail: `${fx(e.median, 3)} s vs ${fx(t.median, 3)} s: ${fx(ratio)}× (limit 1.2×)`,
-    };
-  }),
+  ['start-up', 'version-exe'],
+  ['start-up', 'version'],
+  1.2,
+  '',
 );
-check(
+timeRatio(
   'A9',
   '1M lines: dfw lint wall time ≤ 2 × dfw transform (issue 17)',
-  guarded(() => {
-    const t = need(1e6, 'lint');
-    const b = need(1e6, 'transform');
-    const ratio = t.median / b.median;
-    return {
-      status: ratio <= 2 ? 'PASS' : 'FAIL',
-      value: ratio,
-      limit: 2,
-      detail: `${fx(t.median, 3)} s vs transform ${fx(b.median, 3)} s: ${fx(ratio)}× (limit 2×)`,
-    };
-  }),
+  [1e6, 'lint'],
+  [1e6, 'transform'],
+  2,
+  'transform',
 );
 const accLines = acceptance.map((a) => `${a.status} ${a.id} ${a.text}: ${a.detail}`);
 
